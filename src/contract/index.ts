@@ -1,0 +1,8 @@
+/**
+ * The contract shared by workflows, activities, the worker and the CLI: names, types, defaults
+ * and failure types. Defined here once; everything else imports it.
+ */
+export * from './duration.js';
+export * from './failures.js';
+export * from './input.js';
+export * from './tracking.js';

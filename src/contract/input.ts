@@ -1,0 +1,166 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { FailureType } from './failures.js';
+
+/** Defaults of the tracking policy, as users would write them. */
+export const DEFAULT_POLICY = {
+  minInterval: '10s',
+  maxInterval: '5m',
+  timeout: '6h',
+  stallTimeout: '1h',
+} as const;
+
+/**
+ * Below this the tracker would hammer the API rather than track an export that takes minutes.
+ * Tests run with intervals just above it.
+ */
+export const MIN_POLL_INTERVAL_MS = 100;
+
+const MAX_ID_LENGTH = 256;
+
+/**
+ * IDs go into URL path segments. Besides what the contract forbids (`/`, `?`, `#`, `..`, white
+ * space), `%` and `\` are refused too: a gateway could decode `%2F` or fold `\` into a separator.
+ */
+const FORBIDDEN_IN_ID: ReadonlyArray<[RegExp, string]> = [
+  [/\//, '"/"'],
+  [/\?/, '"?"'],
+  [/#/, '"#"'],
+  [/\.\./, '".."'],
+  [/\s/, 'white space'],
+  [/%/, '"%"'],
+  [/\\/, '"\\"'],
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
+  [/[\u0000-\u001f\u007f]/, 'control characters'],
+];
+
+const idSchema = z
+  .string({ error: 'expected a non-empty string' })
+  .min(1, { error: 'must not be empty' })
+  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
+  .superRefine((value, ctx) => {
+    for (const [pattern, what] of FORBIDDEN_IN_ID) {
+      if (pattern.test(value)) ctx.addIssue({ code: 'custom', message: `must not contain ${what}` });
+    }
+  });
+
+/** Huawei Cloud region names such as `cn-east-3` or `ap-southeast-3`: a name, never a host or URL. */
+export const REGION_PATTERN = /^[a-z]{2}-[a-z]+-\d{1,2}$/;
+
+const regionSchema = z
+  .string({ error: 'expected a region name such as "cn-east-3"' })
+  .regex(REGION_PATTERN, { error: 'expected a region name such as "cn-east-3"' });
+
+const policyInputSchema = z
+  .strictObject({
+    minInterval: durationSchema.optional(),
+    maxInterval: durationSchema.optional(),
+    timeout: durationSchema.optional(),
+    stallTimeout: durationSchema.optional(),
+  })
+  .optional();
+
+export const trackLogExportInputSchema = z.strictObject(
+  {
+    projectId: idSchema,
+    serverId: idSchema,
+    exportId: idSchema,
+    region: regionSchema.optional(),
+    policy: policyInputSchema,
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected a JSON object' : undefined) },
+);
+
+/** The input of `trackLogExport` as callers send it (durations as strings or milliseconds). */
+export type TrackLogExportInput = z.input<typeof trackLogExportInputSchema>;
+
+/** The tracking policy with every duration resolved to milliseconds. */
+export interface PollingPolicy {
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  timeoutMs: number;
+  stallTimeoutMs: number;
+}
+
+/** A validated `trackLogExport` input with its policy resolved. */
+export interface TrackLogExportRequest {
+  projectId: string;
+  serverId: string;
+  exportId: string;
+  region?: string;
+  policy: PollingPolicy;
+}
+
+export const DEFAULT_POLICY_MS: PollingPolicy = {
+  minIntervalMs: durationSchema.parse(DEFAULT_POLICY.minInterval),
+  maxIntervalMs: durationSchema.parse(DEFAULT_POLICY.maxInterval),
+  timeoutMs: durationSchema.parse(DEFAULT_POLICY.timeout),
+  stallTimeoutMs: durationSchema.parse(DEFAULT_POLICY.stallTimeout),
+};
+
+/**
+ * Validates a `trackLogExport` input. Every caller (workflow, CLI, helpers) goes through here, so
+ * the Web UI, the CLI and child-workflow callers all see the same messages.
+ *
+ * @throws ApplicationFailure of type `InvalidInput`, non-retryable, naming each bad field.
+ */
+export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
+  const parsed = trackLogExportInputSchema.safeParse(raw);
+  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  const { policy: given = {}, ...ids } = parsed.data;
+  // A lone bound moves the other default out of its way: `{ maxInterval: "5s" }` means polling
+  // at most every 5 s, not an error about the 10 s default minimum.
+  const minIntervalMs =
+    given.minInterval ??
+    Math.min(DEFAULT_POLICY_MS.minIntervalMs, given.maxInterval ?? Number.POSITIVE_INFINITY);
+  const maxIntervalMs = given.maxInterval ?? Math.max(DEFAULT_POLICY_MS.maxIntervalMs, minIntervalMs);
+  const problems: InputProblem[] = [];
+  if (minIntervalMs < MIN_POLL_INTERVAL_MS) {
+    problems.push({ path: 'policy.minInterval', message: `must be at least ${MIN_POLL_INTERVAL_MS}ms` });
+  }
+  if (maxIntervalMs < minIntervalMs) {
+    problems.push({ path: 'policy.maxInterval', message: 'must not be shorter than policy.minInterval' });
+  }
+  if (problems.length > 0) throw invalidInputFromProblems(problems);
+  return {
+    ...ids,
+    policy: {
+      minIntervalMs,
+      maxIntervalMs,
+      timeoutMs: given.timeout ?? DEFAULT_POLICY_MS.timeoutMs,
+      stallTimeoutMs: given.stallTimeout ?? DEFAULT_POLICY_MS.stallTimeoutMs,
+    },
+  };
+}
+
+/** One rejected field: its dotted path and what is wrong with it. */
+export interface InputProblem {
+  path: string;
+  message: string;
+}
+
+function invalidInput(issues: readonly z.core.$ZodIssue[]): ApplicationFailure {
+  return invalidInputFromProblems(issues.flatMap(toProblems));
+}
+
+function toProblems(issue: z.core.$ZodIssue): InputProblem[] {
+  const at = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: 'unknown field' }));
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined && at.length > 0) {
+    return [{ path: at.join('.'), message: 'is required' }];
+  }
+  return [{ path: at.join('.') || '(input)', message: issue.message }];
+}
+
+function invalidInputFromProblems(problems: InputProblem[]): ApplicationFailure {
+  const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  return ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    message: `Invalid input: ${summary}`,
+    nonRetryable: true,
+    details: [{ problems }],
+  });
+}

@@ -1,0 +1,74 @@
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+/** Task queue the worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
+export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
+
+/** Workflow type names, for callers that start workflows by name (Web UI, CLI, other SDKs). */
+export const WorkflowType = {
+  TrackLogExport: 'trackLogExport',
+} as const;
+
+export interface ExportRef {
+  projectId: string;
+  serverId: string;
+  exportId: string;
+}
+
+/**
+ * One tracker per export: the ID is derived from the export, so a second start attaches to the
+ * tracker already running instead of polling the API twice.
+ */
+export function logExportWorkflowId({ projectId, serverId, exportId }: ExportRef): string {
+  return `clouddc-log-export:${projectId}:${serverId}:${exportId}`;
+}
+
+/** "Log export exp-9 of server srv-1 (project p-1)", for messages and summaries. */
+export function describeExport({ projectId, serverId, exportId }: ExportRef): string {
+  return `Log export ${exportId} of server ${serverId} (project ${projectId})`;
+}
+
+/** The result of `trackLogExport` when the export finished. */
+export interface LogExportResult extends ExportRef {
+  outcome: 'completed';
+  /** The last status string the API returned, as it returned it. */
+  status: string;
+  percentage: number;
+  createdAt?: string;
+  /** When tracking started (ISO 8601), kept across continue-as-new. */
+  startedAt: string;
+  /** When the tracker saw the export finish (ISO 8601). */
+  completedAt: string;
+  polls: number;
+}
+
+/** What `getProgress` answers at any time. */
+export interface LogExportProgress {
+  /** Last status string from the API; null before the first successful poll. */
+  status: string | null;
+  /** Last parsed percentage (0..100); null before the first parseable one. */
+  percentage: number | null;
+  polls: number;
+  lastPolledAt: string | null;
+  nextPollAt: string | null;
+  startedAt: string;
+  lastError?: string;
+}
+
+/** Input of the status-poll activity. The region is a name; the worker maps it to its endpoint. */
+export interface ExportStatusRequest extends ExportRef {
+  region?: string;
+}
+
+/**
+ * One successful ShowLogsExportStatus answer, as the API sent it. Interpreting status and
+ * percentage is left to the workflow, so history keeps the raw values.
+ */
+export interface ExportStatusSnapshot {
+  status: string;
+  percentage: string | number | null;
+  createdAt?: string;
+  requestId?: string;
+}
+
+export const getProgressQuery = defineQuery<LogExportProgress>('getProgress');
+export const pollNowSignal = defineSignal('pollNow');

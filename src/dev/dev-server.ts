@@ -1,0 +1,33 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { findTemporalCli } from './temporal-cli.js';
+
+export interface DevServerOptions {
+  /** Serve the Web UI too; its port defaults to the frontend port + 1000. */
+  ui?: boolean;
+  port?: number;
+  uiPort?: number;
+  namespace?: string;
+  dbFilename?: string;
+  /** e.g. `['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20']` */
+  extraArgs?: string[];
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts a real Temporal dev server (the CLI's `server start-dev`) from the CLI that
+ * `findTemporalCli` finds or installs, falling back to the SDK's own download.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
+  const cli = await findTemporalCli(options.log);
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      ...(cli ? { executable: { type: 'existing-path', path: cli.path } } : {}),
+      ...(options.ui ? { ui: true } : {}),
+      ...(options.port ? { port: options.port } : {}),
+      ...(options.uiPort ? { uiPort: options.uiPort } : {}),
+      ...(options.namespace ? { namespace: options.namespace } : {}),
+      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      extraArgs: ['--log-level', 'error', ...(options.extraArgs ?? [])],
+    },
+  });
+}

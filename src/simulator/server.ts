@@ -1,0 +1,358 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { type Fault, FaultPlan, type FaultRuleInput } from './faults.js';
+import {
+  type ExportScenario,
+  type ExportScenarioInput,
+  exportScenarioSchema,
+  exportViewAt,
+  finishAfterMs,
+  formatPercentage,
+} from './scenario.js';
+
+export interface SimulatorOptions {
+  host?: string;
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Accepted `X-Auth-Token` values; with none, every request is accepted. */
+  tokens?: string[];
+  /** Scenario of exports started through the API (ExportServerLogs). */
+  defaultScenario?: ExportScenarioInput;
+  clock?: () => number;
+}
+
+export interface SimulatedServer {
+  id: string;
+  projectId: string;
+  sn: string;
+  manageState: string;
+}
+
+export interface SimulatedExport {
+  projectId: string;
+  serverId: string;
+  exportId: string;
+  scenario: ExportScenario;
+  createdAt: number;
+  /** When the export reaches its final state, on the simulator's clock. */
+  finishesAt: number;
+}
+
+export interface RecordedRequest {
+  at: number;
+  method: string;
+  path: string;
+  /** The status sent, or `dropped` when the connection was closed without an answer. */
+  status: number | 'dropped' | 'reset';
+  requestId: string;
+  /** The X-Auth-Token sent, if any, so tests can check which credential reached the API. */
+  authToken?: string;
+}
+
+const EXPORT_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports\/([^/]+)$/;
+const EXPORTS_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports$/;
+const SERVER_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)$/;
+
+/**
+ * A local CloudDC API for tests, the demo and the benchmark: in-memory servers and exports that
+ * progress along configurable curves, token checks, injected faults, and a record of every request.
+ */
+export class CloudDCSimulator {
+  readonly faults = new FaultPlan();
+  readonly requests: RecordedRequest[] = [];
+  readonly #servers = new Map<string, SimulatedServer>();
+  readonly #exports = new Map<string, SimulatedExport>();
+  readonly #tokens: Set<string>;
+  readonly #defaultScenario: ExportScenario;
+  readonly #clock: () => number;
+  readonly #http: Server;
+  #nextExportId = 1;
+  #url = '';
+
+  private constructor(options: SimulatorOptions) {
+    this.#tokens = new Set(options.tokens ?? []);
+    this.#defaultScenario = exportScenarioSchema.parse(options.defaultScenario ?? {});
+    this.#clock = options.clock ?? Date.now;
+    this.#http = createServer((req, res) => {
+      this.#handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.#json(res, 500, { error_code: 'SIM.0500', error_msg: String(err) });
+        else res.destroy();
+      });
+    });
+  }
+
+  static async start(options: SimulatorOptions = {}): Promise<CloudDCSimulator> {
+    const sim = new CloudDCSimulator(options);
+    await new Promise<void>((resolve, reject) => {
+      sim.#http.once('error', reject);
+      sim.#http.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+    const { address, port } = sim.#http.address() as AddressInfo;
+    sim.#url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    return sim;
+  }
+
+  /** Base URL, e.g. `http://127.0.0.1:40123`. */
+  get url(): string {
+    return this.#url;
+  }
+
+  async close(): Promise<void> {
+    this.#http.closeAllConnections();
+    await new Promise<void>((resolve) => this.#http.close(() => resolve()));
+  }
+
+  acceptToken(token: string): void {
+    this.#tokens.add(token);
+  }
+
+  revokeToken(token: string): void {
+    this.#tokens.delete(token);
+  }
+
+  addServer(
+    projectId: string,
+    serverId: string,
+    details: Partial<Omit<SimulatedServer, 'id' | 'projectId'>> = {},
+  ) {
+    const server: SimulatedServer = {
+      id: serverId,
+      projectId,
+      sn: details.sn ?? `SN${serverId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`,
+      manageState: details.manageState ?? 'in-use',
+    };
+    this.#servers.set(serverKey(projectId, serverId), server);
+    return server;
+  }
+
+  /** Creates an export directly (as if ExportServerLogs had been called), adding the server if needed. */
+  createExport(
+    projectId: string,
+    serverId: string,
+    scenario: ExportScenarioInput | Record<string, unknown> = {},
+    exportId?: string,
+  ): SimulatedExport {
+    if (!this.#servers.has(serverKey(projectId, serverId))) this.addServer(projectId, serverId);
+    const parsed = exportScenarioSchema.parse({ ...this.#defaultScenario, ...(scenario as object) });
+    const createdAt = this.#clock();
+    const record: SimulatedExport = {
+      projectId,
+      serverId,
+      exportId: exportId ?? String(this.#nextExportId++),
+      scenario: parsed,
+      createdAt,
+      finishesAt: createdAt + finishAfterMs(parsed),
+    };
+    this.#exports.set(exportKey(projectId, serverId, record.exportId), record);
+    return record;
+  }
+
+  getExport(projectId: string, serverId: string, exportId: string): SimulatedExport | undefined {
+    return this.#exports.get(exportKey(projectId, serverId, exportId));
+  }
+
+  /** Requests whose path contains `fragment`. */
+  requestsTo(fragment: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.includes(fragment));
+  }
+
+  injectFaults(...rules: FaultRuleInput[]): void {
+    this.faults.add(...rules);
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://simulator');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const requestId = randomUUID().replace(/-/g, '');
+    const token = header(req, 'x-auth-token');
+    const record: RecordedRequest = {
+      at: this.#clock(),
+      method,
+      path: url.pathname,
+      status: 0,
+      requestId,
+      ...(token ? { authToken: token } : {}),
+    };
+    this.requests.push(record);
+    res.setHeader('X-Request-Id', requestId);
+    res.setHeader('Date', new Date(this.#clock()).toUTCString());
+    res.on('finish', () => {
+      if (record.status === 0) record.status = res.statusCode;
+    });
+
+    if (url.pathname.startsWith('/_sim/')) return this.#admin(req, res, method, url);
+
+    const fault = this.faults.take(method, url.pathname);
+    if (fault && (await this.#applyFault(fault, res, record))) return;
+
+    if (this.#tokens.size > 0) {
+      if (!token || !this.#tokens.has(token)) {
+        return this.#json(res, 401, {
+          error_code: 'APIGW.0301',
+          error_msg: token
+            ? 'Incorrect IAM authentication information: token expired or invalid'
+            : 'Incorrect IAM authentication information: x-auth-token not found',
+          request_id: requestId,
+        });
+      }
+    }
+    return this.#api(res, method, url);
+  }
+
+  /** Applies a fault; returns true when it answered (or dropped) the request. */
+  async #applyFault(fault: Fault, res: ServerResponse, record: RecordedRequest): Promise<boolean> {
+    switch (fault.kind) {
+      case 'delay':
+        await new Promise((resolve) => setTimeout(resolve, fault.ms));
+        return false;
+      case 'drop':
+        record.status = 'dropped';
+        res.socket?.destroy();
+        return true;
+      case 'reset-mid-body':
+        record.status = 'reset';
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': '200' });
+        res.write('{"export_id": "1", "status": "proc');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return true;
+      case 'malformed':
+        res.writeHead(200, { 'Content-Type': fault.contentType });
+        res.end(fault.body);
+        return true;
+      case 'status': {
+        const headers: Record<string, string> = { ...fault.headers };
+        if (fault.retryAfter) {
+          const { seconds, as } = fault.retryAfter;
+          // HTTP dates have whole seconds: date the response and the Retry-After from the same second.
+          const now = Math.floor(this.#clock() / 1000) * 1000;
+          res.setHeader('Date', new Date(now).toUTCString());
+          headers['Retry-After'] =
+            as === 'delta' ? String(seconds) : new Date(now + seconds * 1000).toUTCString();
+        }
+        const body =
+          fault.body ??
+          (fault.status === 429
+            ? 'The request is overloaded.'
+            : { error_code: `SIM.${fault.status}`, error_msg: 'Injected fault' });
+        if (typeof body === 'string') {
+          res.writeHead(fault.status, { 'Content-Type': 'text/plain', ...headers });
+          res.end(body);
+        } else {
+          res.writeHead(fault.status, { 'Content-Type': 'application/json', ...headers });
+          res.end(JSON.stringify(body));
+        }
+        return true;
+      }
+    }
+  }
+
+  #api(res: ServerResponse, method: string, url: URL) {
+    const path = url.pathname;
+    let match = EXPORT_PATH.exec(path);
+    if (match && method === 'GET') {
+      const [projectId, serverId, exportId] = match.slice(1).map(decodeURIComponent) as [
+        string,
+        string,
+        string,
+      ];
+      const record = this.getExport(projectId, serverId, exportId);
+      if (!record) return this.#notFound(res, `Export ${exportId} of server ${serverId} does not exist.`);
+      return this.#json(res, 200, this.#exportBody(record));
+    }
+    match = EXPORTS_PATH.exec(path);
+    if (match && method === 'POST') {
+      const [projectId, serverId] = match.slice(1).map(decodeURIComponent) as [string, string];
+      if (!this.#servers.has(serverKey(projectId, serverId))) {
+        return this.#notFound(res, `Server ${serverId} does not exist.`);
+      }
+      return this.#json(res, 202, this.#exportBody(this.createExport(projectId, serverId)));
+    }
+    match = SERVER_PATH.exec(path);
+    if (match && method === 'GET') {
+      const [projectId, serverId] = match.slice(1).map(decodeURIComponent) as [string, string];
+      const server = this.#servers.get(serverKey(projectId, serverId));
+      if (!server) return this.#notFound(res, `Server ${serverId} does not exist.`);
+      return this.#json(res, 200, { id: server.id, sn: server.sn, manage_state: server.manageState });
+    }
+    return this.#notFound(res, `No such resource: ${method} ${path}`);
+  }
+
+  #exportBody(record: SimulatedExport) {
+    const view = exportViewAt(record.scenario, this.#clock() - record.createdAt);
+    return {
+      export_id: record.exportId,
+      status: view.status,
+      percentage: formatPercentage(record.scenario, view.percentage),
+      created_at: new Date(record.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
+  }
+
+  async #admin(req: IncomingMessage, res: ServerResponse, method: string, url: URL): Promise<void> {
+    if (method === 'GET' && url.pathname === '/_sim/requests') return this.#json(res, 200, this.requests);
+    if (method === 'POST' && url.pathname === '/_sim/exports') {
+      try {
+        const { projectId, serverId, exportId, scenario } = adminExportSchema.parse(await readJson(req));
+        const record = this.createExport(projectId, serverId, scenario, exportId);
+        return this.#json(res, 201, { ...record, ...this.#exportBody(record) });
+      } catch (err) {
+        return this.#json(res, 400, { error_code: 'SIM.0400', error_msg: describeError(err) });
+      }
+    }
+    if (method === 'POST' && url.pathname === '/_sim/faults') {
+      try {
+        this.injectFaults(...(z.array(z.unknown()).parse(await readJson(req)) as FaultRuleInput[]));
+      } catch (err) {
+        return this.#json(res, 400, { error_code: 'SIM.0400', error_msg: describeError(err) });
+      }
+      return this.#json(res, 204, undefined);
+    }
+    return this.#notFound(res, `No such simulator endpoint: ${method} ${url.pathname}`);
+  }
+
+  #notFound(res: ServerResponse, message: string): void {
+    this.#json(res, 404, { error_code: 'CLOUDDC.0404', error_msg: message });
+  }
+
+  #json(res: ServerResponse, status: number, body: unknown): void {
+    if (body === undefined) {
+      res.writeHead(status).end();
+      return;
+    }
+    res.writeHead(status, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  }
+}
+
+const adminExportSchema = z.strictObject({
+  projectId: z.string().min(1),
+  serverId: z.string().min(1),
+  exportId: z.string().min(1).optional(),
+  // Checked in full by createExport, once merged with the default scenario.
+  scenario: z.record(z.string(), z.unknown()).default({}),
+});
+
+function describeError(err: unknown): string {
+  return err instanceof z.ZodError ? z.prettifyError(err) : String(err);
+}
+
+function serverKey(projectId: string, serverId: string): string {
+  return `${projectId}\u0000${serverId}`;
+}
+
+function exportKey(projectId: string, serverId: string, exportId: string): string {
+  return `${projectId}\u0000${serverId}\u0000${exportId}`;
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text ? (JSON.parse(text) as unknown) : {};
+}

@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, loadWorkerConfig } from './config.js';
+import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
+
+async function main(): Promise<void> {
+  const config = loadWorkerConfig();
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const worker = await createTrackerWorker({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      dependencies: activityDependenciesFrom(config.cloudDC),
+    });
+    console.log(
+      `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}); ` +
+        `CloudDC ${config.cloudDC.region} at ${config.cloudDC.endpoint}, auth: static token`,
+    );
+    // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

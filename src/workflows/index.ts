@@ -1,0 +1,1 @@
+export { trackLogExport } from './track-log-export.js';

