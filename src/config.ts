@@ -36,7 +36,6 @@ const envSchema = z.object({
   CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').regex(REGION_PATTERN, {
     error: 'must be a region name such as cn-east-3',
   }),
-  CLOUDDC_ENDPOINT: z.string().trim().optional(),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema.optional(),
   CLOUDDC_AUTH_TOKEN: nonEmpty('IAM token sent as X-Auth-Token'),
 });
@@ -49,14 +48,10 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  let endpoint: string | undefined;
-  if (parsed.success) {
-    const explicit = parsed.data.CLOUDDC_ENDPOINT;
-    endpoint = explicit
-      ? checkEndpoint(explicit, problems)
-      : `https://clouddc.${parsed.data.CLOUDDC_REGION}.myhuaweicloud.com`;
-  }
-  if (!parsed.success || endpoint === undefined || problems.length > 0) throw new ConfigError(problems);
+  // Checked apart from the schema so that a bad endpoint is named alongside every other problem.
+  const explicitEndpoint = env.CLOUDDC_ENDPOINT?.trim();
+  const endpoint = explicitEndpoint ? checkEndpoint(explicitEndpoint, problems) : undefined;
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const data = parsed.data;
   return {
     temporal: {
@@ -66,7 +61,7 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     },
     cloudDC: {
       region: data.CLOUDDC_REGION,
-      endpoint,
+      endpoint: endpoint ?? `https://clouddc.${data.CLOUDDC_REGION}.myhuaweicloud.com`,
       requestTimeoutMs: data.CLOUDDC_REQUEST_TIMEOUT ?? 10_000,
       authToken: data.CLOUDDC_AUTH_TOKEN,
     },

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  type ApiFailureDetails,
   describeExport,
   type ExportRef,
   FailureType,
@@ -18,41 +19,50 @@ const PERMANENT_TYPES: Partial<Record<CloudDCErrorKind, FailureTypeName>> = {
 };
 
 /**
- * Turns a failed API call into the activity's failure: permanent kinds end the tracker
- * (non-retryable), the rest carry their own `nextRetryDelay` so Temporal waits (Retry-After or
- * jittered backoff) without writing history events.
+ * The server refuses a retry that would start after the poll's ScheduleToClose deadline, and
+ * then reports a bare timeout that has lost the API's error. Giving up this much earlier keeps
+ * the decision (and the error) ours.
+ */
+const GIVE_UP_MARGIN_MS = 1_000;
+
+/**
+ * Turns a failed API call into the activity's failure. Permanent kinds end the tracker. The rest
+ * carry their own `nextRetryDelay` (Retry-After, or jittered backoff) so Temporal waits without
+ * writing history events; when that wait would outlast this poll's retry budget
+ * (`giveUpAt`), the failure is made final instead, and the workflow, which reads `retryInMs`
+ * from its details, waits at least that long before polling again.
  */
 export function toActivityFailure(
   ref: ExportRef,
   info: CloudDCErrorInfo,
-  attempt: number,
+  retry: { attempt: number; now: number; giveUpAt: number },
   backoff: BackoffSettings,
   random: () => number,
 ): ApplicationFailure {
   const message = `${describeExport(ref)}: ${info.message}`;
-  const details = [
-    {
-      httpStatus: info.httpStatus ?? null,
-      requestId: info.requestId ?? null,
-      errorCode: info.errorCode ?? null,
-      errorMsg: info.errorMsg ?? null,
-    },
-  ];
   const permanent = PERMANENT_TYPES[info.kind];
-  if (permanent) return ApplicationFailure.create({ type: permanent, message, nonRetryable: true, details });
-  if (info.kind === 'throttled') {
-    return ApplicationFailure.create({
-      type: TransientFailureType.Throttled,
-      message,
-      details,
-      nextRetryDelay: throttledRetryDelay(attempt, info.retryAfterMs, backoff, random),
-    });
+  const retryInMs = permanent
+    ? null
+    : info.kind === 'throttled'
+      ? throttledRetryDelay(retry.attempt, info.retryAfterMs, backoff, random)
+      : transientRetryDelay(retry.attempt, backoff, random);
+  const details: ApiFailureDetails = {
+    httpStatus: info.httpStatus ?? null,
+    requestId: info.requestId ?? null,
+    errorCode: info.errorCode ?? null,
+    errorMsg: info.errorMsg ?? null,
+    attempt: retry.attempt,
+    retryInMs,
+  };
+  const type =
+    permanent ??
+    (info.kind === 'throttled'
+      ? TransientFailureType.Throttled
+      : info.kind === 'malformed'
+        ? TransientFailureType.MalformedResponse
+        : TransientFailureType.Unavailable);
+  if (retryInMs === null || retry.now + retryInMs + GIVE_UP_MARGIN_MS >= retry.giveUpAt) {
+    return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
   }
-  return ApplicationFailure.create({
-    type:
-      info.kind === 'malformed' ? TransientFailureType.MalformedResponse : TransientFailureType.Unavailable,
-    message,
-    details,
-    nextRetryDelay: transientRetryDelay(attempt, backoff, random),
-  });
+  return ApplicationFailure.create({ type, message, details: [details], nextRetryDelay: retryInMs });
 }

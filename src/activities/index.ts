@@ -25,14 +25,28 @@ export function createActivities({
         return await cloudDC.showLogsExportStatus(request, context.cancellationSignal);
       } catch (err) {
         if (!(err instanceof CloudDCApiError)) throw err;
-        const failure = toActivityFailure(request, err.info, context.info.attempt, backoff, random);
+        const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs } = context.info;
+        const failure = toActivityFailure(
+          request,
+          err.info,
+          {
+            attempt: (request.failedAttempts ?? 0) + attempt,
+            now: Date.now(),
+            giveUpAt: scheduleToCloseTimeoutMs
+              ? scheduledTimestampMs + scheduleToCloseTimeoutMs
+              : Number.POSITIVE_INFINITY,
+          },
+          backoff,
+          random,
+        );
         context.log.warn('CloudDC status poll failed', {
           exportId: request.exportId,
           failureType: failure.type,
           httpStatus: err.info.httpStatus,
           requestId: err.info.requestId,
           errorCode: err.info.errorCode,
-          retryInMs: failure.nextRetryDelay,
+          retryInMs: failure.nextRetryDelay ?? null,
+          final: failure.nonRetryable,
           error: err.info.message,
         });
         throw failure;

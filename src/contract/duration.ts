@@ -28,7 +28,21 @@ function parseDurationString(value: string): number | undefined {
   return typeof parsed === 'number' ? Math.round(parsed) : undefined;
 }
 
-/** Renders milliseconds the way users write durations, for messages and the UI. */
+const UNITS: ReadonlyArray<[string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1_000],
+];
+
+/**
+ * Renders milliseconds the way users write durations ("1.5s", "10m", "250ms"), for messages and
+ * the UI. `ms` would round 1500 to "2s", which misstates a policy back to its author.
+ */
 export function formatDuration(millis: number): string {
-  return ms(Math.max(0, Math.round(millis)));
+  const value = Math.max(0, Math.round(millis));
+  for (const [unit, size] of UNITS) {
+    if (value >= size) return `${Number((value / size).toFixed(1))}${unit}`;
+  }
+  return `${value}ms`;
 }

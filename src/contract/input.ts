@@ -52,12 +52,25 @@ const regionSchema = z
   .string({ error: 'expected a region name such as "cn-east-3"' })
   .regex(REGION_PATTERN, { error: 'expected a region name such as "cn-east-3"' });
 
+const intervalSchema = durationSchema.refine((millis) => millis >= MIN_POLL_INTERVAL_MS, {
+  error: `must be at least ${MIN_POLL_INTERVAL_MS}ms`,
+});
+
 const policyInputSchema = z
   .strictObject({
-    minInterval: durationSchema.optional(),
-    maxInterval: durationSchema.optional(),
+    minInterval: intervalSchema.optional(),
+    maxInterval: intervalSchema.optional(),
     timeout: durationSchema.optional(),
     stallTimeout: durationSchema.optional(),
+  })
+  .superRefine(({ minInterval, maxInterval }, ctx) => {
+    if (minInterval !== undefined && maxInterval !== undefined && maxInterval < minInterval) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['maxInterval'],
+        message: 'must not be shorter than policy.minInterval',
+      });
+    }
   })
   .optional();
 
@@ -115,14 +128,6 @@ export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
     given.minInterval ??
     Math.min(DEFAULT_POLICY_MS.minIntervalMs, given.maxInterval ?? Number.POSITIVE_INFINITY);
   const maxIntervalMs = given.maxInterval ?? Math.max(DEFAULT_POLICY_MS.maxIntervalMs, minIntervalMs);
-  const problems: InputProblem[] = [];
-  if (minIntervalMs < MIN_POLL_INTERVAL_MS) {
-    problems.push({ path: 'policy.minInterval', message: `must be at least ${MIN_POLL_INTERVAL_MS}ms` });
-  }
-  if (maxIntervalMs < minIntervalMs) {
-    problems.push({ path: 'policy.maxInterval', message: 'must not be shorter than policy.minInterval' });
-  }
-  if (problems.length > 0) throw invalidInputFromProblems(problems);
   return {
     ...ids,
     policy: {
@@ -140,10 +145,6 @@ export interface InputProblem {
   message: string;
 }
 
-function invalidInput(issues: readonly z.core.$ZodIssue[]): ApplicationFailure {
-  return invalidInputFromProblems(issues.flatMap(toProblems));
-}
-
 function toProblems(issue: z.core.$ZodIssue): InputProblem[] {
   const at = issue.path.map(String);
   if (issue.code === 'unrecognized_keys') {
@@ -155,7 +156,8 @@ function toProblems(issue: z.core.$ZodIssue): InputProblem[] {
   return [{ path: at.join('.') || '(input)', message: issue.message }];
 }
 
-function invalidInputFromProblems(problems: InputProblem[]): ApplicationFailure {
+function invalidInput(issues: readonly z.core.$ZodIssue[]): ApplicationFailure {
+  const problems = issues.flatMap(toProblems);
   const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   return ApplicationFailure.create({
     type: FailureType.InvalidInput,

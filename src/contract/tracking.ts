@@ -57,6 +57,23 @@ export interface LogExportProgress {
 /** Input of the status-poll activity. The region is a name; the worker maps it to its endpoint. */
 export interface ExportStatusRequest extends ExportRef {
   region?: string;
+  /** Failed API attempts since the last good answer, so backoff keeps growing across polls. */
+  failedAttempts?: number;
+}
+
+/**
+ * Details of a failed status poll (the first detail of its ApplicationFailure). The workflow
+ * reads `retryInMs` from here because failure conversion drops `nextRetryDelay`.
+ */
+export interface ApiFailureDetails {
+  httpStatus: number | null;
+  requestId: string | null;
+  errorCode: string | null;
+  errorMsg: string | null;
+  /** Failed attempts in a row, counting this one. */
+  attempt: number;
+  /** How long to wait before calling the API again (Retry-After or backoff); null when final. */
+  retryInMs: number | null;
 }
 
 /**

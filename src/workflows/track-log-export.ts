@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
+  type ApiFailureDetails,
   describeExport,
   type ExportStatusSnapshot,
   FailureType,
@@ -44,16 +45,20 @@ export interface TrackerState {
   lastProgressAt: number;
   unchangedPolls: number;
   lastError?: string;
+  /** Failed API attempts since the last good answer; the activity's backoff continues from here. */
+  failedAttempts: number;
+  /** The API asked (Retry-After) or backoff requires that it is not called before this time. */
+  retryNotBefore: number | null;
   pollRequested: boolean;
 }
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
 /**
- * How long one poll may keep retrying transient API errors before the workflow takes back
- * control, records the error for `getProgress`, and waits for its next poll as usual.
+ * One poll keeps retrying transient API errors for twice maxInterval (at least this long), then
+ * the workflow takes back control, records the error for `getProgress`, and polls again later.
  */
-const MIN_POLL_RETRY_BUDGET_MS = 60_000;
+const MIN_POLL_RETRY_BUDGET_MS = 2_000;
 
 const { getExportStatus } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
@@ -99,7 +104,7 @@ export async function trackLogExport(
     if (now >= stallDeadline) throw stalled(request, state);
 
     const delay = Math.min(
-      nextPollDelay(request.policy, state, Math.random),
+      Math.max(nextPollDelay(request.policy, state, Math.random), (state.retryNotBefore ?? now) - now),
       state.deadline - now,
       stallDeadline - now,
     );
@@ -126,6 +131,8 @@ function initialState(request: TrackLogExportRequest): TrackerState {
     lastPolledAt: null,
     lastProgressAt: now,
     unchangedPolls: 0,
+    failedAttempts: 0,
+    retryNotBefore: null,
     pollRequested: false,
   };
 }
@@ -137,17 +144,26 @@ async function pollStatus(
 ): Promise<ExportStatusSnapshot | undefined> {
   const { projectId, serverId, exportId, region } = request;
   const budget = Math.min(
-    Math.max(MIN_POLL_RETRY_BUDGET_MS, request.policy.maxIntervalMs),
+    Math.max(MIN_POLL_RETRY_BUDGET_MS, 2 * request.policy.maxIntervalMs),
     state.deadline - Date.now(),
   );
   try {
     return await getExportStatus.executeWithOptions(
       {
         startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
-        scheduleToCloseTimeout: Math.max(budget, POLL_ATTEMPT_TIMEOUT_MS),
+        // Even the last poll at the deadline gets a fair chance to answer.
+        scheduleToCloseTimeout: Math.max(budget, MIN_POLL_RETRY_BUDGET_MS),
         summary: `poll status of export ${exportId}`,
       },
-      [{ projectId, serverId, exportId, ...(region ? { region } : {}) }],
+      [
+        {
+          projectId,
+          serverId,
+          exportId,
+          ...(region ? { region } : {}),
+          failedAttempts: state.failedAttempts,
+        },
+      ],
     );
   } catch (err) {
     if (isCancellation(err)) throw err;
@@ -160,10 +176,20 @@ async function pollStatus(
         details: cause.details ?? undefined,
       });
     }
-    state.lastError = innermostMessage(err);
+    const details = cause instanceof ApplicationFailure ? apiFailureDetails(cause) : undefined;
+    state.lastError = cause?.message || innermostMessage(err);
+    state.failedAttempts = details?.attempt ?? state.failedAttempts + 1;
+    state.retryNotBefore = details?.retryInMs ? Date.now() + details.retryInMs : null;
     log.warn('Status poll gave up for now; will poll again', { exportId, error: state.lastError });
     return undefined;
   }
+}
+
+function apiFailureDetails(failure: ApplicationFailure): ApiFailureDetails | undefined {
+  const [first] = failure.details ?? [];
+  return typeof first === 'object' && first !== null && 'attempt' in first
+    ? (first as ApiFailureDetails)
+    : undefined;
 }
 
 function isPermanent(type: string | undefined | null): type is FailureTypeName {
@@ -195,6 +221,8 @@ function recordSnapshot(state: TrackerState, snapshot: ExportStatusSnapshot) {
   state.status = snapshot.status;
   if (snapshot.createdAt) state.createdAt = snapshot.createdAt;
   delete state.lastError;
+  state.failedAttempts = 0;
+  state.retryNotBefore = null;
   if (percentage !== null && (firstSample || percentage !== state.percentage)) {
     state.percentage = percentage;
     state.lastProgressAt = now;

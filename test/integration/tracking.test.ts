@@ -1,8 +1,12 @@
-import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailureType, getProgressQuery } from '../../src/contract/index.js';
-import { FAST_POLICY, type Harness, startHarness, uniqueExportId } from '../helpers/harness.js';
+import {
+  FailureType,
+  getProgressQuery,
+  logExportWorkflowId,
+  pollNowSignal,
+} from '../../src/contract/index.js';
+import { applicationFailure, workflowFailure } from '../helpers/failures.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,29 +16,18 @@ afterAll(async () => {
   await h?.close();
 });
 
-const PROJECT = 'proj-1';
+const PROJECT = 'proj-track';
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(WorkflowFailedError);
-  const cause = (err as WorkflowFailedError).cause;
-  expect(cause).toBeInstanceOf(ApplicationFailure);
-  return cause as ApplicationFailure;
-}
-
-describe('trackLogExport against the simulator', () => {
+describe('trackLogExport: outcomes', () => {
   it.each([
     ['percent-string', 'processing', 'completed'],
     ['number', 'Running', 'Completed'],
+    ['numeric-string', 'processing', 'SUCCESS'],
   ] as const)(
     'completes an export whose percentage is a %s',
     async (percentageFormat, runningStatus, finalStatus) => {
-      const exportId = uniqueExportId();
       const sim = h.sim.createExport(PROJECT, 'srv-1', {
-        durationMs: 1_500,
+        durationMs: 1_200,
         percentageFormat,
         runningStatus,
         finalStatus,
@@ -45,8 +38,12 @@ describe('trackLogExport against the simulator', () => {
         exportId: sim.exportId,
         policy: FAST_POLICY,
       });
-      void exportId;
+      expect(handle.workflowId).toBe(
+        logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-1', exportId: sim.exportId }),
+      );
+
       const result = await handle.result();
+
       expect(result).toMatchObject({
         projectId: PROJECT,
         serverId: 'srv-1',
@@ -57,23 +54,204 @@ describe('trackLogExport against the simulator', () => {
       });
       expect(result.polls).toBeGreaterThanOrEqual(2);
       expect(Date.parse(result.completedAt)).toBeGreaterThanOrEqual(sim.finishesAt);
-      expect(result.createdAt).toMatch(/^\d{4}-\d\d-\d\dT/);
-      const progress = await handle.query(getProgressQuery);
-      expect(progress).toMatchObject({ status: finalStatus, percentage: 100, polls: result.polls });
+      expect(Date.parse(result.startedAt)).toBeLessThanOrEqual(Date.parse(result.completedAt));
+      expect(result.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      expect(await handle.query(getProgressQuery)).toMatchObject({
+        status: finalStatus,
+        percentage: 100,
+        polls: result.polls,
+      });
+      expect(h.sim.requestsTo(`/exports/${sim.exportId}`)).toHaveLength(result.polls);
     },
   );
 
-  it('fails with LogExportNotFound for an unknown export', async () => {
+  it('completes when the percentage reaches 100 although the status still says Running', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-2', {
+      durationMs: 800,
+      runningStatus: 'Running',
+      finalStatus: 'Running',
+    });
+    const result = await (
+      await h.track({ projectId: PROJECT, serverId: 'srv-2', exportId: sim.exportId, policy: FAST_POLICY })
+    ).result();
+    expect(result).toMatchObject({ outcome: 'completed', status: 'Running', percentage: 100 });
+  });
+
+  it('fails with LogExportFailed when the API reports a failure status', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-3', {
+      durationMs: 1_000,
+      outcome: 'failed',
+      failAtPercent: 40,
+      finalStatus: 'Failed',
+    });
     const handle = await h.track({
       projectId: PROJECT,
-      serverId: 'srv-1',
+      serverId: 'srv-3',
+      exportId: sim.exportId,
+      policy: FAST_POLICY,
+    });
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.ExportFailed);
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain(`Log export ${sim.exportId} of server srv-3`);
+    expect(failure.message).toContain('"Failed"');
+    expect(failure.message).toMatch(/X-Request-Id [0-9a-f]{32}/);
+  });
+
+  it('fails with LogExportNotFound, naming the request ID and the API error, for an unknown export', async () => {
+    h.sim.addServer(PROJECT, 'srv-4');
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-4',
       exportId: 'no-such-export',
       policy: FAST_POLICY,
     });
-    const failure = await failureOf(handle.result());
+    const failure = await applicationFailure(handle.result());
     expect(failure.type).toBe(FailureType.NotFound);
     expect(failure.message).toContain('no-such-export');
     expect(failure.message).toMatch(/X-Request-Id [0-9a-f]{32}/);
-    expect(failure.message).toContain('CLOUDDC.0404');
+    expect(failure.message).toContain('error_code CLOUDDC.0404');
+    expect(h.sim.requestsTo('/exports/no-such-export')).toHaveLength(1);
+  });
+
+  it('fails with LogExportTimedOut when the policy timeout passes first', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-5', { durationMs: 60_000 });
+    const started = Date.now();
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-5',
+      exportId: sim.exportId,
+      policy: { ...FAST_POLICY, timeout: '1500ms' },
+    });
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.TimedOut);
+    expect(failure.message).toContain('did not finish within 1.5s');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('fails with LogExportStalled when the percentage stops moving for stallTimeout', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-6', {
+      durationMs: 1_000,
+      stall: { atPercent: 30, forMs: 60_000 },
+    });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-6',
+      exportId: sim.exportId,
+      policy: { ...FAST_POLICY, stallTimeout: '1s' },
+    });
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.Stalled);
+    expect(failure.message).toMatch(/made no progress for 1s: status "processing" at 30%/);
+  });
+
+  it('rides through a stall shorter than stallTimeout', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-7', {
+      durationMs: 600,
+      stall: { atPercent: 50, forMs: 700 },
+    });
+    const result = await (
+      await h.track({
+        projectId: PROJECT,
+        serverId: 'srv-7',
+        exportId: sim.exportId,
+        policy: { ...FAST_POLICY, stallTimeout: '5s' },
+      })
+    ).result();
+    expect(result.outcome).toBe('completed');
+  });
+});
+
+describe('trackLogExport: steering', () => {
+  it('attaches a second start for the same export to the running tracker', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-10', { durationMs: 1_500 });
+    const input = { projectId: PROJECT, serverId: 'srv-10', exportId: sim.exportId, policy: FAST_POLICY };
+    const first = await h.track(input);
+    const second = await h.track(input);
+    expect(second.workflowId).toBe(first.workflowId);
+    const firstRun = (await first.describe()).runId;
+    expect((await second.describe()).runId).toBe(firstRun);
+    const result = await second.result();
+    const executions = [];
+    for await (const execution of h.env.client.workflow.list({
+      query: `WorkflowId = '${first.workflowId}'`,
+    })) {
+      executions.push(execution);
+    }
+    expect(executions.map((e) => e.runId)).toEqual([firstRun]);
+    expect(h.sim.requestsTo(`/exports/${sim.exportId}`)).toHaveLength(result.polls);
+  });
+
+  it('answers getProgress while tracking and polls at once on pollNow', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-11', { durationMs: 120_000 });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-11',
+      exportId: sim.exportId,
+      policy: { minInterval: '1m', maxInterval: '1m' },
+    });
+    const first = await waitFor(
+      async () => {
+        const p = await handle.query(getProgressQuery);
+        return p.polls === 1 && p.nextPollAt ? p : undefined;
+      },
+      { what: 'the first poll' },
+    );
+    expect(first.status).toBe('processing');
+    expect(first.percentage).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(first.nextPollAt ?? '')).toBeGreaterThan(Date.now() + 30_000);
+    expect(Date.parse(first.lastPolledAt ?? '')).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
+
+    const signalled = Date.now();
+    await handle.signal(pollNowSignal);
+    await waitFor(async () => ((await handle.query(getProgressQuery)).polls === 2 ? true : undefined), {
+      what: 'the poll after pollNow',
+    });
+    expect(Date.now() - signalled).toBeLessThan(5_000);
+    await handle.cancel();
+  });
+
+  it('ends promptly as cancelled when the workflow is cancelled', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-12', { durationMs: 120_000 });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-12',
+      exportId: sim.exportId,
+      policy: { minInterval: '1m', maxInterval: '1m' },
+    });
+    await waitFor(async () => ((await handle.query(getProgressQuery)).polls === 1 ? true : undefined));
+    const cancelled = Date.now();
+    await handle.cancel();
+    const failure = await workflowFailure(handle.result());
+    expect(failure.name).toBe('CancelledFailure');
+    expect(Date.now() - cancelled).toBeLessThan(5_000);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  });
+});
+
+describe('trackLogExport: invalid input', () => {
+  it('rejects bad input sent as raw JSON with InvalidInput before any API call', async () => {
+    const requestsBefore = h.sim.requests.length;
+    const handle = await h.env.client.workflow.start('trackLogExport', {
+      taskQueue: h.taskQueue,
+      workflowId: `bad-input-${Date.now()}`,
+      args: [
+        { projectId: PROJECT, serverId: 'a/../b', exportId: '', extra: 1, policy: { minInterval: 'soon' } },
+      ],
+    });
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.InvalidInput);
+    expect(failure.nonRetryable).toBe(true);
+    for (const field of ['serverId', 'exportId', 'extra: unknown field', 'policy.minInterval']) {
+      expect(failure.message).toContain(field);
+    }
+    expect(h.sim.requests.length).toBe(requestsBefore);
+  });
+
+  it('rejects bad input in the client helper with the same message, without starting anything', async () => {
+    await expect(h.track({ projectId: PROJECT, serverId: 'srv 1', exportId: 'x' })).rejects.toMatchObject({
+      type: FailureType.InvalidInput,
+      message: expect.stringContaining('serverId: must not contain white space'),
+    });
   });
 });

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailureType, getProgressQuery } from '../../src/contract/index.js';
+import type { RecordedRequest } from '../../src/simulator/server.js';
+import { applicationFailure } from '../helpers/failures.js';
+import { FAST_POLICY, type Harness, startHarness, TEST_TOKEN, waitFor } from '../helpers/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ requestTimeoutMs: 500 });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const PROJECT = 'proj-faults';
+
+/** Starts tracking a fresh 1 s export on its own server, with `faults` aimed at its status path. */
+async function trackWithFaults(serverId: string, faults: Parameters<Harness['sim']['injectFaults']>) {
+  const sim = h.sim.createExport(PROJECT, serverId, { durationMs: 1_000 });
+  const path = `/physicalservers/${serverId}/logs/exports/${sim.exportId}$`;
+  h.sim.injectFaults(...faults.map((rule) => ({ ...rule, path })));
+  const handle = await h.track({ projectId: PROJECT, serverId, exportId: sim.exportId, policy: FAST_POLICY });
+  return {
+    sim,
+    handle,
+    requests: () => h.sim.requestsTo(`/physicalservers/${serverId}/logs/exports/${sim.exportId}`),
+  };
+}
+
+function gaps(requests: RecordedRequest[]): number[] {
+  return requests.slice(1).map((r, i) => r.at - (requests[i] as RecordedRequest).at);
+}
+
+describe('throttling (429)', () => {
+  it('waits at least the Retry-After delta-seconds before retrying', async () => {
+    const { handle, requests } = await trackWithFaults('srv-429-delta', [
+      { fault: { kind: 'status', status: 429, retryAfter: { seconds: 1, as: 'delta' } }, times: 3 },
+    ]);
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    const seen = requests();
+    expect(seen.slice(0, 3).map((r) => r.status)).toEqual([429, 429, 429]);
+    for (const gap of gaps(seen).slice(0, 3)) expect(gap).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('waits at least until an HTTP-date Retry-After, measured against the response Date', async () => {
+    const { handle, requests } = await trackWithFaults('srv-429-date', [
+      { fault: { kind: 'status', status: 429, retryAfter: { seconds: 2, as: 'http-date' } }, times: 2 },
+    ]);
+    expect((await handle.result()).outcome).toBe('completed');
+    const seen = requests();
+    expect(seen.slice(0, 2).map((r) => r.status)).toEqual([429, 429]);
+    for (const gap of gaps(seen).slice(0, 2)) expect(gap).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('backs off from the throttling base without Retry-After, in a JSON or a plain-text body', async () => {
+    const { handle, requests } = await trackWithFaults('srv-429-bare', [
+      { fault: { kind: 'status', status: 429 }, times: 2 },
+      {
+        fault: {
+          kind: 'status',
+          status: 429,
+          body: {
+            error_code: 'APIGW.0308',
+            error_msg: 'policy user over ratelimit, limit:20, time:1 second',
+          },
+        },
+        times: 2,
+      },
+    ]);
+    expect((await handle.result()).outcome).toBe('completed');
+    const seen = requests();
+    expect(seen.slice(0, 4).map((r) => r.status)).toEqual([429, 429, 429, 429]);
+    const waits = gaps(seen).slice(0, 4);
+    // FAST_BACKOFF.throttledBaseMs is 200, doubling: 200, 400, 800, 1600 at least.
+    for (const [i, gap] of waits.entries()) expect(gap).toBeGreaterThanOrEqual(200 * 2 ** i);
+  });
+});
+
+describe('transient failures', () => {
+  it('retries a burst of 500s with backoff and completes', async () => {
+    const { handle, requests } = await trackWithFaults('srv-500', [
+      {
+        fault: {
+          kind: 'status',
+          status: 500,
+          body: { error_code: 'CLOUDDC.0500', error_msg: 'Internal error' },
+        },
+        times: 4,
+      },
+    ]);
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(requests().filter((r) => r.status === 500)).toHaveLength(4);
+  });
+
+  it.each([
+    ['a truncated JSON body', { kind: 'malformed' as const }],
+    [
+      'an HTML error page',
+      {
+        kind: 'malformed' as const,
+        body: '<html><body>502 Bad Gateway</body></html>',
+        contentType: 'text/html',
+      },
+    ],
+    ['JSON without a status', { kind: 'malformed' as const, body: '{"export_id":"1","percentage":"10%"}' }],
+    ['a dropped connection', { kind: 'drop' as const }],
+    ['a connection reset mid-body', { kind: 'reset-mid-body' as const }],
+    ['a response slower than the client timeout', { kind: 'delay' as const, ms: 1_500 }],
+  ])('retries after %s and completes', async (_, fault) => {
+    const { handle, requests } = await trackWithFaults(
+      `srv-${fault.kind}-${Math.random().toString(36).slice(2, 6)}`,
+      [{ fault, times: 2 }],
+    );
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    expect(requests().length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reports a persistent error as lastError in getProgress, then recovers', async () => {
+    const { handle } = await trackWithFaults('srv-500-long', [
+      {
+        fault: {
+          kind: 'status',
+          status: 503,
+          body: { error_code: 'APIGW.0503', error_msg: 'Service unavailable' },
+        },
+        times: 1_000,
+      },
+    ]);
+    const progress = await waitFor(
+      async () => {
+        const p = await handle.query(getProgressQuery);
+        return p.lastError ? p : undefined;
+      },
+      { what: 'lastError in getProgress' },
+    );
+    expect(progress.lastError).toContain('HTTP 503');
+    expect(progress.lastError).toContain('APIGW.0503');
+    h.sim.faults.clear();
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    expect((await handle.query(getProgressQuery)).lastError).toBeUndefined();
+  });
+});
+
+describe('permanent failures', () => {
+  it('re-authenticates once after a 401 and carries on', async () => {
+    const { handle, requests } = await trackWithFaults('srv-401-once', [
+      {
+        fault: {
+          kind: 'status',
+          status: 401,
+          body: { error_code: 'APIGW.0301', error_msg: 'token expired' },
+        },
+      },
+    ]);
+    expect((await handle.result()).outcome).toBe('completed');
+    expect(requests()[0]?.status).toBe(401);
+    expect(requests()[1]?.status).toBe(200);
+  });
+
+  it('fails with CloudDCAuthError when a 401 survives one re-authentication', async () => {
+    const { handle, requests } = await trackWithFaults('srv-401', [
+      {
+        fault: {
+          kind: 'status',
+          status: 401,
+          body: { error_code: 'APIGW.0301', error_msg: 'Incorrect IAM authentication information' },
+        },
+        times: 2,
+      },
+    ]);
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.AuthError);
+    expect(failure.message).toContain('APIGW.0301');
+    expect(failure.message).toContain('Incorrect IAM authentication information');
+    expect(failure.message).toMatch(/X-Request-Id [0-9a-f]{32}/);
+    expect(requests()).toHaveLength(2);
+    expect(requests().every((r) => r.authToken === TEST_TOKEN)).toBe(true);
+  });
+
+  it('fails with CloudDCPermissionDenied on 403, at once', async () => {
+    const { handle, requests } = await trackWithFaults('srv-403', [
+      {
+        fault: {
+          kind: 'status',
+          status: 403,
+          body: { error: { code: 'CLOUDDC.0403', message: 'no permission for imetal' } },
+        },
+        times: 5,
+      },
+    ]);
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.PermissionDenied);
+    expect(failure.message).toContain('CLOUDDC.0403');
+    expect(failure.message).toContain('no permission for imetal');
+    expect(requests()).toHaveLength(1);
+  });
+
+  it('fails with CloudDCBadRequest on 400, at once', async () => {
+    const { handle, requests } = await trackWithFaults('srv-400', [
+      {
+        fault: {
+          kind: 'status',
+          status: 400,
+          body: { error_code: 'CLOUDDC.0400', error_msg: 'bad export id' },
+        },
+      },
+    ]);
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.BadRequest);
+    expect(requests()).toHaveLength(1);
+  });
+
+  it('rejects a region this worker does not serve as InvalidInput without calling the API', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-region', { durationMs: 1_000 });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-region',
+      exportId: sim.exportId,
+      region: 'ap-southeast-3',
+      policy: FAST_POLICY,
+    });
+    const failure = await applicationFailure(handle.result());
+    expect(failure.type).toBe(FailureType.InvalidInput);
+    expect(failure.message).toContain('ap-southeast-3');
+    expect(h.sim.requestsTo('/physicalservers/srv-region/')).toHaveLength(0);
+  });
+});

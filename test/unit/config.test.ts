@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadWorkerConfig } from '../../src/config.js';
+
+const TOKEN = 'tok-5ecr3t-VALUE-never-log-me';
+const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
+
+/** Runs the loader, expects a ConfigError and returns it. */
+function configError(env: NodeJS.ProcessEnv): ConfigError {
+  let thrown: unknown;
+  try {
+    loadWorkerConfig(env);
+  } catch (err) {
+    thrown = err;
+  }
+  expect(thrown).toBeInstanceOf(ConfigError);
+  return thrown as ConfigError;
+}
+
+/** Whether some problem names the variable. */
+function names(err: ConfigError, variable: string): boolean {
+  return err.problems.some((p) => p.startsWith(`${variable}:`)) && err.message.includes(`${variable}:`);
+}
+
+describe('loadWorkerConfig', () => {
+  it('gives the defaults for a minimal environment', () => {
+    expect(loadWorkerConfig(minimal)).toEqual({
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'clouddc-log-exports' },
+      cloudDC: {
+        region: 'cn-east-3',
+        endpoint: 'https://clouddc.cn-east-3.myhuaweicloud.com',
+        requestTimeoutMs: 10_000,
+        authToken: 't',
+      },
+    });
+  });
+
+  it('derives the default endpoint from the region', () => {
+    const config = loadWorkerConfig({ ...minimal, CLOUDDC_REGION: 'ap-southeast-3' });
+    expect(config.cloudDC.endpoint).toBe('https://clouddc.ap-southeast-3.myhuaweicloud.com');
+  });
+
+  it('reads the Temporal settings', () => {
+    const config = loadWorkerConfig({
+      ...minimal,
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      TEMPORAL_NAMESPACE: 'ops',
+      TEMPORAL_TASK_QUEUE: 'exports-2',
+    });
+    expect(config.temporal).toEqual({
+      address: 'temporal.internal:7233',
+      namespace: 'ops',
+      taskQueue: 'exports-2',
+    });
+  });
+
+  it('ignores unrelated variables', () => {
+    expect(loadWorkerConfig({ ...minimal, PATH: '/usr/bin', HOME: '/root' }).cloudDC.region).toBe(
+      'cn-east-3',
+    );
+  });
+
+  describe('CLOUDDC_ENDPOINT', () => {
+    it.each([
+      ['https://clouddc.example.com', 'https://clouddc.example.com'],
+      ['https://10.0.0.5:8443/api', 'https://10.0.0.5:8443/api'],
+      ['http://127.0.0.1:8080', 'http://127.0.0.1:8080'],
+      ['http://localhost', 'http://localhost'],
+      ['http://localhost:3000', 'http://localhost:3000'],
+      ['http://[::1]:9', 'http://[::1]:9'],
+    ])('accepts %s', (endpoint, expected) => {
+      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: endpoint }).cloudDC.endpoint).toBe(expected);
+    });
+
+    it.each([
+      ['https://clouddc.example.com/', 'https://clouddc.example.com'],
+      ['https://clouddc.example.com/v1/', 'https://clouddc.example.com/v1'],
+      ['http://127.0.0.1:8080/', 'http://127.0.0.1:8080'],
+    ])('removes the trailing slash of %s', (endpoint, expected) => {
+      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: endpoint }).cloudDC.endpoint).toBe(expected);
+    });
+
+    it.each([['http://clouddc.example.com'], ['http://10.0.0.5:8080'], ['http://localhost.evil.com']])(
+      'rejects plain http to the non-loopback host %s',
+      (endpoint) => {
+        const err = configError({ ...minimal, CLOUDDC_ENDPOINT: endpoint });
+        expect(names(err, 'CLOUDDC_ENDPOINT')).toBe(true);
+      },
+    );
+
+    it.each([['not a url'], ['clouddc.example.com'], ['ftp://clouddc.example.com']])(
+      'rejects %s',
+      (endpoint) => {
+        expect(names(configError({ ...minimal, CLOUDDC_ENDPOINT: endpoint }), 'CLOUDDC_ENDPOINT')).toBe(true);
+      },
+    );
+
+    it('treats an empty endpoint as unset', () => {
+      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: '' }).cloudDC.endpoint).toBe(
+        'https://clouddc.cn-east-3.myhuaweicloud.com',
+      );
+    });
+  });
+
+  describe('CLOUDDC_REQUEST_TIMEOUT', () => {
+    it('reads "3s" as 3000 ms', () => {
+      expect(loadWorkerConfig({ ...minimal, CLOUDDC_REQUEST_TIMEOUT: '3s' }).cloudDC.requestTimeoutMs).toBe(
+        3_000,
+      );
+    });
+
+    it('rejects a malformed timeout', () => {
+      expect(
+        names(configError({ ...minimal, CLOUDDC_REQUEST_TIMEOUT: 'abc' }), 'CLOUDDC_REQUEST_TIMEOUT'),
+      ).toBe(true);
+    });
+  });
+
+  describe('problems', () => {
+    it('names a missing region', () => {
+      const err = configError({ CLOUDDC_AUTH_TOKEN: 't' });
+      expect(names(err, 'CLOUDDC_REGION')).toBe(true);
+      expect(err.problems).toHaveLength(1);
+    });
+
+    it('names a missing token', () => {
+      const err = configError({ CLOUDDC_REGION: 'cn-east-3' });
+      expect(names(err, 'CLOUDDC_AUTH_TOKEN')).toBe(true);
+      expect(err.problems).toHaveLength(1);
+    });
+
+    it('rejects a region that is not a region name', () => {
+      for (const region of ['https://evil.example', 'cn-east-3.evil.com', '../x']) {
+        expect(names(configError({ ...minimal, CLOUDDC_REGION: region }), 'CLOUDDC_REGION')).toBe(true);
+      }
+    });
+
+    it('lists the missing region and token at once', () => {
+      const err = configError({});
+      expect(names(err, 'CLOUDDC_REGION')).toBe(true);
+      expect(names(err, 'CLOUDDC_AUTH_TOKEN')).toBe(true);
+    });
+
+    it('lists every problem at once: missing region, missing token and a bad endpoint', () => {
+      const err = configError({ CLOUDDC_ENDPOINT: 'http://clouddc.example.com' });
+      expect(err.name).toBe('ConfigError');
+      expect(names(err, 'CLOUDDC_REGION')).toBe(true);
+      expect(names(err, 'CLOUDDC_AUTH_TOKEN')).toBe(true);
+      expect(names(err, 'CLOUDDC_ENDPOINT')).toBe(true);
+    });
+
+    it('lists a bad timeout together with a bad endpoint', () => {
+      const err = configError({
+        ...minimal,
+        CLOUDDC_REQUEST_TIMEOUT: 'abc',
+        CLOUDDC_ENDPOINT: 'http://clouddc.example.com',
+      });
+      expect(names(err, 'CLOUDDC_REQUEST_TIMEOUT')).toBe(true);
+      expect(names(err, 'CLOUDDC_ENDPOINT')).toBe(true);
+    });
+
+    it('treats empty and blank variables as unset', () => {
+      const err = configError({ CLOUDDC_REGION: '', CLOUDDC_AUTH_TOKEN: '   ' });
+      expect(names(err, 'CLOUDDC_REGION')).toBe(true);
+      expect(names(err, 'CLOUDDC_AUTH_TOKEN')).toBe(true);
+      const config = loadWorkerConfig({ ...minimal, TEMPORAL_ADDRESS: '', TEMPORAL_NAMESPACE: ' ' });
+      expect(config.temporal.address).toBe('localhost:7233');
+      expect(config.temporal.namespace).toBe('default');
+    });
+
+    it('never puts the token value in the error', () => {
+      const envs: NodeJS.ProcessEnv[] = [
+        { CLOUDDC_AUTH_TOKEN: TOKEN },
+        { CLOUDDC_AUTH_TOKEN: TOKEN, CLOUDDC_REGION: 'nowhere' },
+        { CLOUDDC_AUTH_TOKEN: TOKEN, CLOUDDC_REGION: 'cn-east-3', CLOUDDC_ENDPOINT: 'http://evil.example' },
+        { CLOUDDC_AUTH_TOKEN: TOKEN, CLOUDDC_REGION: 'cn-east-3', CLOUDDC_REQUEST_TIMEOUT: 'soon' },
+        { CLOUDDC_AUTH_TOKEN: TOKEN, CLOUDDC_REGION: 'cn-east-3', CLOUDDC_ENDPOINT: 'https://u:p@h.example' },
+      ];
+      for (const env of envs) {
+        const err = configError(env);
+        expect(err.problems.length).toBeGreaterThan(0);
+        expect(err.message).not.toContain(TOKEN);
+        expect(String(err)).not.toContain(TOKEN);
+        expect(err.problems.join('\n')).not.toContain(TOKEN);
+      }
+    });
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type BackoffSettings,
+  DEFAULT_BACKOFF,
+  throttledRetryDelay,
+  transientRetryDelay,
+} from '../../src/activities/retry-delay.js';
+
+const constant = (value: number) => () => value;
+
+/** Deterministic PRNG (mulberry32) yielding values in [0, 1). */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const settings: BackoffSettings = { transientBaseMs: 1_000, throttledBaseMs: 2_000, maxMs: 60_000 };
+
+describe('DEFAULT_BACKOFF', () => {
+  it('starts throttled waits within the 2-5 s Huawei advises and caps at a minute', () => {
+    expect(DEFAULT_BACKOFF.throttledBaseMs).toBeGreaterThanOrEqual(2_000);
+    expect(DEFAULT_BACKOFF.throttledBaseMs).toBeLessThanOrEqual(5_000);
+    expect(DEFAULT_BACKOFF.maxMs).toBe(60_000);
+  });
+});
+
+describe('transientRetryDelay', () => {
+  it('is 0 with random 0 (full jitter)', () => {
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      expect(transientRetryDelay(attempt, settings, constant(0))).toBe(0);
+    }
+  });
+
+  it('is the cap base * 2^(attempt-1) with random 1', () => {
+    expect(transientRetryDelay(1, settings, constant(1))).toBe(1_000);
+    expect(transientRetryDelay(2, settings, constant(1))).toBe(2_000);
+    expect(transientRetryDelay(3, settings, constant(1))).toBe(4_000);
+    expect(transientRetryDelay(4, settings, constant(1))).toBe(8_000);
+    expect(transientRetryDelay(6, settings, constant(1))).toBe(32_000);
+  });
+
+  it('is capped by maxMs', () => {
+    expect(transientRetryDelay(7, settings, constant(1))).toBe(60_000);
+    expect(transientRetryDelay(30, settings, constant(1))).toBe(60_000);
+    expect(transientRetryDelay(1, { ...settings, maxMs: 500 }, constant(1))).toBe(500);
+  });
+
+  it('scales linearly with the random value inside the cap', () => {
+    expect(transientRetryDelay(3, settings, constant(0.5))).toBe(2_000);
+    expect(transientRetryDelay(3, settings, constant(0.25))).toBe(1_000);
+  });
+
+  it('grows per attempt', () => {
+    const caps = [1, 2, 3, 4, 5, 6].map((attempt) => transientRetryDelay(attempt, settings, constant(1)));
+    for (let i = 1; i < caps.length; i++) {
+      expect(caps[i]).toBeGreaterThan(caps[i - 1] as number);
+    }
+  });
+
+  it('always lies in [0, min(max, base * 2^(attempt-1))]', () => {
+    const rng = seeded(1234);
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const cap = Math.min(settings.maxMs, settings.transientBaseMs * 2 ** (attempt - 1));
+      for (let i = 0; i < 50; i++) {
+        const delay = transientRetryDelay(attempt, settings, rng);
+        expect(delay).toBeGreaterThanOrEqual(0);
+        expect(delay).toBeLessThanOrEqual(cap);
+      }
+    }
+  });
+});
+
+describe('throttledRetryDelay', () => {
+  describe('with Retry-After', () => {
+    it('is exactly Retry-After with random 0', () => {
+      expect(throttledRetryDelay(1, 7_000, settings, constant(0))).toBe(7_000);
+      expect(throttledRetryDelay(5, 7_000, settings, constant(0))).toBe(7_000);
+    });
+
+    it('adds up to half as much again with random 1', () => {
+      expect(throttledRetryDelay(1, 7_000, settings, constant(1))).toBe(10_500);
+      expect(throttledRetryDelay(3, 40_000, settings, constant(1))).toBe(60_000);
+    });
+
+    it('does not depend on the attempt number', () => {
+      for (let attempt = 1; attempt <= 10; attempt++) {
+        expect(throttledRetryDelay(attempt, 3_000, settings, constant(0.5))).toBe(3_750);
+      }
+    });
+
+    it('honours a Retry-After of 0', () => {
+      expect(throttledRetryDelay(4, 0, settings, constant(0))).toBe(0);
+      expect(throttledRetryDelay(4, 0, settings, constant(1))).toBe(0);
+    });
+
+    it('is never sooner than Retry-After, even when it exceeds maxMs', () => {
+      const retryAfterMs = 120_000;
+      expect(throttledRetryDelay(1, retryAfterMs, settings, constant(0))).toBe(retryAfterMs);
+      const rng = seeded(99);
+      for (let i = 0; i < 200; i++) {
+        const delay = throttledRetryDelay(1 + (i % 10), retryAfterMs, settings, rng);
+        expect(delay).toBeGreaterThanOrEqual(retryAfterMs);
+        expect(delay).toBeLessThanOrEqual(retryAfterMs * 1.5);
+      }
+      expect(throttledRetryDelay(1, retryAfterMs, settings, constant(1))).toBeGreaterThan(retryAfterMs);
+    });
+
+    it('is never sooner than Retry-After for random values', () => {
+      const rng = seeded(5);
+      for (const retryAfterMs of [1, 500, 2_000, 59_999, 60_000, 60_001, 3_600_000]) {
+        for (let i = 0; i < 50; i++) {
+          const delay = throttledRetryDelay(1, retryAfterMs, settings, rng);
+          expect(delay).toBeGreaterThanOrEqual(retryAfterMs);
+          expect(delay).toBeLessThanOrEqual(Math.round(retryAfterMs * 1.5));
+        }
+      }
+    });
+  });
+
+  describe('without Retry-After', () => {
+    it('starts at throttledBaseMs for attempt 1 with random 0', () => {
+      expect(throttledRetryDelay(1, undefined, settings, constant(0))).toBe(2_000);
+    });
+
+    it('doubles per attempt', () => {
+      expect(throttledRetryDelay(2, undefined, settings, constant(0))).toBe(4_000);
+      expect(throttledRetryDelay(3, undefined, settings, constant(0))).toBe(8_000);
+      expect(throttledRetryDelay(4, undefined, settings, constant(0))).toBe(16_000);
+      expect(throttledRetryDelay(5, undefined, settings, constant(0))).toBe(32_000);
+    });
+
+    it('is capped by maxMs', () => {
+      expect(throttledRetryDelay(6, undefined, settings, constant(0))).toBe(60_000);
+      expect(throttledRetryDelay(25, undefined, settings, constant(0))).toBe(60_000);
+    });
+
+    it('adds up to half as much again at random', () => {
+      expect(throttledRetryDelay(1, undefined, settings, constant(1))).toBe(3_000);
+      expect(throttledRetryDelay(3, undefined, settings, constant(1))).toBe(12_000);
+      const rng = seeded(77);
+      for (let attempt = 1; attempt <= 12; attempt++) {
+        const floor = Math.min(settings.maxMs, settings.throttledBaseMs * 2 ** (attempt - 1));
+        for (let i = 0; i < 30; i++) {
+          const delay = throttledRetryDelay(attempt, undefined, settings, rng);
+          expect(delay).toBeGreaterThanOrEqual(floor);
+          expect(delay).toBeLessThanOrEqual(floor * 1.5);
+        }
+      }
+    });
+
+    it('uses the configured throttledBaseMs, not the transient base', () => {
+      const custom = { ...settings, throttledBaseMs: 5_000 };
+      expect(throttledRetryDelay(1, undefined, custom, constant(0))).toBe(5_000);
+      expect(throttledRetryDelay(2, undefined, custom, constant(0))).toBe(10_000);
+    });
+  });
+});
