@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
+import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
+
+const CLI = fileURLToPath(new URL('../../bin/clouddc-logs.js', import.meta.url));
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a user would, against this file's dev server and task queue. */
+function cli(...args: string[]): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, '--address', h.env.address, '--task-queue', h.taskQueue, ...args],
+      { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+const PROJECT = 'proj-cli';
+const FAST = ['--min-interval', '100ms', '--max-interval', '400ms'];
+
+describe('clouddc-logs CLI', () => {
+  it('track --wait --json prints the result and exits 0', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-1', { durationMs: 1_000 });
+    const run = await cli(
+      'track',
+      '--project',
+      PROJECT,
+      '--server',
+      'srv-1',
+      '--export',
+      sim.exportId,
+      ...FAST,
+      '--wait',
+      '--json',
+    );
+    expect(run.stderr).toContain(
+      logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-1', exportId: sim.exportId }),
+    );
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result).toMatchObject({
+      projectId: PROJECT,
+      serverId: 'srv-1',
+      exportId: sim.exportId,
+      outcome: 'completed',
+      percentage: 100,
+    });
+  });
+
+  it('track --wait exits non-zero with the failure type and message', async () => {
+    h.sim.addServer(PROJECT, 'srv-2');
+    const run = await cli(
+      'track',
+      '--project',
+      PROJECT,
+      '--server',
+      'srv-2',
+      '--export',
+      'missing',
+      ...FAST,
+      '--wait',
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${FailureType.NotFound}: Log export missing of server srv-2`);
+  });
+
+  it('rejects bad input with InvalidInput naming the field, exit code 2, and starts nothing', async () => {
+    const run = await cli(
+      'track',
+      '--project',
+      PROJECT,
+      '--server',
+      'a/b',
+      '--export',
+      'e1',
+      '--min-interval',
+      'soon',
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('InvalidInput');
+    expect(run.stderr).toContain('serverId: must not contain "/"');
+    expect(run.stderr).toContain('policy.minInterval');
+    const wouldBe = logExportWorkflowId({ projectId: PROJECT, serverId: 'a/b', exportId: 'e1' });
+    await expect(h.env.client.workflow.getHandle(wouldBe).describe()).rejects.toThrow(/not found/i);
+  });
+
+  it('status shows a running tracker, cancel ends it, and status then says CANCELLED', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-3', { durationMs: 120_000 });
+    const started = await cli(
+      'track',
+      '--project',
+      PROJECT,
+      '--server',
+      'srv-3',
+      '--export',
+      sim.exportId,
+      '--json',
+    );
+    expect(started.code).toBe(0);
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+
+    const running = await waitFor(
+      async () => {
+        const run = await cli('status', workflowId, '--json');
+        const report = JSON.parse(run.stdout);
+        return report.progress?.polls >= 1 ? report : undefined;
+      },
+      { what: 'a first poll in status' },
+    );
+    expect(running).toMatchObject({
+      workflowId,
+      workflowStatus: 'RUNNING',
+      progress: { status: 'processing' },
+    });
+
+    const table = await cli('status', workflowId);
+    expect(table.stdout).toMatch(/State\s+RUNNING/);
+    expect(table.stdout).toMatch(/Export\s+processing \d+%/);
+
+    const cancelled = await cli('cancel', workflowId);
+    expect(cancelled.code).toBe(0);
+    const after = await waitFor(
+      async () => {
+        const run = await cli('status', workflowId, '--json');
+        const report = JSON.parse(run.stdout);
+        return report.workflowStatus === 'CANCELLED' ? { run, report } : undefined;
+      },
+      { what: 'the tracker to be cancelled' },
+    );
+    expect(after.report.failure.type).toBe('Cancelled');
+    expect(after.run.code).toBe(1);
+  });
+});

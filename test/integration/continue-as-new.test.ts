@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { getProgressQuery } from '../../src/contract/index.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  // The server suggests continue-as-new after 20 events instead of 4,096.
+  h = await startHarness({
+    devServerArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20'],
+  });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+it('continues as new mid-tracking, carrying its state, and keeps each run short', async () => {
+  const sim = h.sim.createExport('proj-can', 'srv-1', { durationMs: 6_000 });
+  const handle = await h.track({
+    projectId: 'proj-can',
+    serverId: 'srv-1',
+    exportId: sim.exportId,
+    policy: FAST_POLICY,
+  });
+  const firstRunId = (await handle.describe()).runId;
+
+  // A query mid-way answers from whichever run is current, with the count carried over.
+  const midway = await waitFor(
+    async () => {
+      const current = await handle.describe();
+      if (current.runId === firstRunId) return undefined;
+      return handle.query(getProgressQuery);
+    },
+    { what: 'a second run' },
+  );
+  expect(midway.polls).toBeGreaterThan(0);
+
+  const result = await handle.result();
+  expect(result.outcome).toBe('completed');
+
+  // Follow the chain of runs through their histories (visibility may lag; histories do not).
+  const runLengths: number[] = [];
+  let runId: string | undefined = firstRunId;
+  while (runId) {
+    const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await h.env.client.workflow
+      .getHandle(handle.workflowId, runId)
+      .fetchHistory();
+    const events = history.events ?? [];
+    runLengths.push(events.length);
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  expect(runLengths.length).toBeGreaterThanOrEqual(3);
+  for (const length of runLengths) expect(length).toBeLessThan(40);
+
+  // Every poll of every run is counted once, and the start time is the first run's.
+  expect(result.polls).toBe(h.sim.requestsTo(`/exports/${sim.exportId}`).length);
+  const firstRun = await h.env.client.workflow.getHandle(handle.workflowId, firstRunId).describe();
+  expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(firstRun.startTime.getTime());
+  expect(Date.parse(result.startedAt)).toBeLessThan(firstRun.startTime.getTime() + 1_000);
+});
