@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { staticTokenAuth } from './activities/auth.js';
 import { createCloudDCClient } from './activities/clouddc-client.js';
-import { endpointResolver } from './activities/endpoint.js';
+import { regionEndpoints } from './activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from './activities/index.js';
 import type { WorkerConfig } from './config.js';
 
@@ -16,10 +16,10 @@ export const workflowsPath = fileURLToPath(
 export function activityDependenciesFrom(cloudDC: WorkerConfig['cloudDC']): ActivityDependencies {
   return {
     cloudDC: createCloudDCClient({
-      endpointFor: endpointResolver(cloudDC.region, cloudDC.endpoint),
       auth: staticTokenAuth(cloudDC.authToken),
       timeoutMs: cloudDC.requestTimeoutMs,
     }),
+    endpointFor: regionEndpoints(cloudDC.region, cloudDC.endpoint),
   };
 }
 

@@ -12,8 +12,7 @@ export type CloudDCErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'
-  | 'bad-request'
-  | 'region-not-served';
+  | 'bad-request';
 
 export interface CloudDCErrorInfo {
   kind: CloudDCErrorKind;
@@ -23,7 +22,7 @@ export interface CloudDCErrorInfo {
   requestId?: string;
   errorCode?: string;
   errorMsg?: string;
-  /** From `Retry-After` on a 429, when present and readable. */
+  /** From `Retry-After` (on a 429 or a 5xx), when present and readable. */
   retryAfterMs?: number;
 }
 
@@ -37,8 +36,6 @@ export class CloudDCApiError extends Error {
 }
 
 export interface CloudDCClientOptions {
-  /** Base URL for a region name; throws for regions this worker does not serve. */
-  endpointFor(region: string | undefined): string;
   auth: CloudDCAuth;
   /** Per request, including reading the body. */
   timeoutMs: number;
@@ -46,28 +43,41 @@ export interface CloudDCClientOptions {
   now?: () => number;
 }
 
-export interface StatusRequest extends ExportRef {
-  region?: string;
-}
-
 export interface CloudDCClient {
-  /** `signal` aborts the request, e.g. when the activity is cancelled. */
-  showLogsExportStatus(request: StatusRequest, signal?: AbortSignal): Promise<ExportStatusSnapshot>;
+  /**
+   * ShowLogsExportStatus at `endpoint` (a base URL). `signal` aborts the request: the activity
+   * passes one that fires on cancellation and before Temporal's own timeouts would.
+   */
+  showLogsExportStatus(endpoint: string, ref: ExportRef, signal?: AbortSignal): Promise<ExportStatusSnapshot>;
 }
 
-const exportRecordSchema = z.looseObject({
-  export_id: z.union([z.string(), z.number()]).optional(),
-  status: z.string(),
-  percentage: z.union([z.string(), z.number()]).nullish(),
-  created_at: z.string().nullish(),
-});
+/**
+ * Lenient on purpose: another implementation of the API may send a numeric `export_id` or
+ * `created_at`, or a garbled percentage. Only a record with neither status nor percentage is
+ * unusable; anything else is interpreted by the workflow.
+ */
+const exportRecordSchema = z
+  .looseObject({
+    status: z.string().nullish(),
+    percentage: z.unknown(),
+    created_at: z.unknown(),
+  })
+  .refine(
+    (record) =>
+      typeof record.status === 'string' || (record.percentage !== undefined && record.percentage !== null),
+    {
+      error: 'neither status nor percentage',
+    },
+  );
 
 /** `{error_code, error_msg}` or the gateway's `{error: {code, message}}`, either with `request_id`. */
 const errorBodySchema = z.looseObject({
-  error_code: z.string().optional(),
+  error_code: z.union([z.string(), z.number()]).optional(),
   error_msg: z.string().optional(),
   request_id: z.string().optional(),
-  error: z.looseObject({ code: z.string().optional(), message: z.string().optional() }).optional(),
+  error: z
+    .looseObject({ code: z.union([z.string(), z.number()]).optional(), message: z.string().optional() })
+    .optional(),
 });
 
 /**
@@ -82,42 +92,38 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     timeout: false,
     retry: 0,
     throwHttpErrors: false,
+    // A redirect is never followed: it would carry the credentials to wherever it points,
+    // including plain http.
+    redirect: 'manual',
     headers: { Accept: 'application/json', 'User-Agent': 'clouddc-log-export-tracker' },
     hooks: { beforeRequest: [(request) => options.auth.authorize(request)] },
   });
 
   async function getJson(
-    region: string | undefined,
+    endpoint: string,
     path: string,
     signal: AbortSignal | undefined,
   ): Promise<{ body: unknown; requestId?: string }> {
-    let base: string;
-    try {
-      base = options.endpointFor(region);
-    } catch (err) {
-      throw new CloudDCApiError({ kind: 'region-not-served', message: (err as Error).message });
-    }
-    const url = `${base.replace(/\/+$/, '')}${path}`;
+    const url = `${endpoint.replace(/\/+$/, '')}${path}`;
     let exchange = await send(url, path, signal);
     if (exchange.response.status === 401) {
       await options.auth.reauthenticate();
       exchange = await send(url, path, signal);
     }
     const { response, text } = exchange;
+    if (response.status !== 200)
+      throw classifyHttpError(`GET ${path}`, response.status, response.headers, text, now());
     const requestId = response.headers.get('X-Request-Id') ?? undefined;
-    if (response.status === 200) {
-      const body = parseJson(text);
-      if (body === undefined) {
-        throw new CloudDCApiError({
-          kind: 'malformed',
-          message: `GET ${path} answered 200 with a body that is not JSON: ${snippet(text)}`,
-          httpStatus: 200,
-          ...(requestId ? { requestId } : {}),
-        });
-      }
-      return { body, ...(requestId ? { requestId } : {}) };
+    const body = parseJson(text);
+    if (body === undefined) {
+      throw new CloudDCApiError({
+        kind: 'malformed',
+        message: `GET ${path} answered 200 with a body that is not JSON: ${snippet(text)}`,
+        httpStatus: 200,
+        ...(requestId ? { requestId } : {}),
+      });
     }
-    throw httpError(path, response, text, now());
+    return { body, ...(requestId ? { requestId } : {}) };
   }
 
   async function send(
@@ -140,61 +146,62 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
   }
 
   return {
-    async showLogsExportStatus({ projectId, serverId, exportId, region }, signal) {
+    async showLogsExportStatus(endpoint, { projectId, serverId, exportId }, signal) {
       const path = `/v1/${seg(projectId)}/physicalservers/${seg(serverId)}/logs/exports/${seg(exportId)}`;
-      const { body, requestId } = await getJson(region, path, signal);
+      const { body, requestId } = await getJson(endpoint, path, signal);
       const record = exportRecordSchema.safeParse(body);
       if (!record.success) {
         throw new CloudDCApiError({
           kind: 'malformed',
-          message: `GET ${path} answered 200 without a usable export record (${record.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')})`,
+          message: `GET ${path} answered 200 without a usable export record (${record.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}): ${snippet(JSON.stringify(body))}`,
           httpStatus: 200,
           ...(requestId ? { requestId } : {}),
         });
       }
       const { status, percentage, created_at } = record.data;
       return {
-        status,
-        percentage: percentage ?? null,
-        ...(created_at ? { createdAt: created_at } : {}),
+        status: status ?? null,
+        percentage: typeof percentage === 'string' || typeof percentage === 'number' ? percentage : null,
+        ...(typeof created_at === 'string' && created_at ? { createdAt: created_at } : {}),
         ...(requestId ? { requestId } : {}),
       };
     },
   };
 }
 
-function seg(value: string): string {
-  return encodeURIComponent(value);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-function httpError(path: string, response: Response, text: string, now: number): CloudDCApiError {
-  const status = response.status;
+/**
+ * Reads a non-200 answer: its kind, the API's error code and message (either body shape, or a
+ * plain-text body), the request ID (header or body) and `Retry-After`.
+ */
+export function classifyHttpError(
+  what: string,
+  status: number,
+  headers: Headers,
+  text: string,
+  now: number,
+): CloudDCApiError {
   const parsed = errorBodySchema.safeParse(parseJson(text));
   const body = parsed.success ? parsed.data : undefined;
-  const errorCode = body?.error_code ?? body?.error?.code;
+  const code = body?.error_code ?? body?.error?.code;
+  const errorCode = code === undefined ? undefined : String(code);
   const errorMsg = body?.error_msg ?? body?.error?.message ?? (body ? undefined : snippet(text) || undefined);
-  const requestId = response.headers.get('X-Request-Id') ?? body?.request_id;
+  const requestId = headers.get('X-Request-Id') ?? body?.request_id;
+  const kind = kindOf(status);
   const retryAfterMs =
-    status === 429
-      ? parseRetryAfter(response.headers.get('Retry-After'), response.headers.get('Date'), now)
+    kind === 'throttled' || kind === 'unavailable'
+      ? parseRetryAfter(headers.get('Retry-After'), headers.get('Date'), now)
       : undefined;
+  const location = status >= 300 && status < 400 ? headers.get('Location') : null;
   const facts = [
     `HTTP ${status}`,
+    location ? `redirect to ${location} not followed` : undefined,
     errorCode ? `error_code ${errorCode}` : undefined,
     errorMsg ? `error_msg ${JSON.stringify(errorMsg)}` : undefined,
     requestId ? `X-Request-Id ${requestId}` : undefined,
   ].filter(Boolean);
   return new CloudDCApiError({
-    kind: kindOf(status),
-    message: `GET ${path} answered ${facts.join(', ')}`,
+    kind,
+    message: `${what} answered ${facts.join(', ')}`,
     httpStatus: status,
     ...(requestId ? { requestId } : {}),
     ...(errorCode ? { errorCode } : {}),
@@ -209,8 +216,20 @@ function kindOf(status: number): CloudDCErrorKind {
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not-found';
   if (status === 408 || status >= 500) return 'unavailable';
-  if (status >= 400) return 'bad-request';
+  if (status >= 300) return 'bad-request';
   return 'malformed';
+}
+
+function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 function describeTransportError(err: unknown): string {

@@ -1,15 +1,11 @@
 /**
- * Maps a workflow's region name to the base URL this worker may call. A worker serves its own
- * region only, so an input can never steer requests (and credentials) to another host.
+ * Maps a workflow's region name to the base URL this worker may call, or undefined for a region
+ * it does not serve. A worker serves its own region only, so an input can never steer requests
+ * (and credentials) to another host.
  */
-export function endpointResolver(
+export function regionEndpoints(
   servedRegion: string,
   endpoint: string,
-): (region: string | undefined) => string {
-  return (region) => {
-    if (region === undefined || region === servedRegion) return endpoint;
-    throw new Error(
-      `region ${JSON.stringify(region)} is not served by this worker (it serves ${servedRegion})`,
-    );
-  };
+): (region: string | undefined) => string | undefined {
+  return (region) => (region === undefined || region === servedRegion ? endpoint : undefined);
 }

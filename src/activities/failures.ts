@@ -11,11 +11,10 @@ import type { CloudDCErrorInfo, CloudDCErrorKind } from './clouddc-client.js';
 import { type BackoffSettings, throttledRetryDelay, transientRetryDelay } from './retry-delay.js';
 
 const PERMANENT_TYPES: Partial<Record<CloudDCErrorKind, FailureTypeName>> = {
-  unauthorized: FailureType.AuthError,
-  forbidden: FailureType.PermissionDenied,
-  'not-found': FailureType.NotFound,
-  'bad-request': FailureType.BadRequest,
-  'region-not-served': FailureType.InvalidInput,
+  unauthorized: FailureType.CloudDCAuthError,
+  forbidden: FailureType.CloudDCPermissionDenied,
+  'not-found': FailureType.LogExportNotFound,
+  'bad-request': FailureType.CloudDCBadRequest,
 };
 
 /**
@@ -45,7 +44,7 @@ export function toActivityFailure(
     ? null
     : info.kind === 'throttled'
       ? throttledRetryDelay(retry.attempt, info.retryAfterMs, backoff, random)
-      : transientRetryDelay(retry.attempt, backoff, random);
+      : transientRetryDelay(retry.attempt, info.retryAfterMs, backoff, random);
   const details: ApiFailureDetails = {
     httpStatus: info.httpStatus ?? null,
     requestId: info.requestId ?? null,
@@ -57,10 +56,10 @@ export function toActivityFailure(
   const type =
     permanent ??
     (info.kind === 'throttled'
-      ? TransientFailureType.Throttled
+      ? TransientFailureType.CloudDCThrottled
       : info.kind === 'malformed'
-        ? TransientFailureType.MalformedResponse
-        : TransientFailureType.Unavailable);
+        ? TransientFailureType.CloudDCMalformedResponse
+        : TransientFailureType.CloudDCUnavailable);
   if (retryInMs === null || retry.now + retryInMs + GIVE_UP_MARGIN_MS >= retry.giveUpAt) {
     return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
   }

@@ -14,19 +14,29 @@ export const DEFAULT_BACKOFF: BackoffSettings = {
   maxMs: 60_000,
 };
 
-/** Full jitter: uniform in [0, min(max, base * 2^(attempt-1))], so retries of many trackers spread out. */
+/**
+ * Full jitter, uniform up to min(max, base * 2^(attempt-1)) so retries of many trackers spread
+ * out, but never under a tenth of the base (a zero draw must not mean "retry at once"), and never
+ * sooner than a `Retry-After` the server sent with its 5xx.
+ */
 export function transientRetryDelay(
   attempt: number,
+  retryAfterMs: number | undefined,
   settings: BackoffSettings,
   random: () => number,
 ): number {
-  return Math.round(random() * exponentialCap(attempt, settings.transientBaseMs, settings.maxMs));
+  const jittered = Math.max(
+    settings.transientBaseMs / 10,
+    random() * exponentialCap(attempt, settings.transientBaseMs, settings.maxMs),
+  );
+  return Math.round(Math.max(retryAfterMs ?? 0, jittered));
 }
 
 /**
- * After a 429: never sooner than `Retry-After` when the API sent one; otherwise from
- * `throttledBaseMs` upwards, doubling per attempt. Up to half as much again is added at random
- * so throttled trackers do not come back in lockstep.
+ * After a 429: the throttling backoff (from `throttledBaseMs`, doubling per attempt) or the
+ * server's `Retry-After`, whichever is longer, so neither a `Retry-After: 0` nor a short one
+ * during a long storm brings the tracker back at once. Up to half as much again is added at
+ * random so throttled trackers do not come back in lockstep.
  */
 export function throttledRetryDelay(
   attempt: number,
@@ -34,7 +44,10 @@ export function throttledRetryDelay(
   settings: BackoffSettings,
   random: () => number,
 ): number {
-  const floor = retryAfterMs ?? exponentialCap(attempt, settings.throttledBaseMs, settings.maxMs);
+  const floor = Math.max(
+    retryAfterMs ?? 0,
+    exponentialCap(attempt, settings.throttledBaseMs, settings.maxMs),
+  );
   const spread = Math.min(floor, settings.maxMs) * 0.5;
   return Math.round(floor + random() * spread);
 }

@@ -1,24 +1,29 @@
 /**
  * `ApplicationFailure` types the tracker ends with. Callers match on these strings, so they are
- * part of the public contract and defined nowhere else.
+ * part of the public contract and defined nowhere else. Keys equal their values, so code reads
+ * the same as the failures it matches.
  */
 export const FailureType = {
   /** The API reported a failure status for the export. */
-  ExportFailed: 'LogExportFailed',
+  LogExportFailed: 'LogExportFailed',
   /** The policy's overall timeout passed before the export finished. */
-  TimedOut: 'LogExportTimedOut',
+  LogExportTimedOut: 'LogExportTimedOut',
   /** The percentage did not change for the policy's stallTimeout. */
-  Stalled: 'LogExportStalled',
+  LogExportStalled: 'LogExportStalled',
   /** The API answered 404 for the server or the export. */
-  NotFound: 'LogExportNotFound',
+  LogExportNotFound: 'LogExportNotFound',
   /** The API answered 401 again after one re-authentication. */
-  AuthError: 'CloudDCAuthError',
+  CloudDCAuthError: 'CloudDCAuthError',
   /** The API answered 403. */
-  PermissionDenied: 'CloudDCPermissionDenied',
-  /** The input was rejected before any API call. */
+  CloudDCPermissionDenied: 'CloudDCPermissionDenied',
+  /**
+   * The API answered 400, another 4xx that retrying cannot fix, or a redirect (never followed:
+   * it could carry credentials to another host). Not in the original list; added so such answers
+   * are not mistaken for bad input of ours.
+   */
+  CloudDCBadRequest: 'CloudDCBadRequest',
+  /** The input (or a region this worker does not serve) was rejected before any API call. */
   InvalidInput: 'InvalidInput',
-  /** The API answered 400 or another 4xx that retrying cannot fix. */
-  BadRequest: 'CloudDCBadRequest',
 } as const;
 
 export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
@@ -28,16 +33,16 @@ export type FailureTypeName = (typeof FailureType)[keyof typeof FailureType];
  * activity retries them, and the workflow records the last one as `lastError`.
  */
 export const TransientFailureType = {
-  Throttled: 'CloudDCThrottled',
-  Unavailable: 'CloudDCUnavailable',
-  MalformedResponse: 'CloudDCMalformedResponse',
+  CloudDCThrottled: 'CloudDCThrottled',
+  CloudDCUnavailable: 'CloudDCUnavailable',
+  CloudDCMalformedResponse: 'CloudDCMalformedResponse',
 } as const;
 
 /** Failures of an API call that end the tracker at once. */
 export const PERMANENT_API_FAILURES: readonly FailureTypeName[] = [
-  FailureType.NotFound,
-  FailureType.AuthError,
-  FailureType.PermissionDenied,
-  FailureType.BadRequest,
+  FailureType.LogExportNotFound,
+  FailureType.CloudDCAuthError,
+  FailureType.CloudDCPermissionDenied,
+  FailureType.CloudDCBadRequest,
   FailureType.InvalidInput,
 ];

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
 import { FailureType } from './failures.js';
+import { describeExport } from './tracking.js';
 
 /** Defaults of the tracking policy, as users would write them. */
 export const DEFAULT_POLICY = {
@@ -19,11 +20,17 @@ export const MIN_POLL_INTERVAL_MS = 100;
 
 const MAX_ID_LENGTH = 256;
 
+/** Poll intervals above a day, or trackers set to run over 30 days, are mistakes, not policies. */
+const MAX_INTERVAL_MS = 86_400_000;
+const MAX_TRACKING_MS = 30 * 86_400_000;
+
 /**
  * IDs go into URL path segments. Besides what the contract forbids (`/`, `?`, `#`, `..`, white
- * space), `%` and `\` are refused too: a gateway could decode `%2F` or fold `\` into a separator.
+ * space), `%` and `\` are refused too (a gateway could decode `%2F` or fold `\` into a
+ * separator), and so is `:`, which separates the IDs inside the workflow ID.
  */
 const FORBIDDEN_IN_ID: ReadonlyArray<[RegExp, string]> = [
+  [/:/, '":"'],
   [/\//, '"/"'],
   [/\?/, '"?"'],
   [/#/, '"#"'],
@@ -52,16 +59,20 @@ const regionSchema = z
   .string({ error: 'expected a region name such as "cn-east-3"' })
   .regex(REGION_PATTERN, { error: 'expected a region name such as "cn-east-3"' });
 
-const intervalSchema = durationSchema.refine((millis) => millis >= MIN_POLL_INTERVAL_MS, {
-  error: `must be at least ${MIN_POLL_INTERVAL_MS}ms`,
+const intervalSchema = durationSchema
+  .refine((millis) => millis >= MIN_POLL_INTERVAL_MS, { error: `must be at least ${MIN_POLL_INTERVAL_MS}ms` })
+  .refine((millis) => millis <= MAX_INTERVAL_MS, { error: 'must be at most 1 day' });
+
+const trackingDurationSchema = durationSchema.refine((millis) => millis <= MAX_TRACKING_MS, {
+  error: 'must be at most 30 days',
 });
 
 const policyInputSchema = z
   .strictObject({
     minInterval: intervalSchema.optional(),
     maxInterval: intervalSchema.optional(),
-    timeout: durationSchema.optional(),
-    stallTimeout: durationSchema.optional(),
+    timeout: trackingDurationSchema.optional(),
+    stallTimeout: trackingDurationSchema.optional(),
   })
   .superRefine(({ minInterval, maxInterval }, ctx) => {
     if (minInterval !== undefined && maxInterval !== undefined && maxInterval < minInterval) {
@@ -73,6 +84,9 @@ const policyInputSchema = z
     }
   })
   .optional();
+
+/** The three IDs alone, to name the export in messages about the rest of a bad input. */
+const exportIdsSchema = z.object({ projectId: idSchema, serverId: idSchema, exportId: idSchema });
 
 export const trackLogExportInputSchema = z.strictObject(
   {
@@ -120,7 +134,7 @@ export const DEFAULT_POLICY_MS: PollingPolicy = {
  */
 export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
   const parsed = trackLogExportInputSchema.safeParse(raw);
-  if (!parsed.success) throw invalidInput(parsed.error.issues);
+  if (!parsed.success) throw invalidInput(parsed.error.issues, raw);
   const { policy: given = {}, ...ids } = parsed.data;
   // A lone bound moves the other default out of its way: `{ maxInterval: "5s" }` means polling
   // at most every 5 s, not an error about the 10 s default minimum.
@@ -156,12 +170,13 @@ function toProblems(issue: z.core.$ZodIssue): InputProblem[] {
   return [{ path: at.join('.') || '(input)', message: issue.message }];
 }
 
-function invalidInput(issues: readonly z.core.$ZodIssue[]): ApplicationFailure {
+function invalidInput(issues: readonly z.core.$ZodIssue[], raw: unknown): ApplicationFailure {
   const problems = issues.flatMap(toProblems);
   const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+  const ids = exportIdsSchema.safeParse(raw);
   return ApplicationFailure.create({
     type: FailureType.InvalidInput,
-    message: `Invalid input: ${summary}`,
+    message: `${ids.success ? `${describeExport(ids.data)}: invalid input` : 'Invalid input'}: ${summary}`,
     nonRetryable: true,
     details: [{ problems }],
   });

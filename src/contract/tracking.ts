@@ -81,7 +81,8 @@ export interface ApiFailureDetails {
  * percentage is left to the workflow, so history keeps the raw values.
  */
 export interface ExportStatusSnapshot {
-  status: string;
+  /** Null when the API sent a percentage but no status. */
+  status: string | null;
   percentage: string | number | null;
   createdAt?: string;
   requestId?: string;

@@ -153,6 +153,20 @@ export class CloudDCSimulator {
     return this.#exports.get(exportKey(projectId, serverId, exportId));
   }
 
+  /** Status polls of one export (requests to exactly its path). */
+  statusRequests({
+    projectId,
+    serverId,
+    exportId,
+  }: {
+    projectId: string;
+    serverId: string;
+    exportId: string;
+  }) {
+    const path = `/v1/${encodeURIComponent(projectId)}/physicalservers/${encodeURIComponent(serverId)}/logs/exports/${encodeURIComponent(exportId)}`;
+    return this.requests.filter((r) => r.path === path);
+  }
+
   /** Requests whose path contains `fragment`. */
   requestsTo(fragment: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path.includes(fragment));

@@ -84,8 +84,8 @@ export type ExportPhase = 'completed' | 'failed' | 'running';
  * Done means a terminal status or 100 %; a failure status wins over 100 %, and a success word
  * wins over a lagging percentage.
  */
-export function exportPhase(status: string, percentage: number | null): ExportPhase {
-  const statusClass = classifyStatus(status);
+export function exportPhase(status: string | null, percentage: number | null): ExportPhase {
+  const statusClass = status === null ? 'in-progress' : classifyStatus(status);
   if (statusClass === 'failed') return 'failed';
   if (statusClass === 'succeeded' || percentage === 100) return 'completed';
   return 'running';

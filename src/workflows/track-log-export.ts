@@ -7,18 +7,17 @@ import {
   log,
   proxyActivities,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
   type ApiFailureDetails,
-  describeExport,
   type ExportStatusSnapshot,
   FailureType,
   type FailureTypeName,
   formatDuration,
   getProgressQuery,
-  type LogExportProgress,
   type LogExportResult,
   PERMANENT_API_FAILURES,
   parseTrackLogExportInput,
@@ -26,39 +25,25 @@ import {
   type TrackLogExportInput,
   type TrackLogExportRequest,
 } from '../contract/index.js';
-import { exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
 import { nextPollDelay } from './polling-policy.js';
-
-/**
- * What a tracker knows, carried across continue-as-new. Times are epoch milliseconds of the
- * workflow clock.
- */
-export interface TrackerState {
-  startedAt: number;
-  deadline: number;
-  polls: number;
-  status: string | null;
-  percentage: number | null;
-  createdAt?: string;
-  lastPolledAt: number | null;
-  /** When the percentage last changed (or tracking started): the stall clock. */
-  lastProgressAt: number;
-  unchangedPolls: number;
-  lastError?: string;
-  /** Failed API attempts since the last good answer; the activity's backoff continues from here. */
-  failedAttempts: number;
-  /** The API asked (Retry-After) or backoff requires that it is not called before this time. */
-  retryNotBefore: number | null;
-  pollRequested: boolean;
-}
+import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
+import {
+  initialState,
+  progressOf,
+  recordFailedPoll,
+  recordSnapshot,
+  type TrackerState,
+  trackerStateSchema,
+} from './tracker-state.js';
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
 /**
- * One poll keeps retrying transient API errors for twice maxInterval (at least this long), then
+ * One poll keeps retrying transient API errors for twice maxInterval, within these bounds; then
  * the workflow takes back control, records the error for `getProgress`, and polls again later.
+ * Backoff carries over between polls, so a short budget costs history events, not API calls.
  */
-const MIN_POLL_RETRY_BUDGET_MS = 2_000;
+const POLL_RETRY_BUDGET_MS = { min: 2_000, max: 120_000 };
 
 const { getExportStatus } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
@@ -80,61 +65,80 @@ export async function trackLogExport(
   input: TrackLogExportInput,
   carried?: TrackerState,
 ): Promise<LogExportResult> {
-  const request = parseTrackLogExportInput(input);
-  const state = carried ?? initialState(request);
+  let state: TrackerState | undefined;
   let nextPollAt: number | null = null;
+  const runStartedAt = workflowInfo().runStartTime.getTime();
+  setHandler(getProgressQuery, () => progressOf(state, nextPollAt, runStartedAt));
 
-  setHandler(getProgressQuery, () => progressOf(state, nextPollAt));
+  const request = parseTrackLogExportInput(input);
+  const s = carried === undefined ? initialState(request, Date.now()) : parseCarriedState(carried);
+  state = s;
   setHandler(pollNowSignal, () => {
-    state.pollRequested = true;
+    s.pollRequested = true;
   });
 
   for (;;) {
-    state.pollRequested = false;
-    const snapshot = await pollStatus(request, state);
+    const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
+    // At a deadline the tracker ends without calling an API that asked not to be called yet.
+    if (s.retryNotBefore !== null && s.retryNotBefore > Date.now()) {
+      if (Date.now() >= s.deadline) throw timedOut(request, s);
+      if (Date.now() >= stallDeadline) throw stalled(request, s);
+    }
+
+    s.pollRequested = false;
+    const snapshot = await pollStatus(request, s);
     if (snapshot) {
-      const phase = recordSnapshot(state, snapshot);
-      if (phase === 'completed') return resultOf(request, state);
-      if (phase === 'failed') throw exportFailed(request, state, snapshot);
+      const effect = recordSnapshot(s, snapshot, Date.now());
+      if (effect.newUnknownStatus !== undefined) {
+        log.warn('Unknown export status word; treating it as in progress', {
+          status: effect.newUnknownStatus,
+        });
+      }
+      if (effect.unreadablePercentage !== undefined) {
+        log.warn('Unreadable percentage; keeping the last known value', {
+          percentage: effect.unreadablePercentage,
+        });
+      }
+      if (effect.phase === 'completed') return completed(request, s, Date.now());
+      if (effect.phase === 'failed') throw exportFailed(request, s, snapshot.requestId);
     }
 
     const now = Date.now();
-    if (now >= state.deadline) throw timedOut(request, state);
-    const stallDeadline = state.lastProgressAt + request.policy.stallTimeoutMs;
-    if (now >= stallDeadline) throw stalled(request, state);
+    if (now >= s.deadline) throw timedOut(request, s);
+    if (now >= stallDeadline) throw stalled(request, s);
 
-    const delay = Math.min(
-      Math.max(nextPollDelay(request.policy, state, Math.random), (state.retryNotBefore ?? now) - now),
-      state.deadline - now,
-      stallDeadline - now,
+    // pollNow may cut the policy's wait short, never the API's Retry-After or our backoff.
+    const earliest = Math.min(s.retryNotBefore ?? now, s.deadline, stallDeadline);
+    const wakeAt = Math.min(
+      Math.max(now + nextPollDelay(request.policy, s, Math.random), earliest),
+      s.deadline,
+      stallDeadline,
     );
-    nextPollAt = now + delay;
-    await condition(() => state.pollRequested, delay, {
-      summary: `next status poll in ${formatDuration(delay)}`,
+    nextPollAt = wakeAt;
+    await condition(() => s.pollRequested, wakeAt - now, {
+      summary: `next status poll in ${formatDuration(wakeAt - now)}`,
     });
+    if (Date.now() < earliest) {
+      await sleep(earliest - Date.now(), { summary: 'the API asked to wait before the next call' });
+    }
     nextPollAt = null;
 
     if (workflowInfo().continueAsNewSuggested) {
-      await continueAsNew<typeof trackLogExport>(input, state);
+      await continueAsNew<typeof trackLogExport>(input, s);
     }
   }
 }
 
-function initialState(request: TrackLogExportRequest): TrackerState {
-  const now = Date.now();
-  return {
-    startedAt: now,
-    deadline: now + request.policy.timeoutMs,
-    polls: 0,
-    status: null,
-    percentage: null,
-    lastPolledAt: null,
-    lastProgressAt: now,
-    unchangedPolls: 0,
-    failedAttempts: 0,
-    retryNotBefore: null,
-    pollRequested: false,
-  };
+function parseCarriedState(carried: unknown): TrackerState {
+  const parsed = trackerStateSchema.safeParse(carried);
+  if (parsed.success) return parsed.data;
+  throw ApplicationFailure.create({
+    type: FailureType.InvalidInput,
+    message: `Invalid input: the second argument is the state continue-as-new carries, not for callers (${parsed.error.issues
+      .map((i) => `${i.path.join('.')}: ${i.message}`)
+      .join('; ')})`,
+    nonRetryable: true,
+  });
 }
 
 /** Returns the API's answer, or undefined after transient errors outlasted this poll's retry budget. */
@@ -144,7 +148,8 @@ async function pollStatus(
 ): Promise<ExportStatusSnapshot | undefined> {
   const { projectId, serverId, exportId, region } = request;
   const budget = Math.min(
-    Math.max(MIN_POLL_RETRY_BUDGET_MS, 2 * request.policy.maxIntervalMs),
+    POLL_RETRY_BUDGET_MS.max,
+    Math.max(POLL_RETRY_BUDGET_MS.min, 2 * request.policy.maxIntervalMs),
     state.deadline - Date.now(),
   );
   try {
@@ -152,7 +157,7 @@ async function pollStatus(
       {
         startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
         // Even the last poll at the deadline gets a fair chance to answer.
-        scheduleToCloseTimeout: Math.max(budget, MIN_POLL_RETRY_BUDGET_MS),
+        scheduleToCloseTimeout: Math.max(budget, POLL_RETRY_BUDGET_MS.min),
         summary: `poll status of export ${exportId}`,
       },
       [
@@ -177,9 +182,7 @@ async function pollStatus(
       });
     }
     const details = cause instanceof ApplicationFailure ? apiFailureDetails(cause) : undefined;
-    state.lastError = cause?.message || innermostMessage(err);
-    state.failedAttempts = details?.attempt ?? state.failedAttempts + 1;
-    state.retryNotBefore = details?.retryInMs ? Date.now() + details.retryInMs : null;
+    recordFailedPoll(state, { message: cause?.message || innermostMessage(err), ...details }, Date.now());
     log.warn('Status poll gave up for now; will poll again', { exportId, error: state.lastError });
     return undefined;
   }
@@ -204,99 +207,4 @@ function innermostMessage(err: unknown): string {
     current = current.cause;
   }
   return message;
-}
-
-function recordSnapshot(state: TrackerState, snapshot: ExportStatusSnapshot) {
-  const now = Date.now();
-  const percentage = parsePercentage(snapshot.percentage);
-  if (snapshot.percentage !== null && percentage === null) {
-    log.warn('Unparseable percentage; keeping the last known value', { percentage: snapshot.percentage });
-  }
-  if (!isKnownStatus(snapshot.status) && snapshot.status !== state.status) {
-    log.warn('Unknown export status word; treating it as in progress', { status: snapshot.status });
-  }
-  const firstSample = state.polls === 0;
-  state.polls += 1;
-  state.lastPolledAt = now;
-  state.status = snapshot.status;
-  if (snapshot.createdAt) state.createdAt = snapshot.createdAt;
-  delete state.lastError;
-  state.failedAttempts = 0;
-  state.retryNotBefore = null;
-  if (percentage !== null && (firstSample || percentage !== state.percentage)) {
-    state.percentage = percentage;
-    state.lastProgressAt = now;
-    state.unchangedPolls = 0;
-  } else {
-    state.unchangedPolls += 1;
-  }
-  return exportPhase(snapshot.status, percentage);
-}
-
-function progressOf(state: TrackerState, nextPollAt: number | null): LogExportProgress {
-  return {
-    status: state.status,
-    percentage: state.percentage,
-    polls: state.polls,
-    lastPolledAt: isoOrNull(state.lastPolledAt),
-    nextPollAt: isoOrNull(nextPollAt),
-    startedAt: new Date(state.startedAt).toISOString(),
-    ...(state.lastError ? { lastError: state.lastError } : {}),
-  };
-}
-
-function isoOrNull(millis: number | null): string | null {
-  return millis === null ? null : new Date(millis).toISOString();
-}
-
-function resultOf(request: TrackLogExportRequest, state: TrackerState): LogExportResult {
-  return {
-    projectId: request.projectId,
-    serverId: request.serverId,
-    exportId: request.exportId,
-    outcome: 'completed',
-    status: state.status ?? '',
-    percentage: state.percentage ?? 100,
-    ...(state.createdAt ? { createdAt: state.createdAt } : {}),
-    startedAt: new Date(state.startedAt).toISOString(),
-    completedAt: new Date(Date.now()).toISOString(),
-    polls: state.polls,
-  };
-}
-
-function lastSeen(state: TrackerState): string {
-  const status = state.status === null ? 'no status yet' : `status "${state.status}"`;
-  const percentage = state.percentage === null ? '' : ` at ${state.percentage}%`;
-  const error = state.lastError ? `; last error: ${state.lastError}` : '';
-  return `${status}${percentage}${error}`;
-}
-
-function exportFailed(request: TrackLogExportRequest, state: TrackerState, snapshot: ExportStatusSnapshot) {
-  const requestId = snapshot.requestId ? ` (X-Request-Id ${snapshot.requestId})` : '';
-  return ApplicationFailure.create({
-    type: FailureType.ExportFailed,
-    message: `${describeExport(request)} failed according to the API: ${lastSeen(state)}${requestId}`,
-    nonRetryable: true,
-    details: [
-      { status: snapshot.status, percentage: state.percentage, requestId: snapshot.requestId ?? null },
-    ],
-  });
-}
-
-function timedOut(request: TrackLogExportRequest, state: TrackerState) {
-  return ApplicationFailure.create({
-    type: FailureType.TimedOut,
-    message: `${describeExport(request)} did not finish within ${formatDuration(request.policy.timeoutMs)}: ${lastSeen(state)}`,
-    nonRetryable: true,
-    details: [{ status: state.status, percentage: state.percentage, polls: state.polls }],
-  });
-}
-
-function stalled(request: TrackLogExportRequest, state: TrackerState) {
-  return ApplicationFailure.create({
-    type: FailureType.Stalled,
-    message: `${describeExport(request)} made no progress for ${formatDuration(request.policy.stallTimeoutMs)}: ${lastSeen(state)}`,
-    nonRetryable: true,
-    details: [{ status: state.status, percentage: state.percentage, polls: state.polls }],
-  });
 }

@@ -23,7 +23,7 @@ async function trackWithFaults(serverId: string, faults: Parameters<Harness['sim
   return {
     sim,
     handle,
-    requests: () => h.sim.requestsTo(`/physicalservers/${serverId}/logs/exports/${sim.exportId}`),
+    requests: () => h.sim.statusRequests(sim),
   };
 }
 
@@ -172,7 +172,7 @@ describe('permanent failures', () => {
       },
     ]);
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.AuthError);
+    expect(failure.type).toBe(FailureType.CloudDCAuthError);
     expect(failure.message).toContain('APIGW.0301');
     expect(failure.message).toContain('Incorrect IAM authentication information');
     expect(failure.message).toMatch(/X-Request-Id [0-9a-f]{32}/);
@@ -192,7 +192,7 @@ describe('permanent failures', () => {
       },
     ]);
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.PermissionDenied);
+    expect(failure.type).toBe(FailureType.CloudDCPermissionDenied);
     expect(failure.message).toContain('CLOUDDC.0403');
     expect(failure.message).toContain('no permission for imetal');
     expect(requests()).toHaveLength(1);
@@ -209,7 +209,7 @@ describe('permanent failures', () => {
       },
     ]);
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.BadRequest);
+    expect(failure.type).toBe(FailureType.CloudDCBadRequest);
     expect(requests()).toHaveLength(1);
   });
 

@@ -81,7 +81,7 @@ describe('clouddc-logs CLI', () => {
       '--wait',
     );
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${FailureType.NotFound}: Log export missing of server srv-2`);
+    expect(run.stderr).toContain(`${FailureType.LogExportNotFound}: Log export missing of server srv-2`);
   });
 
   it('rejects bad input with InvalidInput naming the field, exit code 2, and starts nothing', async () => {

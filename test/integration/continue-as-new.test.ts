@@ -52,7 +52,7 @@ it('continues as new mid-tracking, carrying its state, and keeps each run short'
   for (const length of runLengths) expect(length).toBeLessThan(40);
 
   // Every poll of every run is counted once, and the start time is the first run's.
-  expect(result.polls).toBe(h.sim.requestsTo(`/exports/${sim.exportId}`).length);
+  expect(result.polls).toBe(h.sim.statusRequests(sim).length);
   const firstRun = await h.env.client.workflow.getHandle(handle.workflowId, firstRunId).describe();
   expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(firstRun.startTime.getTime());
   expect(Date.parse(result.startedAt)).toBeLessThan(firstRun.startTime.getTime() + 1_000);

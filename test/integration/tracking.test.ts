@@ -61,7 +61,7 @@ describe('trackLogExport: outcomes', () => {
         percentage: 100,
         polls: result.polls,
       });
-      expect(h.sim.requestsTo(`/exports/${sim.exportId}`)).toHaveLength(result.polls);
+      expect(h.sim.statusRequests(sim)).toHaveLength(result.polls);
     },
   );
 
@@ -91,7 +91,7 @@ describe('trackLogExport: outcomes', () => {
       policy: FAST_POLICY,
     });
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.ExportFailed);
+    expect(failure.type).toBe(FailureType.LogExportFailed);
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toContain(`Log export ${sim.exportId} of server srv-3`);
     expect(failure.message).toContain('"Failed"');
@@ -107,11 +107,13 @@ describe('trackLogExport: outcomes', () => {
       policy: FAST_POLICY,
     });
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.NotFound);
+    expect(failure.type).toBe(FailureType.LogExportNotFound);
     expect(failure.message).toContain('no-such-export');
     expect(failure.message).toMatch(/X-Request-Id [0-9a-f]{32}/);
     expect(failure.message).toContain('error_code CLOUDDC.0404');
-    expect(h.sim.requestsTo('/exports/no-such-export')).toHaveLength(1);
+    expect(
+      h.sim.statusRequests({ projectId: PROJECT, serverId: 'srv-4', exportId: 'no-such-export' }),
+    ).toHaveLength(1);
   });
 
   it('fails with LogExportTimedOut when the policy timeout passes first', async () => {
@@ -124,7 +126,7 @@ describe('trackLogExport: outcomes', () => {
       policy: { ...FAST_POLICY, timeout: '1500ms' },
     });
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.TimedOut);
+    expect(failure.type).toBe(FailureType.LogExportTimedOut);
     expect(failure.message).toContain('did not finish within 1.5s');
     expect(Date.now() - started).toBeLessThan(10_000);
   });
@@ -141,7 +143,7 @@ describe('trackLogExport: outcomes', () => {
       policy: { ...FAST_POLICY, stallTimeout: '1s' },
     });
     const failure = await applicationFailure(handle.result());
-    expect(failure.type).toBe(FailureType.Stalled);
+    expect(failure.type).toBe(FailureType.LogExportStalled);
     expect(failure.message).toMatch(/made no progress for 1s: status "processing" at 30%/);
   });
 
@@ -179,7 +181,7 @@ describe('trackLogExport: steering', () => {
       executions.push(execution);
     }
     expect(executions.map((e) => e.runId)).toEqual([firstRun]);
-    expect(h.sim.requestsTo(`/exports/${sim.exportId}`)).toHaveLength(result.polls);
+    expect(h.sim.statusRequests(sim)).toHaveLength(result.polls);
   });
 
   it('answers getProgress while tracking and polls at once on pollNow', async () => {

@@ -31,56 +31,69 @@ describe('DEFAULT_BACKOFF', () => {
 });
 
 describe('transientRetryDelay', () => {
-  it('is 0 with random 0 (full jitter)', () => {
+  it('never goes below a tenth of the base, even with random 0', () => {
     for (let attempt = 1; attempt <= 10; attempt++) {
-      expect(transientRetryDelay(attempt, settings, constant(0))).toBe(0);
+      expect(transientRetryDelay(attempt, undefined, settings, constant(0))).toBe(100);
     }
   });
 
   it('is the cap base * 2^(attempt-1) with random 1', () => {
-    expect(transientRetryDelay(1, settings, constant(1))).toBe(1_000);
-    expect(transientRetryDelay(2, settings, constant(1))).toBe(2_000);
-    expect(transientRetryDelay(3, settings, constant(1))).toBe(4_000);
-    expect(transientRetryDelay(4, settings, constant(1))).toBe(8_000);
-    expect(transientRetryDelay(6, settings, constant(1))).toBe(32_000);
+    expect(transientRetryDelay(1, undefined, settings, constant(1))).toBe(1_000);
+    expect(transientRetryDelay(2, undefined, settings, constant(1))).toBe(2_000);
+    expect(transientRetryDelay(3, undefined, settings, constant(1))).toBe(4_000);
+    expect(transientRetryDelay(4, undefined, settings, constant(1))).toBe(8_000);
+    expect(transientRetryDelay(6, undefined, settings, constant(1))).toBe(32_000);
   });
 
   it('is capped by maxMs', () => {
-    expect(transientRetryDelay(7, settings, constant(1))).toBe(60_000);
-    expect(transientRetryDelay(30, settings, constant(1))).toBe(60_000);
-    expect(transientRetryDelay(1, { ...settings, maxMs: 500 }, constant(1))).toBe(500);
+    expect(transientRetryDelay(7, undefined, settings, constant(1))).toBe(60_000);
+    expect(transientRetryDelay(30, undefined, settings, constant(1))).toBe(60_000);
+    expect(transientRetryDelay(1, undefined, { ...settings, maxMs: 500 }, constant(1))).toBe(500);
   });
 
   it('scales linearly with the random value inside the cap', () => {
-    expect(transientRetryDelay(3, settings, constant(0.5))).toBe(2_000);
-    expect(transientRetryDelay(3, settings, constant(0.25))).toBe(1_000);
+    expect(transientRetryDelay(3, undefined, settings, constant(0.5))).toBe(2_000);
+    expect(transientRetryDelay(3, undefined, settings, constant(0.25))).toBe(1_000);
   });
 
   it('grows per attempt', () => {
-    const caps = [1, 2, 3, 4, 5, 6].map((attempt) => transientRetryDelay(attempt, settings, constant(1)));
+    const caps = [1, 2, 3, 4, 5, 6].map((attempt) =>
+      transientRetryDelay(attempt, undefined, settings, constant(1)),
+    );
     for (let i = 1; i < caps.length; i++) {
       expect(caps[i]).toBeGreaterThan(caps[i - 1] as number);
     }
   });
 
-  it('always lies in [0, min(max, base * 2^(attempt-1))]', () => {
+  it('always lies in [base/10, min(max, base * 2^(attempt-1))]', () => {
     const rng = seeded(1234);
     for (let attempt = 1; attempt <= 20; attempt++) {
       const cap = Math.min(settings.maxMs, settings.transientBaseMs * 2 ** (attempt - 1));
       for (let i = 0; i < 50; i++) {
-        const delay = transientRetryDelay(attempt, settings, rng);
-        expect(delay).toBeGreaterThanOrEqual(0);
+        const delay = transientRetryDelay(attempt, undefined, settings, rng);
+        expect(delay).toBeGreaterThanOrEqual(settings.transientBaseMs / 10);
         expect(delay).toBeLessThanOrEqual(cap);
       }
     }
+  });
+
+  it('is never sooner than a Retry-After sent with a 5xx', () => {
+    expect(transientRetryDelay(1, 7_000, settings, constant(0))).toBe(7_000);
+    expect(transientRetryDelay(1, 7_000, settings, constant(1))).toBe(7_000);
+    expect(transientRetryDelay(7, 7_000, settings, constant(1))).toBe(60_000);
   });
 });
 
 describe('throttledRetryDelay', () => {
   describe('with Retry-After', () => {
-    it('is exactly Retry-After with random 0', () => {
+    it('is exactly Retry-After with random 0 while it exceeds the backoff', () => {
       expect(throttledRetryDelay(1, 7_000, settings, constant(0))).toBe(7_000);
-      expect(throttledRetryDelay(5, 7_000, settings, constant(0))).toBe(7_000);
+      expect(throttledRetryDelay(2, 7_000, settings, constant(0))).toBe(7_000);
+    });
+
+    it('is the backoff when that is longer than Retry-After', () => {
+      expect(throttledRetryDelay(5, 7_000, settings, constant(0))).toBe(32_000);
+      expect(throttledRetryDelay(1, 1_000, settings, constant(0))).toBe(2_000);
     });
 
     it('adds up to half as much again with random 1', () => {
@@ -88,15 +101,9 @@ describe('throttledRetryDelay', () => {
       expect(throttledRetryDelay(3, 40_000, settings, constant(1))).toBe(60_000);
     });
 
-    it('does not depend on the attempt number', () => {
-      for (let attempt = 1; attempt <= 10; attempt++) {
-        expect(throttledRetryDelay(attempt, 3_000, settings, constant(0.5))).toBe(3_750);
-      }
-    });
-
-    it('honours a Retry-After of 0', () => {
-      expect(throttledRetryDelay(4, 0, settings, constant(0))).toBe(0);
-      expect(throttledRetryDelay(4, 0, settings, constant(1))).toBe(0);
+    it('does not let a Retry-After of 0 mean "at once"', () => {
+      expect(throttledRetryDelay(1, 0, settings, constant(0))).toBe(2_000);
+      expect(throttledRetryDelay(4, 0, settings, constant(0))).toBe(16_000);
     });
 
     it('is never sooner than Retry-After, even when it exceeds maxMs', () => {
@@ -117,7 +124,9 @@ describe('throttledRetryDelay', () => {
         for (let i = 0; i < 50; i++) {
           const delay = throttledRetryDelay(1, retryAfterMs, settings, rng);
           expect(delay).toBeGreaterThanOrEqual(retryAfterMs);
-          expect(delay).toBeLessThanOrEqual(Math.round(retryAfterMs * 1.5));
+          expect(delay).toBeLessThanOrEqual(
+            Math.round(Math.max(retryAfterMs, settings.throttledBaseMs) * 1.5),
+          );
         }
       }
     });

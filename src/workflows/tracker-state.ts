@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../contract/index.js';
+import { type ExportPhase, exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
+
+/**
+ * What a tracker knows, carried across continue-as-new. Times are epoch milliseconds of the
+ * workflow clock. Checked when carried in, since anyone can start a run with a second argument.
+ */
+export const trackerStateSchema = z.strictObject({
+  startedAt: z.number(),
+  deadline: z.number(),
+  polls: z.number().int().nonnegative(),
+  status: z.string().nullable(),
+  percentage: z.number().min(0).max(100).nullable(),
+  createdAt: z.string().optional(),
+  lastPolledAt: z.number().nullable(),
+  /** When the percentage last changed (or tracking started): the stall clock. */
+  lastProgressAt: z.number(),
+  unchangedPolls: z.number().int().nonnegative(),
+  lastError: z.string().optional(),
+  /** Failed API attempts since the last good answer; the activity's backoff continues from here. */
+  failedAttempts: z.number().int().nonnegative(),
+  /** The API asked (Retry-After), or backoff requires, that it is not called before this time. */
+  retryNotBefore: z.number().nullable(),
+  pollRequested: z.boolean(),
+  /** Unknown status words already logged, so each is logged once. */
+  unknownStatuses: z.array(z.string()),
+});
+
+export type TrackerState = z.infer<typeof trackerStateSchema>;
+
+export function initialState(request: TrackLogExportRequest, now: number): TrackerState {
+  return {
+    startedAt: now,
+    deadline: now + request.policy.timeoutMs,
+    polls: 0,
+    status: null,
+    percentage: null,
+    lastPolledAt: null,
+    lastProgressAt: now,
+    unchangedPolls: 0,
+    failedAttempts: 0,
+    retryNotBefore: null,
+    pollRequested: false,
+    unknownStatuses: [],
+  };
+}
+
+/** What one answer of the API did to the state, for the workflow to act on and log. */
+export interface SnapshotEffect {
+  phase: ExportPhase;
+  /** A status word seen for the first time that we do not know. */
+  newUnknownStatus?: string;
+  /** A percentage that could not be read (the last known value is kept). */
+  unreadablePercentage?: string | number;
+}
+
+/** Folds one successful poll into the state. */
+export function recordSnapshot(
+  state: TrackerState,
+  snapshot: ExportStatusSnapshot,
+  now: number,
+): SnapshotEffect {
+  const percentage = parsePercentage(snapshot.percentage);
+  const effect: SnapshotEffect = { phase: exportPhase(snapshot.status, percentage) };
+  if (snapshot.percentage !== null && percentage === null) effect.unreadablePercentage = snapshot.percentage;
+  if (
+    snapshot.status !== null &&
+    !isKnownStatus(snapshot.status) &&
+    !state.unknownStatuses.includes(snapshot.status)
+  ) {
+    state.unknownStatuses.push(snapshot.status);
+    effect.newUnknownStatus = snapshot.status;
+  }
+  const firstReading = state.percentage === null;
+  state.polls += 1;
+  state.lastPolledAt = now;
+  if (snapshot.status !== null) state.status = snapshot.status;
+  if (snapshot.createdAt) state.createdAt = snapshot.createdAt;
+  delete state.lastError;
+  state.failedAttempts = 0;
+  state.retryNotBefore = null;
+  if (percentage !== null && (firstReading || percentage !== state.percentage)) {
+    state.percentage = percentage;
+    state.lastProgressAt = now;
+    state.unchangedPolls = 0;
+  } else {
+    state.unchangedPolls += 1;
+  }
+  return effect;
+}
+
+/** Folds a poll that gave up after transient errors into the state. */
+export function recordFailedPoll(
+  state: TrackerState,
+  failure: { message: string; attempt?: number; retryInMs?: number | null },
+  now: number,
+): void {
+  state.lastError = failure.message;
+  state.failedAttempts = failure.attempt ?? state.failedAttempts + 1;
+  state.retryNotBefore = failure.retryInMs ? now + failure.retryInMs : null;
+}
+
+/** The `getProgress` answer; before the input is even parsed, an empty one. */
+export function progressOf(
+  state: TrackerState | undefined,
+  nextPollAt: number | null,
+  runStartedAt: number,
+): LogExportProgress {
+  if (!state) {
+    return {
+      status: null,
+      percentage: null,
+      polls: 0,
+      lastPolledAt: null,
+      nextPollAt: null,
+      startedAt: new Date(runStartedAt).toISOString(),
+    };
+  }
+  return {
+    status: state.status,
+    percentage: state.percentage,
+    polls: state.polls,
+    lastPolledAt: isoOrNull(state.lastPolledAt),
+    nextPollAt: isoOrNull(nextPollAt),
+    startedAt: new Date(state.startedAt).toISOString(),
+    ...(state.lastError ? { lastError: state.lastError } : {}),
+  };
+}
+
+function isoOrNull(millis: number | null): string | null {
+  return millis === null ? null : new Date(millis).toISOString();
+}
