@@ -59,8 +59,8 @@ export interface CloudDCClient {
 const exportRecordSchema = z
   .looseObject({
     status: z.string().nullish(),
-    percentage: z.unknown(),
-    created_at: z.unknown(),
+    percentage: z.unknown().optional(),
+    created_at: z.unknown().optional(),
   })
   .refine(
     (record) =>

@@ -32,16 +32,21 @@ export interface Harness {
   taskQueue: string;
   /** Everything the worker logged at WARN and above. */
   logs: LogEntry[];
+  /** Workflow IDs started through `track`, for checks over every history of a file. */
+  started: string[];
   track(input: TrackLogExportInput): Promise<TrackerHandle>;
+  /** Stops everything; fails if anything in this process rejected without a handler. */
   close(): Promise<void>;
 }
 
 const logs: LogEntry[] = [];
+const unhandledRejections: unknown[] = [];
 let runtimeInstalled = false;
 
 function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  process.on('unhandledRejection', (reason) => unhandledRejections.push(reason));
   Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) });
 }
 
@@ -67,25 +72,31 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const running = worker.run();
+  const started: string[] = [];
   return {
     env,
     sim,
     worker,
     taskQueue,
     logs,
-    track: (input) => startTracking(env.client, input, { taskQueue }),
+    started,
+    async track(input) {
+      const handle = await startTracking(env.client, input, { taskQueue });
+      started.push(handle.workflowId);
+      return handle;
+    },
     async close() {
       worker.shutdown();
       await running;
       await sim.close();
       await env.teardown();
+      if (unhandledRejections.length > 0) {
+        throw new Error(
+          `Unhandled rejections during the tests: ${unhandledRejections.map(String).join('; ')}`,
+        );
+      }
     },
   };
-}
-
-/** A fresh export ID per test, so tests in one file never share a tracker. */
-export function uniqueExportId(): string {
-  return `exp-${randomUUID().slice(0, 8)}`;
 }
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs`. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FailureType, getProgressQuery } from '../../src/contract/index.js';
-import type { RecordedRequest } from '../../src/simulator/server.js';
-import { applicationFailure } from '../helpers/failures.js';
+import { FailureType, getProgressQuery, pollNowSignal } from '../../src/contract/index.js';
+import { CloudDCSimulator, type RecordedRequest } from '../../src/simulator/server.js';
+import { applicationFailure, workflowFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, TEST_TOKEN, waitFor } from '../helpers/harness.js';
 
 let h: Harness;
@@ -141,6 +141,107 @@ describe('transient failures', () => {
     const result = await handle.result();
     expect(result.outcome).toBe('completed');
     expect((await handle.query(getProgressQuery)).lastError).toBeUndefined();
+  });
+});
+
+describe('answers another implementation of the API may give', () => {
+  it.each([
+    [
+      'a numeric export_id and created_at',
+      '{"export_id": 7, "status": "completed", "percentage": "100%", "created_at": 1700000000}',
+    ],
+    ['no status but 100 percent', '{"export_id": "7", "percentage": 100}'],
+    [
+      'extra fields and a success word in capitals',
+      '{"export_id": "7", "status": "SUCCEEDED", "percentage": "100%", "extra": {"a": 1}}',
+    ],
+  ])('completes on %s', async (_, body) => {
+    const { handle } = await trackWithFaults(`srv-shape-${Math.random().toString(36).slice(2, 6)}`, [
+      { fault: { kind: 'malformed', body }, times: 1 },
+    ]);
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'completed', percentage: 100, polls: 1 });
+    expect(result.createdAt).toBeUndefined();
+  });
+
+  it('keeps tracking through an unreadable percentage and completes on the status word', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-garbage', { durationMs: 800, percentageFormat: 'garbage' });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-garbage',
+      exportId: sim.exportId,
+      policy: FAST_POLICY,
+    });
+    const result = await handle.result();
+    expect(result).toMatchObject({ outcome: 'completed', status: 'completed' });
+    expect(result.polls).toBeGreaterThanOrEqual(2);
+    expect(h.logs.some((entry) => entry.message.includes('Unreadable percentage'))).toBe(true);
+  });
+
+  it('treats an unknown status word as in progress and logs it once', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-unknown', {
+      durationMs: 3_000,
+      runningStatus: 'Compressing',
+    });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-unknown',
+      exportId: sim.exportId,
+      policy: FAST_POLICY,
+    });
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    expect(result.polls).toBeGreaterThanOrEqual(3);
+    const logged = h.logs.filter(
+      (entry) => entry.message.includes('Unknown export status word') && entry.meta?.status === 'Compressing',
+    );
+    expect(logged).toHaveLength(1);
+  });
+
+  it('never follows a redirect, so credentials stay with the configured endpoint', async () => {
+    const elsewhere = await CloudDCSimulator.start();
+    try {
+      const { handle, requests } = await trackWithFaults('srv-redirect', [
+        { fault: { kind: 'status', status: 302, headers: { Location: `${elsewhere.url}/steal` }, body: '' } },
+      ]);
+      const failure = await applicationFailure(handle.result());
+      expect(failure.type).toBe(FailureType.CloudDCBadRequest);
+      expect(failure.message).toContain('not followed');
+      expect(requests()).toHaveLength(1);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+});
+
+describe('steering while the API misbehaves', () => {
+  it('keeps honouring Retry-After when pollNow arrives during the wait', async () => {
+    const { handle, requests } = await trackWithFaults('srv-429-pollnow', [
+      { fault: { kind: 'status', status: 429, retryAfter: { seconds: 5, as: 'delta' } } },
+    ]);
+    await waitFor(() => (requests().length === 1 ? true : undefined), { what: 'the throttled request' });
+    await waitFor(async () => ((await handle.query(getProgressQuery)).lastError ? true : undefined), {
+      what: 'the throttled poll to give up to the workflow',
+    });
+    await handle.signal(pollNowSignal);
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
+    const [throttled, next] = requests();
+    expect((next as RecordedRequest).at - (throttled as RecordedRequest).at).toBeGreaterThanOrEqual(5_000);
+  });
+
+  it('cancels promptly while a poll is retrying', async () => {
+    const { handle, requests } = await trackWithFaults('srv-cancel-retrying', [
+      { fault: { kind: 'status', status: 503 }, times: 1_000 },
+    ]);
+    await waitFor(() => (requests().length >= 2 ? true : undefined), { what: 'retries to begin' });
+    const cancelled = Date.now();
+    await handle.cancel();
+    const failure = await workflowFailure(handle.result());
+    expect(failure.name).toBe('CancelledFailure');
+    expect(Date.now() - cancelled).toBeLessThan(5_000);
+    h.sim.faults.clear();
   });
 });
 

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CloudDCAuth } from '../../src/activities/auth.js';
+import { CloudDCApiError, createCloudDCClient } from '../../src/activities/clouddc-client.js';
+import { CloudDCSimulator } from '../../src/simulator/server.js';
+
+/** An auth scheme that counts what the client asks of it and can switch tokens on re-authentication. */
+function countingAuth(tokens: string[]) {
+  let current = 0;
+  const calls = { authorize: 0, reauthenticate: 0 };
+  const auth: CloudDCAuth = {
+    scheme: 'counting test token',
+    async authorize(request) {
+      calls.authorize += 1;
+      request.headers.set('X-Auth-Token', tokens[current] ?? 'none');
+    },
+    async reauthenticate() {
+      calls.reauthenticate += 1;
+      current += 1;
+    },
+  };
+  return { auth, calls };
+}
+
+let sim: CloudDCSimulator;
+beforeAll(async () => {
+  sim = await CloudDCSimulator.start({ tokens: ['fresh'] });
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+const ref = (exportId: string) => ({ projectId: 'p-client', serverId: 's-1', exportId });
+
+describe('CloudDC client over HTTP', () => {
+  it('re-authenticates exactly once after a 401 and retries with the new credentials', async () => {
+    const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
+    const { auth, calls } = countingAuth(['expired', 'fresh']);
+    const client = createCloudDCClient({ auth, timeoutMs: 2_000 });
+    const snapshot = await client.showLogsExportStatus(sim.url, ref(record.exportId));
+    expect(snapshot.status).toBe('processing');
+    expect(calls).toEqual({ authorize: 2, reauthenticate: 1 });
+    expect(sim.statusRequests(ref(record.exportId)).map((r) => [r.status, r.authToken])).toEqual([
+      [401, 'expired'],
+      [200, 'fresh'],
+    ]);
+  });
+
+  it('reports a 401 that survives re-authentication as unauthorized, after exactly two requests', async () => {
+    const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
+    const { auth, calls } = countingAuth(['bad', 'still-bad']);
+    const client = createCloudDCClient({ auth, timeoutMs: 2_000 });
+    const err = await client.showLogsExportStatus(sim.url, ref(record.exportId)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudDCApiError);
+    expect((err as CloudDCApiError).info).toMatchObject({
+      kind: 'unauthorized',
+      httpStatus: 401,
+      errorCode: 'APIGW.0301',
+    });
+    expect(calls.reauthenticate).toBe(1);
+    expect(sim.statusRequests(ref(record.exportId))).toHaveLength(2);
+  });
+
+  it('aborts a request when the caller signals, without waiting for the timeout', async () => {
+    const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
+    sim.injectFaults({ fault: { kind: 'delay', ms: 5_000 }, path: `/exports/${record.exportId}$` });
+    const { auth } = countingAuth(['fresh']);
+    const client = createCloudDCClient({ auth, timeoutMs: 10_000 });
+    const started = Date.now();
+    const err = await client
+      .showLogsExportStatus(sim.url, ref(record.exportId), AbortSignal.timeout(200))
+      .catch((e: unknown) => e);
+    expect((err as CloudDCApiError).info.kind).toBe('unavailable');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('times out a body that trickles in slower than the request timeout', async () => {
+    const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
+    sim.injectFaults({ fault: { kind: 'delay', ms: 3_000 }, path: `/exports/${record.exportId}$` });
+    const { auth } = countingAuth(['fresh']);
+    const client = createCloudDCClient({ auth, timeoutMs: 300 });
+    const err = await client.showLogsExportStatus(sim.url, ref(record.exportId)).catch((e: unknown) => e);
+    expect((err as CloudDCApiError).info.kind).toBe('unavailable');
+    expect((err as CloudDCApiError).message).toMatch(/timeout|abort/i);
+  });
+});
