@@ -54,7 +54,32 @@ const DEMO_EXPORTS: Array<{ serverId: string; note: string; scenario: ExportScen
   },
 ];
 
+/** What to stop, last started first; filled in as things start, so Ctrl-C at any point is clean. */
+const cleanups: Array<{ what: string; stop: () => Promise<void> }> = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    if (cleanups.length > 0)
+      console.log(
+        `\nStopping ${cleanups
+          .map((c) => c.what)
+          .reverse()
+          .join(', ')} ...`,
+      );
+    for (const { what, stop } of cleanups.reverse()) {
+      await stop().catch((err: unknown) => console.error(`Could not stop ${what}: ${String(err)}`));
+    }
+    console.log('Stopped.');
+    process.exit(code);
+  }
+  return new Promise<never>(() => {});
+}
+
 async function main(): Promise<void> {
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
   const logDir = join(process.cwd(), '.tools', 'demo');
   await mkdir(logDir, { recursive: true });
   const logFile = join(logDir, 'worker.log');
@@ -77,10 +102,12 @@ async function main(): Promise<void> {
     ...(port ? { port, uiPort: 8233 } : {}),
     log: (line) => console.log(line),
   });
+  cleanups.push({ what: 'the dev server', stop: () => env.teardown() });
   const uiPort = port ? 8233 : Number(env.address.split(':').at(-1)) + 1000;
 
   const token = randomBytes(24).toString('hex');
   const sim = await CloudDCSimulator.start({ tokens: [token] });
+  cleanups.push({ what: 'the simulator', stop: () => sim.close() });
   // A little of the weather a real API has: throttling and a failing gateway now and then.
   sim.injectFaults(
     { fault: { kind: 'status', status: 429, retryAfter: { seconds: 2, as: 'delta' } }, times: 3 },
@@ -99,22 +126,15 @@ async function main(): Promise<void> {
     }),
   });
   const workerRun = worker.run();
-
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping the worker, the simulator and the dev server ...');
-    worker.shutdown();
-    await workerRun.catch(() => undefined);
-    await sim.close();
-    await env.teardown();
-    logStream.end();
-    console.log('Stopped.');
-    process.exit(code);
-  };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  cleanups.push({
+    what: 'the worker',
+    stop: async () => {
+      worker.shutdown();
+      await workerRun;
+      logStream.end();
+    },
+  });
+  if (stopping) return;
 
   console.log(`Temporal frontend:  ${env.address}`);
   console.log(`Web UI:             http://localhost:${uiPort}/namespaces/default/workflows`);
@@ -164,5 +184,5 @@ async function isFree(port: number): Promise<boolean> {
 
 main().catch((err: unknown) => {
   console.error(err);
-  process.exit(1);
+  void stopAll(1);
 });

@@ -13,8 +13,11 @@ import { type ConnectionOptions, connectClient } from './connect.js';
 import { createProgressBars } from './progress-view.js';
 import { describeFailure, watchTracker } from './watch.js';
 
-/** Exit codes: scripts tell a failed export from a mistyped command. */
-export const ExitCode = { Ok: 0, TrackingFailed: 1, Usage: 2 } as const;
+/**
+ * Exit codes, so scripts can tell a failed export from a mistyped command and from a Temporal
+ * cluster that could not be reached.
+ */
+export const ExitCode = { Ok: 0, TrackingFailed: 1, Usage: 2, Error: 3 } as const;
 
 interface GlobalOptions extends ConnectionOptions {
   taskQueue: string;
@@ -50,7 +53,9 @@ export function buildProgram(): Command {
         .env('TEMPORAL_TASK_QUEUE')
         .default(DEFAULT_TASK_QUEUE),
     )
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Commander's own exit code for usage errors is 1, the same as a failed export.
+    .exitOverride();
 
   program
     .command('track')

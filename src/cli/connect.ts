@@ -10,6 +10,6 @@ export async function connectClient({ address, namespace }: ConnectionOptions): 
   client: Client;
   close: () => Promise<void>;
 }> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, connectTimeout: '5s' });
   return { client: new Client({ connection, namespace }), close: () => connection.close() };
 }

@@ -24,6 +24,12 @@ export const exportScenarioSchema = z.strictObject({
   percentageFormat: z
     .enum(['percent-string', 'number', 'numeric-string', 'garbage'])
     .default('percent-string'),
+  /** Size of the random payload inside the archive DownloadServerLogs serves once complete. */
+  archiveBytes: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(64 * 1024),
 });
 
 export type ExportScenario = z.output<typeof exportScenarioSchema>;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import { buildArchive, type SimulatedArchive } from './archive.js';
 import { type Fault, FaultPlan, type FaultRuleInput } from './faults.js';
 import {
   type ExportScenario,
@@ -52,6 +53,8 @@ export interface RecordedRequest {
 }
 
 const EXPORT_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports\/([^/]+)$/;
+const CONTENT_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports\/([^/]+)\/content$/;
+const SERVERS_PATH = /^\/v1\/([^/]+)\/physicalservers$/;
 const EXPORTS_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports$/;
 const SERVER_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)$/;
 
@@ -68,6 +71,7 @@ export class CloudDCSimulator {
   readonly #defaultScenario: ExportScenario;
   readonly #clock: () => number;
   readonly #http: Server;
+  readonly #archives = new Map<string, Promise<SimulatedArchive>>();
   #nextExportId = 1;
   #url = '';
 
@@ -102,14 +106,6 @@ export class CloudDCSimulator {
   async close(): Promise<void> {
     this.#http.closeAllConnections();
     await new Promise<void>((resolve) => this.#http.close(() => resolve()));
-  }
-
-  acceptToken(token: string): void {
-    this.#tokens.add(token);
-  }
-
-  revokeToken(token: string): void {
-    this.#tokens.delete(token);
   }
 
   addServer(
@@ -151,6 +147,18 @@ export class CloudDCSimulator {
 
   getExport(projectId: string, serverId: string, exportId: string): SimulatedExport | undefined {
     return this.#exports.get(exportKey(projectId, serverId, exportId));
+  }
+
+  /** The archive DownloadServerLogs serves for an export, built once and kept. */
+  archiveOf(record: SimulatedExport): Promise<SimulatedArchive> {
+    const key = exportKey(record.projectId, record.serverId, record.exportId);
+    let archive = this.#archives.get(key);
+    if (!archive) {
+      const sn = this.#servers.get(serverKey(record.projectId, record.serverId))?.sn ?? record.serverId;
+      archive = buildArchive(sn, key, record.scenario.archiveBytes);
+      this.#archives.set(key, archive);
+    }
+    return archive;
   }
 
   /** Status polls of one export (requests to exactly its path). */
@@ -215,6 +223,52 @@ export class CloudDCSimulator {
     return this.#api(res, method, url);
   }
 
+  /** DownloadServerLogs: the archive once the export completed, 400 before that. */
+  async #download(res: ServerResponse, record: SimulatedExport): Promise<void> {
+    const view = exportViewAt(record.scenario, this.#clock() - record.createdAt);
+    if (!view.finished || record.scenario.outcome === 'failed') {
+      return this.#json(res, 400, {
+        error_code: 'CLOUDDC.0400',
+        error_msg: `Export ${record.exportId} is not complete (${view.status}, ${view.percentage}%).`,
+      });
+    }
+    const archive = await this.archiveOf(record);
+    const sn = this.#servers.get(serverKey(record.projectId, record.serverId))?.sn ?? record.serverId;
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': String(archive.bytes.length),
+      'Content-Disposition': `attachment; filename="${sn}-dump.tar.gz"`,
+    });
+    res.end(archive.bytes);
+  }
+
+  /** ListServers: sorted by ID, paged with `marker` (the last ID of the previous page) and `limit`. */
+  #listServers(res: ServerResponse, projectId: string, query: URLSearchParams) {
+    const limit = query.has('limit') ? Number(query.get('limit')) : 100;
+    if (!Number.isInteger(limit) || limit < 10 || limit > 1000) {
+      return this.#json(res, 400, {
+        error_code: 'CLOUDDC.0400',
+        error_msg: 'limit must be an integer from 10 to 1000',
+      });
+    }
+    const manageState = query.get('manage_state');
+    const marker = query.get('marker');
+    const matching = [...this.#servers.values()]
+      .filter(
+        (server) => server.projectId === projectId && (!manageState || server.manageState === manageState),
+      )
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const start = marker ? matching.findIndex((server) => server.id > marker) : 0;
+    const page = start < 0 ? [] : matching.slice(start, start + limit);
+    const last = page.at(-1);
+    const more = last !== undefined && matching.indexOf(last) < matching.length - 1;
+    return this.#json(res, 200, {
+      servers: page.map(serverBody),
+      page_info: { current_count: page.length, ...(more ? { next_marker: last.id } : {}) },
+      count: matching.length,
+    });
+  }
+
   /** Applies a fault; returns true when it answered (or dropped) the request. */
   async #applyFault(fault: Fault, res: ServerResponse, record: RecordedRequest): Promise<boolean> {
     switch (fault.kind) {
@@ -264,7 +318,21 @@ export class CloudDCSimulator {
 
   #api(res: ServerResponse, method: string, url: URL) {
     const path = url.pathname;
-    let match = EXPORT_PATH.exec(path);
+    let match = CONTENT_PATH.exec(path);
+    if (match && method === 'GET') {
+      const [projectId, serverId, exportId] = match.slice(1).map(decodeURIComponent) as [
+        string,
+        string,
+        string,
+      ];
+      const record = this.getExport(projectId, serverId, exportId);
+      if (!record) return this.#notFound(res, `Export ${exportId} of server ${serverId} does not exist.`);
+      return this.#download(res, record);
+    }
+    match = SERVERS_PATH.exec(path);
+    if (match && method === 'GET')
+      return this.#listServers(res, decodeURIComponent(match[1] as string), url.searchParams);
+    match = EXPORT_PATH.exec(path);
     if (match && method === 'GET') {
       const [projectId, serverId, exportId] = match.slice(1).map(decodeURIComponent) as [
         string,
@@ -288,7 +356,7 @@ export class CloudDCSimulator {
       const [projectId, serverId] = match.slice(1).map(decodeURIComponent) as [string, string];
       const server = this.#servers.get(serverKey(projectId, serverId));
       if (!server) return this.#notFound(res, `Server ${serverId} does not exist.`);
-      return this.#json(res, 200, { id: server.id, sn: server.sn, manage_state: server.manageState });
+      return this.#json(res, 200, serverBody(server));
     }
     return this.#notFound(res, `No such resource: ${method} ${path}`);
   }
@@ -349,6 +417,16 @@ const adminExportSchema = z.strictObject({
 
 function describeError(err: unknown): string {
   return err instanceof z.ZodError ? z.prettifyError(err) : String(err);
+}
+
+function serverBody(server: SimulatedServer) {
+  return {
+    id: server.id,
+    name: server.id,
+    sn: server.sn,
+    manage_state: server.manageState,
+    project_id: server.projectId,
+  };
 }
 
 function serverKey(projectId: string, serverId: string): string {

@@ -104,6 +104,25 @@ describe('clouddc-logs CLI', () => {
     await expect(h.env.client.workflow.getHandle(wouldBe).describe()).rejects.toThrow(/not found/i);
   });
 
+  it('exits 2 on a usage error and 3 when Temporal cannot be reached', async () => {
+    const missing = await cli('track', '--project', PROJECT);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("required option '--server <id>' not specified");
+    const unreachable = await new Promise<CliRun>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI, '--address', '127.0.0.1:1', 'status', 'anything'],
+        { timeout: 60_000 },
+        (err, stdout, stderr) =>
+          resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }),
+      );
+    });
+    expect(unreachable.code).toBe(3);
+    const help = await cli('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('track');
+  });
+
   it('status shows a running tracker, cancel ends it, and status then says CANCELLED', async () => {
     const sim = h.sim.createExport(PROJECT, 'srv-3', { durationMs: 120_000 });
     const started = await cli(
