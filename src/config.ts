@@ -29,8 +29,12 @@ const nonEmpty = (what: string) =>
     .trim()
     .min(1, { error: `is required (${what})` });
 
+const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/;
+
 const envSchema = z.object({
-  TEMPORAL_ADDRESS: nonEmpty('host:port of the Temporal frontend').default('localhost:7233'),
+  TEMPORAL_ADDRESS: nonEmpty('host:port of the Temporal frontend')
+    .regex(HOST_PORT, { error: 'must be host:port, e.g. localhost:7233 (no scheme)' })
+    .default('localhost:7233'),
   TEMPORAL_NAMESPACE: nonEmpty('Temporal namespace').default('default'),
   TEMPORAL_TASK_QUEUE: nonEmpty('task queue').default(DEFAULT_TASK_QUEUE),
   CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').regex(REGION_PATTERN, {

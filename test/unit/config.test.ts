@@ -167,6 +167,19 @@ describe('loadWorkerConfig', () => {
       expect(config.temporal.namespace).toBe('default');
     });
 
+    it('wants TEMPORAL_ADDRESS as host:port, without a scheme', () => {
+      expect(
+        names(configError({ ...minimal, TEMPORAL_ADDRESS: 'http://temporal:7233' }), 'TEMPORAL_ADDRESS'),
+      ).toBe(true);
+      expect(names(configError({ ...minimal, TEMPORAL_ADDRESS: 'temporal' }), 'TEMPORAL_ADDRESS')).toBe(true);
+      expect(
+        loadWorkerConfig({ ...minimal, TEMPORAL_ADDRESS: 'temporal.internal:7233' }).temporal.address,
+      ).toBe('temporal.internal:7233');
+      expect(loadWorkerConfig({ ...minimal, TEMPORAL_ADDRESS: '[::1]:7233' }).temporal.address).toBe(
+        '[::1]:7233',
+      );
+    });
+
     it('never puts the token value in the error', () => {
       const envs: NodeJS.ProcessEnv[] = [
         { CLOUDDC_AUTH_TOKEN: TOKEN },
