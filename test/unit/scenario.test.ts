@@ -19,6 +19,7 @@ describe('exportScenarioSchema', () => {
       failAtPercent: 40,
       runningStatus: 'processing',
       percentageFormat: 'percent-string',
+      archiveBytes: 65_536,
     });
   });
 
