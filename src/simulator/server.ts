@@ -318,31 +318,21 @@ export class CloudDCSimulator {
 
   #api(res: ServerResponse, method: string, url: URL) {
     const path = url.pathname;
-    let match = CONTENT_PATH.exec(path);
-    if (match && method === 'GET') {
-      const [projectId, serverId, exportId] = match.slice(1).map(decodeURIComponent) as [
+    const contentMatch = CONTENT_PATH.exec(path);
+    const exportMatch = contentMatch ?? EXPORT_PATH.exec(path);
+    if (exportMatch && method === 'GET') {
+      const [projectId, serverId, exportId] = exportMatch.slice(1).map(decodeURIComponent) as [
         string,
         string,
         string,
       ];
       const record = this.getExport(projectId, serverId, exportId);
       if (!record) return this.#notFound(res, `Export ${exportId} of server ${serverId} does not exist.`);
-      return this.#download(res, record);
+      return contentMatch ? this.#download(res, record) : this.#json(res, 200, this.#exportBody(record));
     }
-    match = SERVERS_PATH.exec(path);
+    let match = SERVERS_PATH.exec(path);
     if (match && method === 'GET')
       return this.#listServers(res, decodeURIComponent(match[1] as string), url.searchParams);
-    match = EXPORT_PATH.exec(path);
-    if (match && method === 'GET') {
-      const [projectId, serverId, exportId] = match.slice(1).map(decodeURIComponent) as [
-        string,
-        string,
-        string,
-      ];
-      const record = this.getExport(projectId, serverId, exportId);
-      if (!record) return this.#notFound(res, `Export ${exportId} of server ${serverId} does not exist.`);
-      return this.#json(res, 200, this.#exportBody(record));
-    }
     match = EXPORTS_PATH.exec(path);
     if (match && method === 'POST') {
       const [projectId, serverId] = match.slice(1).map(decodeURIComponent) as [string, string];
