@@ -1,16 +1,25 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, durationSchema, REGION_PATTERN } from './contract/index.js';
 
+/** One of the three ways to authenticate to CloudDC; exactly one is configured. */
+export type AuthConfig =
+  | { scheme: 'token'; token: string }
+  | { scheme: 'aksk'; accessKey: string; secretKey: string; securityToken?: string }
+  | { scheme: 'iam'; username: string; password: string; domain: string; endpointTemplate: string };
+
 /** The worker's configuration, read from its environment only: secrets never travel in workflow inputs. */
 export interface WorkerConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
   cloudDC: {
+    /** Used when a workflow input names no region. */
     region: string;
-    /** Base URL without a trailing slash. */
-    endpoint: string;
+    /** Regions inputs may name (the default region included); anything else is refused. */
+    regions: string[];
+    /** Base URL; `{region}` stands for the region. */
+    endpointTemplate: string;
     /** Per HTTP request, body included. */
     requestTimeoutMs: number;
-    authToken: string;
+    auth: AuthConfig;
   };
 }
 
@@ -23,13 +32,34 @@ export class ConfigError extends Error {
   }
 }
 
+/** The base URL for a region from a template such as `https://clouddc.{region}.myhuaweicloud.com`. */
+export function endpointFor(template: string, region: string): string {
+  return template.replaceAll('{region}', region).replace(/\/+$/, '');
+}
+
+/** What the worker says about its credentials at start-up: the scheme, never a secret. */
+export function describeAuth(auth: AuthConfig): string {
+  switch (auth.scheme) {
+    case 'token':
+      return 'static IAM token (CLOUDDC_AUTH_TOKEN)';
+    case 'aksk':
+      return `AK/SK signing, SDK-HMAC-SHA256${auth.securityToken ? ' with temporary credentials' : ''}`;
+    case 'iam':
+      return `IAM tokens for user ${auth.username} of domain ${auth.domain} from ${auth.endpointTemplate}`;
+  }
+}
+
+const DEFAULT_CLOUDDC_ENDPOINT = 'https://clouddc.{region}.myhuaweicloud.com';
+const DEFAULT_IAM_ENDPOINT = 'https://iam.{region}.myhuaweicloud.com';
+const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/;
+const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
 const nonEmpty = (what: string) =>
   z
     .string({ error: `is required (${what})` })
     .trim()
     .min(1, { error: `is required (${what})` });
-
-const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/;
+const regionName = z.string().regex(REGION_PATTERN, { error: 'must be a region name such as cn-east-3' });
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: nonEmpty('host:port of the Temporal frontend')
@@ -37,25 +67,51 @@ const envSchema = z.object({
     .default('localhost:7233'),
   TEMPORAL_NAMESPACE: nonEmpty('Temporal namespace').default('default'),
   TEMPORAL_TASK_QUEUE: nonEmpty('task queue').default(DEFAULT_TASK_QUEUE),
-  CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').regex(REGION_PATTERN, {
-    error: 'must be a region name such as cn-east-3',
-  }),
-  CLOUDDC_REQUEST_TIMEOUT: durationSchema.optional(),
-  CLOUDDC_AUTH_TOKEN: nonEmpty('IAM token sent as X-Auth-Token'),
+  CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').pipe(regionName),
+  CLOUDDC_REGIONS: z
+    .string()
+    .transform((list) =>
+      list
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(regionName))
+    .optional(),
+  CLOUDDC_REQUEST_TIMEOUT: durationSchema
+    .refine((ms) => ms <= 60_000, { error: 'must be at most 60s (a status poll is a small request)' })
+    .optional(),
 });
 
-const LOOPBACK_HOSTS = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+/** Which variables belong to which scheme; `required` ones make it complete. */
+const SCHEMES = {
+  aksk: {
+    label: 'AK/SK',
+    required: ['CLOUDDC_ACCESS_KEY', 'CLOUDDC_SECRET_KEY'],
+    optional: ['CLOUDDC_SECURITY_TOKEN'],
+  },
+  iam: {
+    label: 'IAM password',
+    required: ['CLOUDDC_IAM_USERNAME', 'CLOUDDC_IAM_PASSWORD', 'CLOUDDC_IAM_DOMAIN'],
+    optional: ['CLOUDDC_IAM_ENDPOINT'],
+  },
+  token: { label: 'static token', required: ['CLOUDDC_AUTH_TOKEN'], optional: [] },
+} as const;
 
 /** Reads and checks the whole environment at once, so one start-up names every problem. */
-export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const parsed = envSchema.safeParse(withoutBlanks(env));
+export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const env = withoutBlanks(rawEnv);
+  const parsed = envSchema.safeParse(env);
   const problems = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  // Checked apart from the schema so that a bad endpoint is named alongside every other problem.
-  const explicitEndpoint = env.CLOUDDC_ENDPOINT?.trim();
-  const endpoint = explicitEndpoint ? checkEndpoint(explicitEndpoint, problems) : undefined;
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const endpointTemplate = checkEndpoint(
+    'CLOUDDC_ENDPOINT',
+    env.CLOUDDC_ENDPOINT ?? DEFAULT_CLOUDDC_ENDPOINT,
+    problems,
+  );
+  const auth = readAuth(env, problems);
+  if (!parsed.success || problems.length > 0 || !auth || !endpointTemplate) throw new ConfigError(problems);
   const data = parsed.data;
   return {
     temporal: {
@@ -65,39 +121,98 @@ export function loadWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     },
     cloudDC: {
       region: data.CLOUDDC_REGION,
-      endpoint: endpoint ?? `https://clouddc.${data.CLOUDDC_REGION}.myhuaweicloud.com`,
+      regions: [...new Set([data.CLOUDDC_REGION, ...(data.CLOUDDC_REGIONS ?? [])])],
+      endpointTemplate,
       requestTimeoutMs: data.CLOUDDC_REQUEST_TIMEOUT ?? 10_000,
-      authToken: data.CLOUDDC_AUTH_TOKEN,
+      auth,
     },
   };
 }
 
-/** Plain http would put the token on the wire: allowed only to this machine (simulator, tunnels). */
-function checkEndpoint(value: string, problems: string[]): string | undefined {
+/** Exactly one complete scheme; a partial or a second one is a mistake worth stopping for. */
+function readAuth(env: Record<string, string>, problems: string[]): AuthConfig | undefined {
+  const present = (Object.keys(SCHEMES) as Array<keyof typeof SCHEMES>).filter((scheme) =>
+    [...SCHEMES[scheme].required, ...SCHEMES[scheme].optional].some((name) => env[name] !== undefined),
+  );
+  if (present.length === 0) {
+    problems.push(
+      'credentials: none set. Set CLOUDDC_ACCESS_KEY and CLOUDDC_SECRET_KEY (AK/SK, recommended), ' +
+        'or CLOUDDC_IAM_USERNAME, CLOUDDC_IAM_PASSWORD and CLOUDDC_IAM_DOMAIN, or CLOUDDC_AUTH_TOKEN',
+    );
+    return undefined;
+  }
+  if (present.length > 1) {
+    const sets = present.map(
+      (scheme) => `${SCHEMES[scheme].label} (${setVariables(env, scheme).join(', ')})`,
+    );
+    problems.push(`credentials: more than one scheme is set: ${sets.join(' and ')}; set exactly one`);
+    return undefined;
+  }
+  const scheme = present[0] as keyof typeof SCHEMES;
+  const missing = SCHEMES[scheme].required.filter((name) => env[name] === undefined);
+  if (missing.length > 0) {
+    problems.push(...missing.map((name) => `${name}: is required for ${SCHEMES[scheme].label} credentials`));
+    return undefined;
+  }
+  switch (scheme) {
+    case 'token':
+      return { scheme, token: env.CLOUDDC_AUTH_TOKEN as string };
+    case 'aksk':
+      return {
+        scheme,
+        accessKey: env.CLOUDDC_ACCESS_KEY as string,
+        secretKey: env.CLOUDDC_SECRET_KEY as string,
+        ...(env.CLOUDDC_SECURITY_TOKEN ? { securityToken: env.CLOUDDC_SECURITY_TOKEN } : {}),
+      };
+    case 'iam': {
+      const endpointTemplate = checkEndpoint(
+        'CLOUDDC_IAM_ENDPOINT',
+        env.CLOUDDC_IAM_ENDPOINT ?? DEFAULT_IAM_ENDPOINT,
+        problems,
+      );
+      if (!endpointTemplate) return undefined;
+      return {
+        scheme,
+        username: env.CLOUDDC_IAM_USERNAME as string,
+        password: env.CLOUDDC_IAM_PASSWORD as string,
+        domain: env.CLOUDDC_IAM_DOMAIN as string,
+        endpointTemplate,
+      };
+    }
+  }
+}
+
+function setVariables(env: Record<string, string>, scheme: keyof typeof SCHEMES): string[] {
+  return [...SCHEMES[scheme].required, ...SCHEMES[scheme].optional].filter((name) => env[name] !== undefined);
+}
+
+/**
+ * Credentials go wherever this URL points, so it must be https, or plain http to this machine
+ * (the simulator, a local tunnel). `{region}` may stand for the region.
+ */
+function checkEndpoint(variable: string, template: string, problems: string[]): string | undefined {
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(template.replaceAll('{region}', 'cn-east-3'));
   } catch {
-    problems.push(
-      'CLOUDDC_ENDPOINT: must be an absolute URL such as https://clouddc.cn-east-3.myhuaweicloud.com',
-    );
+    problems.push(`${variable}: must be an absolute URL such as https://clouddc.{region}.myhuaweicloud.com`);
     return undefined;
   }
   if (url.protocol === 'http:' && !LOOPBACK_HOSTS.test(url.hostname)) {
     problems.push(
-      `CLOUDDC_ENDPOINT: plain http is accepted only for loopback hosts, not ${url.hostname}; use https`,
+      `${variable}: plain http is accepted only for loopback hosts, not ${url.hostname}; use https`,
     );
     return undefined;
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push('CLOUDDC_ENDPOINT: must use https (or http on a loopback host)');
+    problems.push(`${variable}: must use https (or http on a loopback host)`);
     return undefined;
   }
   if (url.search || url.hash || url.username || url.password) {
-    problems.push('CLOUDDC_ENDPOINT: must not carry credentials, a query or a fragment');
+    problems.push(`${variable}: must not carry credentials, a query or a fragment`);
     return undefined;
   }
-  return url.toString().replace(/\/+$/, '');
+  return template.trim().replace(/\/+$/, '');
 }
 
 /** An empty variable (`FOO=`) means unset, as in most tools. */

@@ -120,9 +120,10 @@ async function main(): Promise<void> {
     taskQueue: DEFAULT_TASK_QUEUE,
     dependencies: activityDependenciesFrom({
       region: REGION,
-      endpoint: sim.url,
+      regions: [REGION],
+      endpointTemplate: sim.url,
       requestTimeoutMs: 10_000,
-      authToken: token,
+      auth: { scheme: 'token', token },
     }),
   });
   const workerRun = worker.run();

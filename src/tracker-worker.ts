@@ -1,25 +1,46 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { staticTokenAuth } from './activities/auth.js';
+import { akskAuth } from './activities/auth/aksk-auth.js';
+import { iamTokenAuth } from './activities/auth/iam-token-auth.js';
+import type { CloudDCAuth } from './activities/auth/index.js';
+import { staticTokenAuth } from './activities/auth/static-token.js';
 import { createCloudDCClient } from './activities/clouddc-client.js';
-import { regionEndpoints } from './activities/endpoint.js';
+import { regionTargets } from './activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from './activities/index.js';
-import type { WorkerConfig } from './config.js';
+import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
 export const workflowsPath = fileURLToPath(
   new URL(`./workflows/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
 
+/** The scheme the configuration names, holding its secrets in memory only. */
+export function authFrom(auth: AuthConfig, requestTimeoutMs: number): CloudDCAuth {
+  switch (auth.scheme) {
+    case 'token':
+      return staticTokenAuth(auth.token);
+    case 'aksk':
+      return akskAuth(auth);
+    case 'iam':
+      return iamTokenAuth({
+        credentials: auth,
+        iamEndpointFor: (region) => endpointFor(auth.endpointTemplate, region),
+        timeoutMs: requestTimeoutMs,
+      });
+  }
+}
+
 /** Wires the real CloudDC client from the worker's configuration into the activities. */
 export function activityDependenciesFrom(cloudDC: WorkerConfig['cloudDC']): ActivityDependencies {
   return {
     cloudDC: createCloudDCClient({
-      auth: staticTokenAuth(cloudDC.authToken),
+      auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,
     }),
-    endpointFor: regionEndpoints(cloudDC.region, cloudDC.endpoint),
+    targetFor: regionTargets(cloudDC.region, cloudDC.regions, (region) =>
+      endpointFor(cloudDC.endpointTemplate, region),
+    ),
   };
 }
 

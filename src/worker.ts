@@ -1,5 +1,5 @@
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, loadWorkerConfig } from './config.js';
+import { ConfigError, describeAuth, loadWorkerConfig } from './config.js';
 import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
 
 async function main(): Promise<void> {
@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     });
     console.log(
       `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}); ` +
-        `CloudDC ${config.cloudDC.region} at ${config.cloudDC.endpoint}, auth: static token`,
+        `CloudDC regions ${config.cloudDC.regions.join(', ')} (default ${config.cloudDC.region}) at ${config.cloudDC.endpointTemplate}; ` +
+        `credentials: ${describeAuth(config.cloudDC.auth)}`,
     );
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
     await worker.run();

@@ -1,7 +1,7 @@
 import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
 import type { ExportRef, ExportStatusSnapshot } from '../contract/index.js';
-import type { CloudDCAuth } from './auth.js';
+import { type AuthContext, type CloudDCAuth, CredentialsError } from './auth/index.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Why an API call failed, in the terms the tracker acts on. */
@@ -12,7 +12,8 @@ export type CloudDCErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'not-found'
-  | 'bad-request';
+  | 'bad-request'
+  | 'credentials-rejected';
 
 export interface CloudDCErrorInfo {
   kind: CloudDCErrorKind;
@@ -43,12 +44,22 @@ export interface CloudDCClientOptions {
   now?: () => number;
 }
 
+/** Where a request goes: the region's base URL, and the region (for credentials scoped to it). */
+export interface ApiTarget {
+  endpoint: string;
+  region: string;
+}
+
 export interface CloudDCClient {
   /**
-   * ShowLogsExportStatus at `endpoint` (a base URL). `signal` aborts the request: the activity
-   * passes one that fires on cancellation and before Temporal's own timeouts would.
+   * ShowLogsExportStatus. `signal` aborts the request: the activity passes one that fires on
+   * cancellation and before Temporal's own timeouts would.
    */
-  showLogsExportStatus(endpoint: string, ref: ExportRef, signal?: AbortSignal): Promise<ExportStatusSnapshot>;
+  showLogsExportStatus(
+    target: ApiTarget,
+    ref: ExportRef,
+    signal?: AbortSignal,
+  ): Promise<ExportStatusSnapshot>;
 }
 
 /**
@@ -96,19 +107,21 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     // including plain http.
     redirect: 'manual',
     headers: { Accept: 'application/json', 'User-Agent': 'clouddc-log-export-tracker' },
-    hooks: { beforeRequest: [(request) => options.auth.authorize(request)] },
   });
 
   async function getJson(
-    endpoint: string,
+    target: ApiTarget,
+    context: AuthContext,
     path: string,
     signal: AbortSignal | undefined,
   ): Promise<{ body: unknown; requestId?: string }> {
-    const url = `${endpoint.replace(/\/+$/, '')}${path}`;
-    let exchange = await send(url, path, signal);
+    const url = `${target.endpoint.replace(/\/+$/, '')}${path}`;
+    let sentAt = now();
+    let exchange = await send(url, path, context, signal);
     if (exchange.response.status === 401) {
-      await options.auth.reauthenticate();
-      exchange = await send(url, path, signal);
+      await reauthenticate(context, sentAt);
+      sentAt = now();
+      exchange = await send(url, path, context, signal);
     }
     const { response, text } = exchange;
     if (response.status !== 200)
@@ -129,15 +142,20 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
   async function send(
     url: string,
     path: string,
+    context: AuthContext,
     signal: AbortSignal | undefined,
   ): Promise<{ response: Response; text: string }> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
     try {
       const response = await http.get(url, {
         signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
+        // Per request, so credentials are applied (and signatures made) at send time, for this
+        // project and region.
+        hooks: { beforeRequest: [(request) => options.auth.authorize(request, context)] },
       });
       return { response, text: await response.text() };
     } catch (err) {
+      if (err instanceof CredentialsError) throw credentialsFailure(err);
       throw new CloudDCApiError({
         kind: 'unavailable',
         message: `GET ${path} failed: ${describeTransportError(err)}`,
@@ -145,10 +163,19 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     }
   }
 
+  async function reauthenticate(context: AuthContext, sentAt: number): Promise<void> {
+    try {
+      await options.auth.reauthenticate(context, sentAt);
+    } catch (err) {
+      if (err instanceof CredentialsError) throw credentialsFailure(err);
+      throw err;
+    }
+  }
+
   return {
-    async showLogsExportStatus(endpoint, { projectId, serverId, exportId }, signal) {
+    async showLogsExportStatus(target, { projectId, serverId, exportId }, signal) {
       const path = `/v1/${seg(projectId)}/physicalservers/${seg(serverId)}/logs/exports/${seg(exportId)}`;
-      const { body, requestId } = await getJson(endpoint, path, signal);
+      const { body, requestId } = await getJson(target, { projectId, region: target.region }, path, signal);
       const record = exportRecordSchema.safeParse(body);
       if (!record.success) {
         throw new CloudDCApiError({
@@ -167,6 +194,14 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       };
     },
   };
+}
+
+/** Credentials IAM refused end the tracker; IAM being unreachable is retried like the API. */
+function credentialsFailure(err: CredentialsError): CloudDCApiError {
+  return new CloudDCApiError({
+    kind: err.permanent ? 'credentials-rejected' : 'unavailable',
+    message: err.message,
+  });
 }
 
 /**

@@ -1,11 +1,17 @@
+import type { ApiTarget } from './clouddc-client.js';
+
 /**
- * Maps a workflow's region name to the base URL this worker may call, or undefined for a region
- * it does not serve. A worker serves its own region only, so an input can never steer requests
- * (and credentials) to another host.
+ * Maps a workflow's region name to where this worker may send requests for it, or undefined for
+ * a region outside the worker's allow-list. Inputs name regions, never hosts, so they cannot steer
+ * requests (and credentials) anywhere else.
  */
-export function regionEndpoints(
-  servedRegion: string,
-  endpoint: string,
-): (region: string | undefined) => string | undefined {
-  return (region) => (region === undefined || region === servedRegion ? endpoint : undefined);
+export function regionTargets(
+  defaultRegion: string,
+  allowedRegions: readonly string[],
+  endpointFor: (region: string) => string,
+): (region: string | undefined) => ApiTarget | undefined {
+  return (requested) => {
+    const region = requested ?? defaultRegion;
+    return allowedRegions.includes(region) ? { region, endpoint: endpointFor(region) } : undefined;
+  };
 }

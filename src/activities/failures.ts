@@ -15,6 +15,7 @@ const PERMANENT_TYPES: Partial<Record<CloudDCErrorKind, FailureTypeName>> = {
   forbidden: FailureType.CloudDCPermissionDenied,
   'not-found': FailureType.LogExportNotFound,
   'bad-request': FailureType.CloudDCBadRequest,
+  'credentials-rejected': FailureType.CloudDCIamError,
 };
 
 /**

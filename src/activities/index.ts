@@ -6,14 +6,14 @@ import {
   type ExportStatusSnapshot,
   FailureType,
 } from '../contract/index.js';
-import { CloudDCApiError, type CloudDCClient } from './clouddc-client.js';
+import { type ApiTarget, CloudDCApiError, type CloudDCClient } from './clouddc-client.js';
 import { toActivityFailure } from './failures.js';
 import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-delay.js';
 
 export interface ActivityDependencies {
   cloudDC: CloudDCClient;
-  /** Base URL for a region name, or undefined for a region this worker does not serve. */
-  endpointFor: (region: string | undefined) => string | undefined;
+  /** Where requests for a region go, or undefined for a region this worker does not serve. */
+  targetFor: (region: string | undefined) => ApiTarget | undefined;
   backoff?: BackoffSettings;
   /** Source of jitter; injectable so tests can pin it. */
   random?: () => number;
@@ -28,7 +28,7 @@ const ABORT_MARGIN_MS = 500;
 /** The tracker's activities, bound to their dependencies. */
 export function createActivities({
   cloudDC,
-  endpointFor,
+  targetFor,
   backoff = DEFAULT_BACKOFF,
   random = Math.random,
 }: ActivityDependencies) {
@@ -37,8 +37,8 @@ export function createActivities({
     async getExportStatus(request: ExportStatusRequest): Promise<ExportStatusSnapshot> {
       const context = Context.current();
       const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs } = context.info;
-      const endpoint = endpointFor(request.region);
-      if (endpoint === undefined) {
+      const target = targetFor(request.region);
+      if (target === undefined) {
         throw ApplicationFailure.create({
           type: FailureType.InvalidInput,
           message: `${describeExport(request)}: region ${JSON.stringify(request.region)} is not served by this worker`,
@@ -54,7 +54,7 @@ export function createActivities({
         AbortSignal.timeout(Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS)),
       ]);
       try {
-        return await cloudDC.showLogsExportStatus(endpoint, request, signal);
+        return await cloudDC.showLogsExportStatus(target, request, signal);
       } catch (err) {
         if (!(err instanceof CloudDCApiError)) throw err;
         const failure = toActivityFailure(

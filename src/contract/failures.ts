@@ -22,6 +22,11 @@ export const FailureType = {
    * are not mistaken for bad input of ours.
    */
   CloudDCBadRequest: 'CloudDCBadRequest',
+  /**
+   * IAM refused the worker's credentials (wrong password, unknown user or domain, no access to
+   * the project): a token could not be had, so the API was never asked.
+   */
+  CloudDCIamError: 'CloudDCIamError',
   /** The input (or a region this worker does not serve) was rejected before any API call. */
   InvalidInput: 'InvalidInput',
 } as const;
@@ -44,5 +49,6 @@ export const PERMANENT_API_FAILURES: readonly FailureTypeName[] = [
   FailureType.CloudDCAuthError,
   FailureType.CloudDCPermissionDenied,
   FailureType.CloudDCBadRequest,
+  FailureType.CloudDCIamError,
   FailureType.InvalidInput,
 ];

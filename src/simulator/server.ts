@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { buildArchive, type SimulatedArchive } from './archive.js';
 import { type Fault, FaultPlan, type FaultRuleInput } from './faults.js';
+import { type SimulatedAccessKey, type SimulatedIamUser, SimulatedIdentity } from './identity.js';
 import {
   type ExportScenario,
   type ExportScenarioInput,
@@ -17,8 +18,14 @@ export interface SimulatorOptions {
   host?: string;
   /** 0 (the default) picks a free port. */
   port?: number;
-  /** Accepted `X-Auth-Token` values; with none, every request is accepted. */
+  /** Accepted static `X-Auth-Token` values. With no credentials at all, every request is accepted. */
   tokens?: string[];
+  /** AK/SK pairs whose `SDK-HMAC-SHA256` signatures are accepted. */
+  accessKeys?: SimulatedAccessKey[];
+  /** IAM users who may get project-scoped tokens from `POST /v3/auth/tokens`. */
+  iamUsers?: SimulatedIamUser[];
+  /** Lifetime of the IAM tokens issued; default 24 h. */
+  tokenLifetimeMs?: number;
   /** Scenario of exports started through the API (ExportServerLogs). */
   defaultScenario?: ExportScenarioInput;
   clock?: () => number;
@@ -50,6 +57,10 @@ export interface RecordedRequest {
   requestId: string;
   /** The X-Auth-Token sent, if any, so tests can check which credential reached the API. */
   authToken?: string;
+  /** The `X-Sdk-Date` of a signed request. */
+  sdkDate?: string;
+  /** How the request was authenticated, when it was. */
+  auth?: 'token' | 'aksk' | 'iam-token';
 }
 
 const EXPORT_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports\/([^/]+)$/;
@@ -67,7 +78,7 @@ export class CloudDCSimulator {
   readonly requests: RecordedRequest[] = [];
   readonly #servers = new Map<string, SimulatedServer>();
   readonly #exports = new Map<string, SimulatedExport>();
-  readonly #tokens: Set<string>;
+  readonly identity: SimulatedIdentity;
   readonly #defaultScenario: ExportScenario;
   readonly #clock: () => number;
   readonly #http: Server;
@@ -76,7 +87,13 @@ export class CloudDCSimulator {
   #url = '';
 
   private constructor(options: SimulatorOptions) {
-    this.#tokens = new Set(options.tokens ?? []);
+    this.identity = new SimulatedIdentity({
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      ...(options.accessKeys ? { accessKeys: options.accessKeys } : {}),
+      ...(options.iamUsers ? { iamUsers: options.iamUsers } : {}),
+      ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}),
+      clock: options.clock ?? Date.now,
+    });
     this.#defaultScenario = exportScenarioSchema.parse(options.defaultScenario ?? {});
     this.#clock = options.clock ?? Date.now;
     this.#http = createServer((req, res) => {
@@ -189,6 +206,7 @@ export class CloudDCSimulator {
     const method = (req.method ?? 'GET').toUpperCase();
     const requestId = randomUUID().replace(/-/g, '');
     const token = header(req, 'x-auth-token');
+    const sdkDate = header(req, 'x-sdk-date');
     const record: RecordedRequest = {
       at: this.#clock(),
       method,
@@ -196,6 +214,7 @@ export class CloudDCSimulator {
       status: 0,
       requestId,
       ...(token ? { authToken: token } : {}),
+      ...(sdkDate ? { sdkDate } : {}),
     };
     this.requests.push(record);
     res.setHeader('X-Request-Id', requestId);
@@ -205,20 +224,35 @@ export class CloudDCSimulator {
     });
 
     if (url.pathname.startsWith('/_sim/')) return this.#admin(req, res, method, url);
+    const body = await readBody(req);
 
     const fault = this.faults.take(method, url.pathname);
     if (fault && (await this.#applyFault(fault, res, record))) return;
 
-    if (this.#tokens.size > 0) {
-      if (!token || !this.#tokens.has(token)) {
+    if (method === 'POST' && url.pathname === '/v3/auth/tokens') {
+      const answer = this.identity.issueToken(parseJsonOrUndefined(body));
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
+      res.end(JSON.stringify(answer.body));
+      return;
+    }
+
+    if (this.identity.enforcing) {
+      const projectId = /^\/v1\/([^/]+)\//.exec(url.pathname)?.[1];
+      const outcome = this.identity.verify({
+        method,
+        rawUrl: req.url ?? '/',
+        headers: req.headers,
+        body,
+        ...(projectId ? { projectId: decodeURIComponent(projectId) } : {}),
+      });
+      if (!outcome.ok) {
         return this.#json(res, 401, {
           error_code: 'APIGW.0301',
-          error_msg: token
-            ? 'Incorrect IAM authentication information: token expired or invalid'
-            : 'Incorrect IAM authentication information: x-auth-token not found',
+          error_msg: outcome.message,
           request_id: requestId,
         });
       }
+      record.auth = outcome.scheme;
     }
     return this.#api(res, method, url);
   }
@@ -432,9 +466,21 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = (await readBody(req)).toString('utf8');
   return text ? (JSON.parse(text) as unknown) : {};
+}
+
+function parseJsonOrUndefined(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
 }

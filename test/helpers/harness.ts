@@ -4,6 +4,7 @@ import { DefaultLogger, type LogEntry, Runtime, type Worker } from '@temporalio/
 import { inject } from 'vitest';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
+import type { AuthConfig } from '../../src/config.js';
 import type { TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
@@ -23,6 +24,10 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   requestTimeoutMs?: number;
   backoff?: BackoffSettings;
+  /** Credentials of the worker; a static token the simulator accepts by default. */
+  auth?: AuthConfig;
+  /** Regions the worker serves besides TEST_REGION, all sent to the simulator. */
+  regions?: string[];
 }
 
 export interface Harness {
@@ -63,9 +68,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dependencies: {
       ...activityDependenciesFrom({
         region: TEST_REGION,
-        endpoint: sim.url,
+        regions: [TEST_REGION, ...(options.regions ?? [])],
+        endpointTemplate: sim.url,
         requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-        authToken: TEST_TOKEN,
+        auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
       }),
       backoff: options.backoff ?? FAST_BACKOFF,
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CloudDCAuth } from '../../src/activities/auth.js';
+import type { CloudDCAuth } from '../../src/activities/auth/index.js';
 import { CloudDCApiError, createCloudDCClient } from '../../src/activities/clouddc-client.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 
@@ -8,7 +8,7 @@ function countingAuth(tokens: string[]) {
   let current = 0;
   const calls = { authorize: 0, reauthenticate: 0 };
   const auth: CloudDCAuth = {
-    scheme: 'counting test token',
+    description: 'counting test token',
     async authorize(request) {
       calls.authorize += 1;
       request.headers.set('X-Auth-Token', tokens[current] ?? 'none');
@@ -29,6 +29,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
+const TARGET = () => ({ endpoint: sim.url, region: 'cn-east-3' });
 const ref = (exportId: string) => ({ projectId: 'p-client', serverId: 's-1', exportId });
 
 describe('CloudDC client over HTTP', () => {
@@ -36,7 +37,7 @@ describe('CloudDC client over HTTP', () => {
     const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
     const { auth, calls } = countingAuth(['expired', 'fresh']);
     const client = createCloudDCClient({ auth, timeoutMs: 2_000 });
-    const snapshot = await client.showLogsExportStatus(sim.url, ref(record.exportId));
+    const snapshot = await client.showLogsExportStatus(TARGET(), ref(record.exportId));
     expect(snapshot.status).toBe('processing');
     expect(calls).toEqual({ authorize: 2, reauthenticate: 1 });
     expect(sim.statusRequests(ref(record.exportId)).map((r) => [r.status, r.authToken])).toEqual([
@@ -49,7 +50,7 @@ describe('CloudDC client over HTTP', () => {
     const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
     const { auth, calls } = countingAuth(['bad', 'still-bad']);
     const client = createCloudDCClient({ auth, timeoutMs: 2_000 });
-    const err = await client.showLogsExportStatus(sim.url, ref(record.exportId)).catch((e: unknown) => e);
+    const err = await client.showLogsExportStatus(TARGET(), ref(record.exportId)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudDCApiError);
     expect((err as CloudDCApiError).info).toMatchObject({
       kind: 'unauthorized',
@@ -67,7 +68,7 @@ describe('CloudDC client over HTTP', () => {
     const client = createCloudDCClient({ auth, timeoutMs: 10_000 });
     const started = Date.now();
     const err = await client
-      .showLogsExportStatus(sim.url, ref(record.exportId), AbortSignal.timeout(200))
+      .showLogsExportStatus(TARGET(), ref(record.exportId), AbortSignal.timeout(200))
       .catch((e: unknown) => e);
     expect((err as CloudDCApiError).info.kind).toBe('unavailable');
     expect(Date.now() - started).toBeLessThan(2_000);
@@ -78,7 +79,7 @@ describe('CloudDC client over HTTP', () => {
     sim.injectFaults({ fault: { kind: 'delay', ms: 3_000 }, path: `/exports/${record.exportId}$` });
     const { auth } = countingAuth(['fresh']);
     const client = createCloudDCClient({ auth, timeoutMs: 300 });
-    const err = await client.showLogsExportStatus(sim.url, ref(record.exportId)).catch((e: unknown) => e);
+    const err = await client.showLogsExportStatus(TARGET(), ref(record.exportId)).catch((e: unknown) => e);
     expect((err as CloudDCApiError).info.kind).toBe('unavailable');
     expect((err as CloudDCApiError).message).toMatch(/timeout|abort/i);
   });

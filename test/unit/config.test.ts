@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadWorkerConfig } from '../../src/config.js';
+import { ConfigError, describeAuth, endpointFor, loadWorkerConfig } from '../../src/config.js';
 
 const TOKEN = 'tok-5ecr3t-VALUE-never-log-me';
 const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
@@ -18,7 +18,12 @@ function configError(env: NodeJS.ProcessEnv): ConfigError {
 
 /** Whether some problem names the variable. */
 function names(err: ConfigError, variable: string): boolean {
-  return err.problems.some((p) => p.startsWith(`${variable}:`)) && err.message.includes(`${variable}:`);
+  return err.problems.some((p) => p.includes(variable)) && err.message.includes(variable);
+}
+
+/** The base URL the configuration gives a region. */
+function endpointOf(env: NodeJS.ProcessEnv, region = 'cn-east-3'): string {
+  return endpointFor(loadWorkerConfig(env).cloudDC.endpointTemplate, region);
 }
 
 describe('loadWorkerConfig', () => {
@@ -27,16 +32,18 @@ describe('loadWorkerConfig', () => {
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'clouddc-log-exports' },
       cloudDC: {
         region: 'cn-east-3',
-        endpoint: 'https://clouddc.cn-east-3.myhuaweicloud.com',
+        regions: ['cn-east-3'],
+        endpointTemplate: 'https://clouddc.{region}.myhuaweicloud.com',
         requestTimeoutMs: 10_000,
-        authToken: 't',
+        auth: { scheme: 'token', token: 't' },
       },
     });
   });
 
   it('derives the default endpoint from the region', () => {
-    const config = loadWorkerConfig({ ...minimal, CLOUDDC_REGION: 'ap-southeast-3' });
-    expect(config.cloudDC.endpoint).toBe('https://clouddc.ap-southeast-3.myhuaweicloud.com');
+    expect(endpointOf({ ...minimal, CLOUDDC_REGION: 'ap-southeast-3' }, 'ap-southeast-3')).toBe(
+      'https://clouddc.ap-southeast-3.myhuaweicloud.com',
+    );
   });
 
   it('reads the Temporal settings', () => {
@@ -68,7 +75,9 @@ describe('loadWorkerConfig', () => {
       ['http://localhost:3000', 'http://localhost:3000'],
       ['http://[::1]:9', 'http://[::1]:9'],
     ])('accepts %s', (endpoint, expected) => {
-      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: endpoint }).cloudDC.endpoint).toBe(expected);
+      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: endpoint }).cloudDC.endpointTemplate).toBe(
+        expected,
+      );
     });
 
     it.each([
@@ -76,7 +85,9 @@ describe('loadWorkerConfig', () => {
       ['https://clouddc.example.com/v1/', 'https://clouddc.example.com/v1'],
       ['http://127.0.0.1:8080/', 'http://127.0.0.1:8080'],
     ])('removes the trailing slash of %s', (endpoint, expected) => {
-      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: endpoint }).cloudDC.endpoint).toBe(expected);
+      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: endpoint }).cloudDC.endpointTemplate).toBe(
+        expected,
+      );
     });
 
     it.each([['http://clouddc.example.com'], ['http://10.0.0.5:8080'], ['http://localhost.evil.com']])(
@@ -95,9 +106,14 @@ describe('loadWorkerConfig', () => {
     );
 
     it('treats an empty endpoint as unset', () => {
-      expect(loadWorkerConfig({ ...minimal, CLOUDDC_ENDPOINT: '' }).cloudDC.endpoint).toBe(
+      expect(endpointOf({ ...minimal, CLOUDDC_ENDPOINT: '' })).toBe(
         'https://clouddc.cn-east-3.myhuaweicloud.com',
       );
+    });
+
+    it('may name the region with {region}', () => {
+      const env = { ...minimal, CLOUDDC_ENDPOINT: 'https://clouddc.{region}.internal.example/' };
+      expect(endpointOf(env, 'cn-south-1')).toBe('https://clouddc.cn-south-1.internal.example');
     });
   });
 
@@ -122,9 +138,16 @@ describe('loadWorkerConfig', () => {
       expect(err.problems).toHaveLength(1);
     });
 
-    it('names a missing token', () => {
+    it('names every scheme when no credentials are set', () => {
       const err = configError({ CLOUDDC_REGION: 'cn-east-3' });
-      expect(names(err, 'CLOUDDC_AUTH_TOKEN')).toBe(true);
+      for (const variable of [
+        'CLOUDDC_AUTH_TOKEN',
+        'CLOUDDC_ACCESS_KEY',
+        'CLOUDDC_SECRET_KEY',
+        'CLOUDDC_IAM_USERNAME',
+      ]) {
+        expect(names(err, variable)).toBe(true);
+      }
       expect(err.problems).toHaveLength(1);
     });
 
@@ -195,6 +218,118 @@ describe('loadWorkerConfig', () => {
         expect(String(err)).not.toContain(TOKEN);
         expect(err.problems.join('\n')).not.toContain(TOKEN);
       }
+    });
+  });
+
+  describe('credentials (exactly one scheme)', () => {
+    const region = { CLOUDDC_REGION: 'cn-east-3' };
+    const aksk = { CLOUDDC_ACCESS_KEY: 'AKEXAMPLE', CLOUDDC_SECRET_KEY: 'sk-secret-value' };
+    const iam = {
+      CLOUDDC_IAM_USERNAME: 'ops-bot',
+      CLOUDDC_IAM_PASSWORD: 'pw-secret-value',
+      CLOUDDC_IAM_DOMAIN: 'acme',
+    };
+
+    it('reads AK/SK, with a security token for temporary credentials', () => {
+      expect(loadWorkerConfig({ ...region, ...aksk }).cloudDC.auth).toEqual({
+        scheme: 'aksk',
+        accessKey: 'AKEXAMPLE',
+        secretKey: 'sk-secret-value',
+      });
+      expect(
+        loadWorkerConfig({ ...region, ...aksk, CLOUDDC_SECURITY_TOKEN: 'st' }).cloudDC.auth,
+      ).toMatchObject({
+        securityToken: 'st',
+      });
+    });
+
+    it('reads IAM password credentials, with the IAM endpoint defaulting to the region', () => {
+      const { auth } = loadWorkerConfig({ ...region, ...iam }).cloudDC;
+      expect(auth).toEqual({
+        scheme: 'iam',
+        ...{ username: 'ops-bot', password: 'pw-secret-value', domain: 'acme' },
+        endpointTemplate: 'https://iam.{region}.myhuaweicloud.com',
+      });
+      const local = loadWorkerConfig({ ...region, ...iam, CLOUDDC_IAM_ENDPOINT: 'http://127.0.0.1:9000/' })
+        .cloudDC.auth;
+      expect(local).toMatchObject({ endpointTemplate: 'http://127.0.0.1:9000' });
+    });
+
+    it('accepts plain http for IAM only on loopback', () => {
+      const err = configError({ ...region, ...iam, CLOUDDC_IAM_ENDPOINT: 'http://iam.example.com' });
+      expect(names(err, 'CLOUDDC_IAM_ENDPOINT')).toBe(true);
+    });
+
+    it.each([
+      ['AK/SK and a token', { ...aksk, CLOUDDC_AUTH_TOKEN: 't' }],
+      ['IAM and AK/SK', { ...iam, ...aksk }],
+      [
+        'a token and a lone IAM endpoint',
+        { CLOUDDC_AUTH_TOKEN: 't', CLOUDDC_IAM_ENDPOINT: 'https://iam.example.com' },
+      ],
+    ])('refuses %s together, naming both', (_, env) => {
+      const err = configError({ ...region, ...env });
+      expect(err.problems).toHaveLength(1);
+      expect(err.problems[0]).toContain('more than one scheme');
+      for (const variable of Object.keys(env)) expect(names(err, variable)).toBe(true);
+    });
+
+    it.each([
+      ['an access key without its secret', { CLOUDDC_ACCESS_KEY: 'AK' }, ['CLOUDDC_SECRET_KEY']],
+      [
+        'a security token alone',
+        { CLOUDDC_SECURITY_TOKEN: 'st' },
+        ['CLOUDDC_ACCESS_KEY', 'CLOUDDC_SECRET_KEY'],
+      ],
+      [
+        'an IAM user without password and domain',
+        { CLOUDDC_IAM_USERNAME: 'u' },
+        ['CLOUDDC_IAM_PASSWORD', 'CLOUDDC_IAM_DOMAIN'],
+      ],
+    ])('names what is missing for %s', (_, env, missing) => {
+      const err = configError({ ...region, ...env });
+      for (const variable of missing) expect(names(err, variable)).toBe(true);
+    });
+
+    it('describes the scheme without any secret', () => {
+      const env = { ...region, ...aksk, CLOUDDC_SECURITY_TOKEN: 'st-secret' };
+      const described = [
+        describeAuth(loadWorkerConfig(env).cloudDC.auth),
+        describeAuth(loadWorkerConfig({ ...region, ...iam }).cloudDC.auth),
+        describeAuth(loadWorkerConfig({ ...region, CLOUDDC_AUTH_TOKEN: TOKEN }).cloudDC.auth),
+      ];
+      expect(described[0]).toContain('AK/SK');
+      expect(described[1]).toContain('ops-bot');
+      for (const text of described) {
+        for (const secret of ['sk-secret-value', 'st-secret', 'pw-secret-value', TOKEN])
+          expect(text).not.toContain(secret);
+      }
+    });
+
+    it('never puts a secret key or password in the error', () => {
+      for (const env of [
+        { ...aksk, CLOUDDC_AUTH_TOKEN: TOKEN },
+        { ...iam, CLOUDDC_REGION: 'nowhere' },
+        { ...iam, ...aksk },
+      ]) {
+        const text = configError(env).message;
+        for (const secret of ['sk-secret-value', 'pw-secret-value', TOKEN])
+          expect(text).not.toContain(secret);
+      }
+    });
+  });
+
+  describe('CLOUDDC_REGIONS', () => {
+    it('allows the default region alone unless more are listed', () => {
+      expect(loadWorkerConfig(minimal).cloudDC.regions).toEqual(['cn-east-3']);
+      expect(
+        loadWorkerConfig({ ...minimal, CLOUDDC_REGIONS: 'ap-southeast-3, cn-south-1' }).cloudDC.regions,
+      ).toEqual(['cn-east-3', 'ap-southeast-3', 'cn-south-1']);
+    });
+
+    it('rejects anything that is not a region name', () => {
+      const err = configError({ ...minimal, CLOUDDC_REGIONS: 'cn-south-1,evil.example.com' });
+      expect(names(err, 'CLOUDDC_REGIONS')).toBe(true);
     });
   });
 });
