@@ -20,6 +20,8 @@ export interface SimulatedIamUser {
   username: string;
   password: string;
   domain: string;
+  /** Projects the user may get tokens for; any project when absent. */
+  projects?: string[];
 }
 
 export interface IdentityOptions {
@@ -67,6 +69,7 @@ export class SimulatedIdentity {
   tokenRequests = 0;
   readonly #options: IdentityOptions;
   readonly #issued = new Map<string, { projectId: string; expiresAt: number }>();
+  readonly #everIssued: string[] = [];
 
   constructor(options: IdentityOptions) {
     this.#options = options;
@@ -90,9 +93,23 @@ export class SimulatedIdentity {
       };
     }
     const { user } = parsed.data.auth.identity.password;
-    const known = (this.#options.iamUsers ?? []).some(
+    const projectId = parsed.data.auth.scope.project.id;
+    const known = (this.#options.iamUsers ?? []).find(
       (u) => u.username === user.name && u.password === user.password && u.domain === user.domain.name,
     );
+    if (known?.projects && !known.projects.includes(projectId)) {
+      return {
+        status: 403,
+        headers: {},
+        body: {
+          error: {
+            code: 403,
+            message: `The user has no access to project ${projectId}.`,
+            title: 'Forbidden',
+          },
+        },
+      };
+    }
     if (!known) {
       return {
         status: 401,
@@ -103,8 +120,8 @@ export class SimulatedIdentity {
     const now = this.#options.clock();
     const expiresAt = now + (this.#options.tokenLifetimeMs ?? 86_400_000);
     const token = `MIIsim${randomBytes(48).toString('base64url')}`;
-    const projectId = parsed.data.auth.scope.project.id;
     this.#issued.set(token, { projectId, expiresAt });
+    this.#everIssued.push(token);
     return {
       status: 201,
       headers: { 'X-Subject-Token': token },
@@ -118,6 +135,16 @@ export class SimulatedIdentity {
         },
       },
     };
+  }
+
+  /** Every token issued so far stops working, as after a password change. */
+  revokeIssuedTokens(): void {
+    this.#issued.clear();
+  }
+
+  /** Every token ever issued, so tests can look for them where they must not be. */
+  get issuedTokens(): readonly string[] {
+    return this.#everIssued;
   }
 
   verify(request: IncomingForAuth): AuthOutcome {

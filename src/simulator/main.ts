@@ -1,11 +1,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { durationSchema } from '../contract/index.js';
+import type { SimulatedAccessKey, SimulatedIamUser } from './identity.js';
 import { CloudDCSimulator } from './server.js';
 
 interface SimulatorCliOptions {
   host: string;
   port: number;
   token: string[];
+  accessKey: SimulatedAccessKey[];
+  iamUser: SimulatedIamUser[];
+  tokenLifetime: number;
   project: string;
   servers: number;
   exportDuration: number;
@@ -29,6 +33,18 @@ function duration(value: string): number {
   return parsed.data;
 }
 
+function accessKey(value: string): SimulatedAccessKey {
+  const [ak, sk, securityToken] = value.split(':');
+  if (!ak || !sk) throw new InvalidArgumentError('expected AK:SK or AK:SK:securityToken');
+  return { accessKey: ak, secretKey: sk, ...(securityToken ? { securityToken } : {}) };
+}
+
+function iamUser(value: string): SimulatedIamUser {
+  const [username, password, domain] = value.split(':');
+  if (!username || !password || !domain) throw new InvalidArgumentError('expected name:password:domain');
+  return { username, password, domain };
+}
+
 const program = new Command('clouddc-simulator')
   .description('A local CloudDC log-export API for development, demos and benchmarks')
   .option('--host <host>', 'interface to listen on (keep it on loopback)', '127.0.0.1')
@@ -42,6 +58,17 @@ const program = new Command('clouddc-simulator')
       ])
       .default([]),
   )
+  .option(
+    '--access-key <ak:sk[:securityToken]>',
+    'an AK/SK pair whose signatures are accepted (repeatable)',
+    (value: string, previous: SimulatedAccessKey[] = []) => [...previous, accessKey(value)],
+  )
+  .option(
+    '--iam-user <name:password:domain>',
+    'an IAM user who may get tokens from POST /v3/auth/tokens (repeatable)',
+    (value: string, previous: SimulatedIamUser[] = []) => [...previous, iamUser(value)],
+  )
+  .option('--token-lifetime <duration>', 'lifetime of issued IAM tokens', duration, 86_400_000)
   .option('--project <id>', 'project whose servers are seeded', 'demo-project')
   .option('--servers <count>', 'servers to seed (srv-001, srv-002, ...)', integer(0, 100_000), 5)
   .option('--export-duration <duration>', 'how long a new export takes', duration, 120_000)
@@ -56,6 +83,9 @@ const program = new Command('clouddc-simulator')
       host: options.host,
       port: options.port,
       tokens: options.token,
+      accessKeys: options.accessKey ?? [],
+      iamUsers: options.iamUser ?? [],
+      tokenLifetimeMs: options.tokenLifetime,
       defaultScenario: {
         durationMs: options.exportDuration,
         runningStatus: options.runningStatus,
@@ -70,7 +100,7 @@ const program = new Command('clouddc-simulator')
       `  start an export:  curl -X POST ${sim.url}/v1/${options.project}/physicalservers/srv-001/logs/exports`,
     );
     console.log(
-      `  point a worker at it:  CLOUDDC_ENDPOINT=${sim.url} CLOUDDC_REGION=cn-east-3 npm run worker`,
+      `  point a worker at it:  CLOUDDC_ENDPOINT=${sim.url} CLOUDDC_IAM_ENDPOINT=${sim.url} CLOUDDC_REGION=cn-east-3 npm run worker`,
     );
     const stop = async () => {
       await sim.close();

@@ -24,7 +24,10 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   requestTimeoutMs?: number;
   backoff?: BackoffSettings;
-  /** Credentials of the worker; a static token the simulator accepts by default. */
+  /**
+   * Credentials of the worker; a static token the simulator accepts by default. For IAM, the
+   * simulator is the IAM endpoint too, whatever the template says.
+   */
   auth?: AuthConfig;
   /** Regions the worker serves besides TEST_REGION, all sent to the simulator. */
   regions?: string[];
@@ -71,7 +74,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         regions: [TEST_REGION, ...(options.regions ?? [])],
         endpointTemplate: sim.url,
         requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-        auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
+        auth:
+          options.auth?.scheme === 'iam'
+            ? { ...options.auth, endpointTemplate: sim.url }
+            : (options.auth ?? { scheme: 'token', token: TEST_TOKEN }),
       }),
       backoff: options.backoff ?? FAST_BACKOFF,
     },

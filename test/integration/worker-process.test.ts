@@ -104,4 +104,59 @@ describe('npm run worker', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   });
+
+  it.each([
+    [
+      'AK/SK',
+      { CLOUDDC_ACCESS_KEY: 'AKPROCESS0001', CLOUDDC_SECRET_KEY: 'sk-process-secret-0001' },
+      'AK/SK signing',
+    ],
+    [
+      'IAM',
+      {
+        CLOUDDC_IAM_USERNAME: 'proc-bot',
+        CLOUDDC_IAM_PASSWORD: 'pw-process-secret-0002',
+        CLOUDDC_IAM_DOMAIN: 'acme',
+      },
+      'IAM tokens for user proc-bot of domain acme',
+    ],
+    ['a static token', { CLOUDDC_AUTH_TOKEN: 'tok-process-secret-0003' }, 'static IAM token'],
+  ])('says at start-up that it uses %s, without printing a secret', async (_, credentials, description) => {
+    const { child, output } = startWorkerProcess({
+      TEMPORAL_ADDRESS: h.env.address,
+      TEMPORAL_TASK_QUEUE: `${h.taskQueue}-scheme`,
+      CLOUDDC_REGION: TEST_REGION,
+      CLOUDDC_ENDPOINT: h.sim.url,
+      ...credentials,
+    });
+    try {
+      await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
+        timeoutMs: 60_000,
+        what: `the worker to start; output so far: ${output()}`,
+      });
+      expect(output()).toContain(description);
+      for (const [name, value] of Object.entries(credentials)) {
+        if (/SECRET|PASSWORD|TOKEN/.test(name)) expect(output()).not.toContain(value);
+      }
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses conflicting credentials, naming both schemes', async () => {
+    const { child, output } = startWorkerProcess({
+      CLOUDDC_REGION: TEST_REGION,
+      CLOUDDC_AUTH_TOKEN: 'tok-conflict-secret',
+      CLOUDDC_ACCESS_KEY: 'AKCONFLICT',
+      CLOUDDC_SECRET_KEY: 'sk-conflict-secret',
+    });
+    expect(await exitOf(child)).toBe(1);
+    expect(output()).toContain('more than one scheme');
+    expect(output()).toContain('CLOUDDC_AUTH_TOKEN');
+    expect(output()).toContain('CLOUDDC_ACCESS_KEY');
+    expect(output()).not.toContain('sk-conflict-secret');
+    expect(output()).not.toContain('tok-conflict-secret');
+  });
 });
