@@ -83,6 +83,17 @@ const envSchema = z.object({
     .optional(),
 });
 
+const HEADER_SECRETS = ['CLOUDDC_AUTH_TOKEN', 'CLOUDDC_ACCESS_KEY', 'CLOUDDC_SECURITY_TOKEN'];
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** Every variable that holds a secret, for the worker to drop from its environment once read. */
+export const SECRET_VARIABLES = [
+  'CLOUDDC_AUTH_TOKEN',
+  'CLOUDDC_SECRET_KEY',
+  'CLOUDDC_SECURITY_TOKEN',
+  'CLOUDDC_IAM_PASSWORD',
+];
+
 /** Which variables belong to which scheme; `required` ones make it complete. */
 const SCHEMES = {
   aksk: {
@@ -152,6 +163,19 @@ function readAuth(env: Record<string, string>, problems: string[]): AuthConfig |
   const missing = SCHEMES[scheme].required.filter((name) => env[name] === undefined);
   if (missing.length > 0) {
     problems.push(...missing.map((name) => `${name}: is required for ${SCHEMES[scheme].label} credentials`));
+    return undefined;
+  }
+  // These travel in headers: a wrapped paste or a trailing newline from a secret file would make
+  // every request fail, with the runtime quoting the value in its error.
+  const unsendable = HEADER_SECRETS.filter(
+    (name) => env[name] !== undefined && !PRINTABLE_ASCII.test(env[name]),
+  );
+  if (unsendable.length > 0) {
+    problems.push(
+      ...unsendable.map(
+        (name) => `${name}: must be a single line of printable ASCII (it is sent in a header)`,
+      ),
+    );
     return undefined;
   }
   switch (scheme) {

@@ -1,9 +1,11 @@
 import { NativeConnection } from '@temporalio/worker';
-import { ConfigError, describeAuth, loadWorkerConfig } from './config.js';
+import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
 import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  // Read once into memory; nothing started later (a child process, a crash dump) inherits them.
+  for (const name of SECRET_VARIABLES) delete process.env[name];
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
     const worker = await createTrackerWorker({

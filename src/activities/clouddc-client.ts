@@ -13,7 +13,8 @@ export type CloudDCErrorKind =
   | 'forbidden'
   | 'not-found'
   | 'bad-request'
-  | 'credentials-rejected';
+  | 'iam-refused'
+  | 'iam-unavailable';
 
 export interface CloudDCErrorInfo {
   kind: CloudDCErrorKind;
@@ -116,11 +117,9 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     signal: AbortSignal | undefined,
   ): Promise<{ body: unknown; requestId?: string }> {
     const url = `${target.endpoint.replace(/\/+$/, '')}${path}`;
-    let sentAt = now();
     let exchange = await send(url, path, context, signal);
     if (exchange.response.status === 401) {
-      await reauthenticate(context, sentAt);
-      sentAt = now();
+      await reauthenticate(context, exchange.sent);
       exchange = await send(url, path, context, signal);
     }
     const { response, text } = exchange;
@@ -144,16 +143,24 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     path: string,
     context: AuthContext,
     signal: AbortSignal | undefined,
-  ): Promise<{ response: Response; text: string }> {
+  ): Promise<{ response: Response; text: string; sent: Request }> {
     const deadline = AbortSignal.timeout(options.timeoutMs);
+    let sent: Request | undefined;
     try {
       const response = await http.get(url, {
         signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
         // Per request, so credentials are applied (and signatures made) at send time, for this
         // project and region.
-        hooks: { beforeRequest: [(request) => options.auth.authorize(request, context)] },
+        hooks: {
+          beforeRequest: [
+            async (request) => {
+              await authorize(request, context);
+              sent = request;
+            },
+          ],
+        },
       });
-      return { response, text: await response.text() };
+      return { response, text: await response.text(), sent: sent ?? new Request(url) };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
       throw new CloudDCApiError({
@@ -163,9 +170,25 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     }
   }
 
-  async function reauthenticate(context: AuthContext, sentAt: number): Promise<void> {
+  /**
+   * Any other error while applying credentials is reported with a fixed message: the runtime's
+   * own (an invalid header value, say) would quote the secret into failures and logs.
+   */
+  async function authorize(request: Request, context: AuthContext): Promise<void> {
     try {
-      await options.auth.reauthenticate(context, sentAt);
+      await options.auth.authorize(request, context);
+    } catch (err) {
+      if (err instanceof CredentialsError) throw err;
+      throw new CredentialsError(
+        `The worker's credentials (${options.auth.description}) could not be put on the request; check that they are single-line printable ASCII`,
+        'local',
+      );
+    }
+  }
+
+  async function reauthenticate(context: AuthContext, rejected: Request): Promise<void> {
+    try {
+      await options.auth.reauthenticate(context, rejected);
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
       throw err;
@@ -196,12 +219,14 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
   };
 }
 
-/** Credentials IAM refused end the tracker; IAM being unreachable is retried like the API. */
+/** IAM refusing the credentials ends the tracker; IAM being unreachable is retried. */
 function credentialsFailure(err: CredentialsError): CloudDCApiError {
-  return new CloudDCApiError({
-    kind: err.permanent ? 'credentials-rejected' : 'unavailable',
-    message: err.message,
-  });
+  const kind: Record<CredentialsError['problem'], CloudDCErrorKind> = {
+    'iam-refused': 'iam-refused',
+    'iam-unavailable': 'iam-unavailable',
+    local: 'unauthorized',
+  };
+  return new CloudDCApiError({ kind: kind[err.problem], message: err.message });
 }
 
 /**
@@ -227,9 +252,11 @@ export function classifyHttpError(
       ? parseRetryAfter(headers.get('Retry-After'), headers.get('Date'), now)
       : undefined;
   const location = status >= 300 && status < 400 ? headers.get('Location') : null;
+  const skew = status === 401 ? clockSkew(headers.get('Date'), now) : undefined;
   const facts = [
     `HTTP ${status}`,
     location ? `redirect to ${location} not followed` : undefined,
+    skew,
     errorCode ? `error_code ${errorCode}` : undefined,
     errorMsg ? `error_msg ${JSON.stringify(errorMsg)}` : undefined,
     requestId ? `X-Request-Id ${requestId}` : undefined,
@@ -244,6 +271,20 @@ export function classifyHttpError(
     ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   });
 }
+
+/**
+ * A signed request is refused when the worker's clock is more than 15 minutes off the gateway's:
+ * say so when the answer's `Date` shows it, or the 401 looks like a wrong key.
+ */
+function clockSkew(date: string | null, now: number): string | undefined {
+  const serverNow = Date.parse(date ?? '');
+  if (Number.isNaN(serverNow)) return undefined;
+  const offset = now - serverNow;
+  if (Math.abs(offset) < CLOCK_SKEW_WORTH_NAMING_MS) return undefined;
+  return `the worker clock is ${Math.round(Math.abs(offset) / 60_000)} min ${offset > 0 ? 'ahead of' : 'behind'} the API's`;
+}
+
+const CLOCK_SKEW_WORTH_NAMING_MS = 5 * 60_000;
 
 function kindOf(status: number): CloudDCErrorKind {
   if (status === 429) return 'throttled';

@@ -15,7 +15,7 @@ const PERMANENT_TYPES: Partial<Record<CloudDCErrorKind, FailureTypeName>> = {
   forbidden: FailureType.CloudDCPermissionDenied,
   'not-found': FailureType.LogExportNotFound,
   'bad-request': FailureType.CloudDCBadRequest,
-  'credentials-rejected': FailureType.CloudDCIamError,
+  'iam-refused': FailureType.CloudDCIamError,
 };
 
 /**
@@ -60,7 +60,9 @@ export function toActivityFailure(
       ? TransientFailureType.CloudDCThrottled
       : info.kind === 'malformed'
         ? TransientFailureType.CloudDCMalformedResponse
-        : TransientFailureType.CloudDCUnavailable);
+        : info.kind === 'iam-unavailable'
+          ? TransientFailureType.CloudDCIamUnavailable
+          : TransientFailureType.CloudDCUnavailable);
   if (retryInMs === null || retry.now + retryInMs + GIVE_UP_MARGIN_MS >= retry.giveUpAt) {
     return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
   }

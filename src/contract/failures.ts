@@ -41,6 +41,8 @@ export const TransientFailureType = {
   CloudDCThrottled: 'CloudDCThrottled',
   CloudDCUnavailable: 'CloudDCUnavailable',
   CloudDCMalformedResponse: 'CloudDCMalformedResponse',
+  /** IAM could not be reached, or failed, when a token was needed. */
+  CloudDCIamUnavailable: 'CloudDCIamUnavailable',
 } as const;
 
 /** Failures of an API call that end the tracker at once. */

@@ -25,9 +25,10 @@ const MAX_INTERVAL_MS = 86_400_000;
 const MAX_TRACKING_MS = 30 * 86_400_000;
 
 /**
- * IDs go into URL path segments. Besides what the contract forbids (`/`, `?`, `#`, `..`, white
- * space), `%` and `\` are refused too (a gateway could decode `%2F` or fold `\` into a
- * separator), and so is `:`, which separates the IDs inside the workflow ID.
+ * IDs go into URL path segments and the `X-Project-Id` header. Besides what the contract forbids
+ * (`/`, `?`, `#`, `..`, white space), `%` and `\` are refused too (a gateway could decode `%2F` or
+ * fold `\` into a separator), `:` (it separates the IDs inside the workflow ID), a lone `.` (URL
+ * parsing drops it from the path) and anything outside printable ASCII (it cannot go in a header).
  */
 const FORBIDDEN_IN_ID: ReadonlyArray<[RegExp, string]> = [
   [/:/, '":"'],
@@ -40,6 +41,8 @@ const FORBIDDEN_IN_ID: ReadonlyArray<[RegExp, string]> = [
   [/\\/, '"\\"'],
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this rejects
   [/[\u0000-\u001f\u007f]/, 'control characters'],
+  [/[^\p{ASCII}]/u, 'characters outside ASCII'],
+  [/^\.$/, 'only "."'],
 ];
 
 const idSchema = z

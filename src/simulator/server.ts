@@ -26,6 +26,11 @@ export interface SimulatorOptions {
   iamUsers?: SimulatedIamUser[];
   /** Lifetime of the IAM tokens issued; default 24 h. */
   tokenLifetimeMs?: number;
+  /**
+   * Share another simulator's credentials (instead of the four options above), e.g. one
+   * simulator playing IAM and another CloudDC, so tests can see which host got what.
+   */
+  identity?: SimulatedIdentity;
   /** Scenario of exports started through the API (ExportServerLogs). */
   defaultScenario?: ExportScenarioInput;
   clock?: () => number;
@@ -87,13 +92,15 @@ export class CloudDCSimulator {
   #url = '';
 
   private constructor(options: SimulatorOptions) {
-    this.identity = new SimulatedIdentity({
-      ...(options.tokens ? { tokens: options.tokens } : {}),
-      ...(options.accessKeys ? { accessKeys: options.accessKeys } : {}),
-      ...(options.iamUsers ? { iamUsers: options.iamUsers } : {}),
-      ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}),
-      clock: options.clock ?? Date.now,
-    });
+    this.identity =
+      options.identity ??
+      new SimulatedIdentity({
+        ...(options.tokens ? { tokens: options.tokens } : {}),
+        ...(options.accessKeys ? { accessKeys: options.accessKeys } : {}),
+        ...(options.iamUsers ? { iamUsers: options.iamUsers } : {}),
+        ...(options.tokenLifetimeMs ? { tokenLifetimeMs: options.tokenLifetimeMs } : {}),
+        clock: options.clock ?? Date.now,
+      });
     this.#defaultScenario = exportScenarioSchema.parse(options.defaultScenario ?? {});
     this.#clock = options.clock ?? Date.now;
     this.#http = createServer((req, res) => {
@@ -229,7 +236,8 @@ export class CloudDCSimulator {
     const fault = this.faults.take(method, url.pathname);
     if (fault && (await this.#applyFault(fault, res, record))) return;
 
-    if (method === 'POST' && url.pathname === '/v3/auth/tokens') {
+    // IAM's path, under any prefix, so an endpoint template can tell regions apart.
+    if (method === 'POST' && url.pathname.endsWith('/v3/auth/tokens')) {
       const answer = this.identity.issueToken(parseJsonOrUndefined(body));
       res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(answer.body));

@@ -24,10 +24,7 @@ export interface HarnessOptions {
   simulator?: SimulatorOptions;
   requestTimeoutMs?: number;
   backoff?: BackoffSettings;
-  /**
-   * Credentials of the worker; a static token the simulator accepts by default. For IAM, the
-   * simulator is the IAM endpoint too, whatever the template says.
-   */
+  /** Credentials of the worker; a static token the simulator accepts by default. */
   auth?: AuthConfig;
   /** Regions the worker serves besides TEST_REGION, all sent to the simulator. */
   regions?: string[];
@@ -38,7 +35,7 @@ export interface Harness {
   sim: CloudDCSimulator;
   worker: Worker;
   taskQueue: string;
-  /** Everything the worker logged at WARN and above. */
+  /** Everything the worker logged (DEBUG and above). */
   logs: LogEntry[];
   /** Workflow IDs started through `track`, for checks over every history of a file. */
   started: string[];
@@ -55,7 +52,8 @@ function installRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   process.on('unhandledRejection', (reason) => unhandledRejections.push(reason));
-  Runtime.install({ logger: new DefaultLogger('WARN', (entry) => logs.push(entry)) });
+  // Everything down to DEBUG, so the secret scans read all the worker says.
+  Runtime.install({ logger: new DefaultLogger('DEBUG', (entry) => logs.push(entry)) });
 }
 
 /** A real dev server, the simulator on loopback, and a worker on a task queue of its own. */
@@ -74,10 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         regions: [TEST_REGION, ...(options.regions ?? [])],
         endpointTemplate: sim.url,
         requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-        auth:
-          options.auth?.scheme === 'iam'
-            ? { ...options.auth, endpointTemplate: sim.url }
-            : (options.auth ?? { scheme: 'token', token: TEST_TOKEN }),
+        auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
       }),
       backoff: options.backoff ?? FAST_BACKOFF,
     },

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { FailureType } from '../../src/contract/index.js';
+import { applicationFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
 
@@ -45,6 +47,35 @@ it('signs a retry made after a Retry-After wait afresh, with a later X-Sdk-Date'
   expect(throttled?.status).toBe(429);
   expect(retried).toMatchObject({ status: 200, auth: 'aksk' });
   expect((retried?.sdkDate ?? '') > (throttled?.sdkDate ?? '')).toBe(true);
+});
+
+it('reports a signature the gateway keeps refusing as CloudDCAuthError, and rides out a 5xx burst', async () => {
+  const refused = h.sim.createExport(PROJECT, 'srv-3', { durationMs: 1_000 });
+  h.sim.injectFaults({
+    fault: { kind: 'status', status: 401 },
+    path: `/srv-3/logs/exports/${refused.exportId}$`,
+    times: 2,
+  });
+  const handle = await h.track({
+    projectId: PROJECT,
+    serverId: 'srv-3',
+    exportId: refused.exportId,
+    policy: FAST_POLICY,
+  });
+  expect((await applicationFailure(handle.result())).type).toBe(FailureType.CloudDCAuthError);
+  const flaky = h.sim.createExport(PROJECT, 'srv-4', { durationMs: 1_000 });
+  h.sim.injectFaults({
+    fault: { kind: 'status', status: 503 },
+    path: `/srv-4/logs/exports/${flaky.exportId}$`,
+    times: 3,
+  });
+  const ok = await h.track({
+    projectId: PROJECT,
+    serverId: 'srv-4',
+    exportId: flaky.exportId,
+    policy: FAST_POLICY,
+  });
+  expect((await ok.result()).outcome).toBe('completed');
 });
 
 it('keeps the secret key and security token out of histories and logs', async () => {

@@ -2,8 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { akskAuth } from '../../src/activities/auth/aksk-auth.js';
 import { iamTokenAuth } from '../../src/activities/auth/iam-token-auth.js';
 import { CredentialsError } from '../../src/activities/auth/index.js';
+import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
 import { CloudDCApiError, createCloudDCClient } from '../../src/activities/clouddc-client.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
+import { waitFor } from '../helpers/harness.js';
 
 const AK = 'AKSIMEXAMPLE0001';
 const SK = 'sk-simulator-secret-0001';
@@ -127,7 +129,7 @@ describe('IAM tokens', () => {
     expect(a.headers.get('X-Auth-Token')).not.toBe(b.headers.get('X-Auth-Token'));
   });
 
-  it('renews a token before it expires, and only once after a 401', async () => {
+  it('renews a token in the background at 80 % of its lifetime, serving the old one meanwhile', async () => {
     let clock = Date.now();
     const iam = auth({ now: () => clock });
     const before = sim.identity.tokenRequests;
@@ -136,39 +138,90 @@ describe('IAM tokens', () => {
     clock += 30_000;
     await iam.authorize(new Request(sim.url), ctx);
     expect(sim.identity.tokenRequests - before).toBe(1);
-    clock += 20_000; // 50 s of a 60 s lifetime: past the 80 % mark
-    const renewed = new Request(sim.url);
-    await iam.authorize(renewed, ctx);
+    clock += 20_000; // 50 s of a 60 s lifetime: past the 80 % mark, not yet expired
+    const during = new Request(sim.url);
+    await iam.authorize(during, ctx);
+    expect(during.headers.get('X-Auth-Token')).toBe(first.headers.get('X-Auth-Token'));
+    await waitFor(() => (sim.identity.tokenRequests - before === 2 ? true : undefined), {
+      what: 'the background renewal',
+    });
+    const after = new Request(sim.url);
+    await waitFor(
+      async () => {
+        await iam.authorize(after, ctx);
+        return after.headers.get('X-Auth-Token') !== first.headers.get('X-Auth-Token') ? true : undefined;
+      },
+      { what: 'the renewed token in use' },
+    );
     expect(sim.identity.tokenRequests - before).toBe(2);
-    expect(renewed.headers.get('X-Auth-Token')).not.toBe(first.headers.get('X-Auth-Token'));
+  });
 
-    const sentAt = clock;
-    clock += 1_000;
-    await Promise.all([iam.reauthenticate(ctx, sentAt), iam.reauthenticate(ctx, sentAt)]);
-    await Promise.all([iam.authorize(new Request(sim.url), ctx), iam.authorize(new Request(sim.url), ctx)]);
-    expect(sim.identity.tokenRequests - before).toBe(3);
-    // A 401 to a request sent before that renewal does not renew again.
-    await iam.reauthenticate(ctx, sentAt);
+  it('drops a refused token once, however many requests report it, and fetches one new token', async () => {
+    const iam = auth();
+    const before = sim.identity.tokenRequests;
+    const rejected = new Request(sim.url);
+    await iam.authorize(rejected, ctx);
+    await Promise.all([iam.reauthenticate(ctx, rejected), iam.reauthenticate(ctx, rejected)]);
+    const retried = [new Request(sim.url), new Request(sim.url)];
+    await Promise.all(retried.map((r) => iam.authorize(r, ctx)));
+    expect(sim.identity.tokenRequests - before).toBe(2);
+    expect(retried[0]?.headers.get('X-Auth-Token')).not.toBe(rejected.headers.get('X-Auth-Token'));
+    // A late 401 for the old token does not throw away the new one.
+    await iam.reauthenticate(ctx, rejected);
     await iam.authorize(new Request(sim.url), ctx);
-    expect(sim.identity.tokenRequests - before).toBe(3);
+    expect(sim.identity.tokenRequests - before).toBe(2);
+  });
+
+  it('never falls back to a refused token while IAM is down', async () => {
+    const iam = auth();
+    const rejected = new Request(sim.url);
+    await iam.authorize(rejected, ctx);
+    await iam.reauthenticate(ctx, rejected);
+    sim.injectFaults({ fault: { kind: 'status', status: 503 }, path: '^/v3/auth/tokens$' });
+    const err = (await iam.authorize(new Request(sim.url), ctx).catch((e: unknown) => e)) as CredentialsError;
+    expect(err).toBeInstanceOf(CredentialsError);
+    expect(err.problem).toBe('iam-unavailable');
+  });
+
+  it('replaces a token the API refuses right after it was fetched (client, end to end)', async () => {
+    const { ref } = newExport();
+    sim.injectFaults({ fault: { kind: 'status', status: 401 }, path: `/exports/${ref.exportId}$` });
+    const before = sim.identity.tokenRequests;
+    const client = createCloudDCClient({ auth: auth(), timeoutMs: 2_000 });
+    expect((await client.showLogsExportStatus(target(), ref)).status).toBe('processing');
+    expect(sim.statusRequests(ref).map((r) => r.status)).toEqual([401, 200]);
+    expect(sim.identity.tokenRequests - before).toBe(2);
+  });
+
+  it('gives up waiting for a hanging IAM when the request is aborted', async () => {
+    sim.injectFaults({ fault: { kind: 'delay', ms: 3_000 }, path: '^/v3/auth/tokens$' });
+    const { ref } = newExport();
+    const client = createCloudDCClient({ auth: auth({ timeoutMs: 10_000 }), timeoutMs: 10_000 });
+    const started = Date.now();
+    const err = (await client
+      .showLogsExportStatus(target(), ref, AbortSignal.timeout(200))
+      .catch((e: unknown) => e)) as CloudDCApiError;
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err.info.kind).toBe('iam-unavailable');
+    expect(sim.statusRequests(ref)).toHaveLength(0);
   });
 
   it('reports refused credentials as a permanent error naming IAM, without the password', async () => {
     const iam = auth({ credentials: { ...USER, password: 'wrong-password' } });
     const err = (await iam.authorize(new Request(sim.url), ctx).catch((e: unknown) => e)) as CredentialsError;
     expect(err).toBeInstanceOf(CredentialsError);
-    expect(err.permanent).toBe(true);
+    expect(err.problem).toBe('iam-refused');
     expect(err.message).toContain('IAM');
     expect(err.message).toContain('HTTP 401');
     expect(err.message).toContain('The username or password is wrong.');
     expect(err.message).not.toContain('wrong-password');
   });
 
-  it('reports IAM being unavailable as a transient error, and the client as retryable', async () => {
+  it('reports IAM being unavailable as a transient error, typed as IAM by the client', async () => {
     sim.injectFaults({ fault: { kind: 'status', status: 503 }, path: '^/v3/auth/tokens$' });
     const iam = auth();
     const err = (await iam.authorize(new Request(sim.url), ctx).catch((e: unknown) => e)) as CredentialsError;
-    expect(err.permanent).toBe(false);
+    expect(err.problem).toBe('iam-unavailable');
     sim.injectFaults({ fault: { kind: 'drop' }, path: '^/v3/auth/tokens$' });
     const { ref } = newExport();
     const client = createCloudDCClient({ auth: auth(), timeoutMs: 2_000 });
@@ -176,8 +229,22 @@ describe('IAM tokens', () => {
       .showLogsExportStatus(target(), ref)
       .catch((e: unknown) => e)) as CloudDCApiError;
     expect(clientErr).toBeInstanceOf(CloudDCApiError);
-    expect(clientErr.info.kind).toBe('unavailable');
+    expect(clientErr.info.kind).toBe('iam-unavailable');
     expect(clientErr.message).toContain('IAM');
     expect(sim.statusRequests(ref)).toHaveLength(0);
+  });
+});
+
+describe('credentials that cannot go in a header', () => {
+  it('are reported with a fixed message that does not quote them', async () => {
+    const { ref } = newExport();
+    const secret = 'line-one\nline-two-secret';
+    const client = createCloudDCClient({ auth: staticTokenAuth(secret), timeoutMs: 2_000 });
+    const err = (await client
+      .showLogsExportStatus(target(), ref)
+      .catch((e: unknown) => e)) as CloudDCApiError;
+    expect(err.info.kind).toBe('unauthorized');
+    expect(err.message).toContain('could not be put on the request');
+    expect(err.message).not.toContain('line-two-secret');
   });
 });

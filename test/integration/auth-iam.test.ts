@@ -1,129 +1,121 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureType } from '../../src/contract/index.js';
+import { CloudDCSimulator } from '../../src/simulator/server.js';
 import { applicationFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, TEST_REGION, waitFor } from '../helpers/harness.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
 
 const USER = { username: 'tracker-bot', password: 'pw-tracker-bot-do-not-leak-2', domain: 'acme-ops' };
-const PROJECT = 'proj-iam';
 const OTHER_REGION = 'ap-southeast-3';
 
 let h: Harness;
+/** IAM on a host of its own, sharing its credentials with the CloudDC simulator. */
+let iam: CloudDCSimulator;
 beforeAll(async () => {
+  iam = await CloudDCSimulator.start({
+    iamUsers: [{ ...USER, projects: ['proj-many', 'proj-long', 'proj-revoked', 'proj-region'] }],
+    tokenLifetimeMs: 8_000,
+  });
   h = await startHarness({
-    auth: { scheme: 'iam', ...USER, endpointTemplate: 'set by the harness' },
-    simulator: { iamUsers: [{ ...USER, projects: [PROJECT, 'proj-iam-2'] }], tokenLifetimeMs: 4_000 },
+    auth: { scheme: 'iam', ...USER, endpointTemplate: `${iam.url}/iam-{region}` },
+    simulator: { identity: iam.identity },
     regions: [OTHER_REGION],
   });
 });
 afterAll(async () => {
   await h?.close();
+  await iam?.close();
 });
+
+function track(projectId: string, serverId: string, durationMs: number, region?: string) {
+  const record = h.sim.createExport(projectId, serverId, { durationMs });
+  const input = {
+    projectId,
+    serverId,
+    exportId: record.exportId,
+    policy: FAST_POLICY,
+    ...(region ? { region } : {}),
+  };
+  return { record, started: h.track(input) };
+}
 
 describe('IAM token auth', () => {
   it('tracks many exports at once with a single token request for the project', async () => {
-    const before = h.sim.identity.tokenRequests;
-    const handles = await Promise.all(
-      Array.from({ length: 20 }, async (_, i) => {
-        const sim = h.sim.createExport(PROJECT, `srv-many-${i}`, { durationMs: 1_500 });
-        return h.track({
-          projectId: PROJECT,
-          serverId: `srv-many-${i}`,
-          exportId: sim.exportId,
-          policy: FAST_POLICY,
-        });
-      }),
-    );
-    const results = await Promise.all(handles.map((handle) => handle.result()));
+    const before = iam.identity.tokenRequests;
+    const runs = Array.from({ length: 20 }, (_, i) => track('proj-many', `srv-${i}`, 1_500));
+    const results = await Promise.all(runs.map(async ({ started }) => (await started).result()));
     expect(results.every((r) => r.outcome === 'completed')).toBe(true);
-    expect(h.sim.identity.tokenRequests - before).toBe(1);
-    expect(h.sim.requestsTo(`/v1/${PROJECT}/`).every((r) => r.auth === 'iam-token')).toBe(true);
+    expect(iam.identity.tokenRequests - before).toBe(1);
+    expect(h.sim.requestsTo('/v1/proj-many/').every((r) => r.auth === 'iam-token' && r.status === 200)).toBe(
+      true,
+    );
   });
 
   it('renews the token before it expires, so a long export sees no 401', async () => {
-    const sim = h.sim.createExport('proj-iam-2', 'srv-long', { durationMs: 7_000 });
-    const before = h.sim.identity.tokenRequests;
-    const result = await (
-      await h.track({
-        projectId: 'proj-iam-2',
-        serverId: 'srv-long',
-        exportId: sim.exportId,
-        policy: FAST_POLICY,
-      })
-    ).result();
-    expect(result.outcome).toBe('completed');
-    expect(h.sim.identity.tokenRequests - before).toBeGreaterThanOrEqual(2);
-    expect(h.sim.statusRequests(sim).every((r) => r.status === 200)).toBe(true);
+    const before = iam.identity.tokenRequests;
+    const { record, started } = track('proj-long', 'srv-long', 10_000);
+    expect((await (await started).result()).outcome).toBe('completed');
+    expect(iam.identity.tokenRequests - before).toBeGreaterThanOrEqual(2);
+    expect(h.sim.statusRequests(record).every((r) => r.status === 200)).toBe(true);
   });
 
-  it('gets a new token once after a 401 (a revoked token) and carries on', async () => {
-    const sim = h.sim.createExport(PROJECT, 'srv-revoked', { durationMs: 3_000 });
-    const handle = await h.track({
-      projectId: PROJECT,
-      serverId: 'srv-revoked',
-      exportId: sim.exportId,
-      policy: FAST_POLICY,
+  it('after a 401 gets a new token once, waits out IAM being down, and carries on', async () => {
+    const { record, started } = track('proj-revoked', 'srv-revoked', 4_000);
+    const handle = await started;
+    await waitFor(() => (h.sim.statusRequests(record).length > 0 ? true : undefined), {
+      what: 'a first poll',
     });
-    await waitFor(() => (h.sim.statusRequests(sim).length > 0 ? true : undefined), { what: 'a first poll' });
-    const before = h.sim.identity.tokenRequests;
-    h.sim.identity.revokeIssuedTokens();
+    iam.injectFaults({ fault: { kind: 'status', status: 503 }, path: '/v3/auth/tokens$', times: 2 });
+    iam.identity.revokeIssuedTokens();
     expect((await handle.result()).outcome).toBe('completed');
-    const statuses = h.sim.statusRequests(sim).map((r) => r.status);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(1);
-    expect(h.sim.identity.tokenRequests - before).toBe(1);
+    const statuses = h.sim.statusRequests(record).map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.at(-1)).toBe(200);
+    const iamAnswers = iam.requests.filter((r) => r.path.endsWith('/v3/auth/tokens')).map((r) => r.status);
+    expect(iamAnswers).toContain(503);
+    expect(iamAnswers.at(-1)).toBe(201);
   });
 
   it('fails with CloudDCIamError, naming IAM, when IAM refuses a token for the project', async () => {
-    const sim = h.sim.createExport('proj-forbidden', 'srv-1', { durationMs: 1_000 });
-    const handle = await h.track({
-      projectId: 'proj-forbidden',
-      serverId: 'srv-1',
-      exportId: sim.exportId,
-      policy: FAST_POLICY,
-    });
-    const failure = await applicationFailure(handle.result());
+    const { record, started } = track('proj-forbidden', 'srv-1', 1_000);
+    const failure = await applicationFailure((await started).result());
     expect(failure.type).toBe(FailureType.CloudDCIamError);
     expect(failure.message).toContain('IAM');
     expect(failure.message).toContain('HTTP 403');
-    expect(h.sim.statusRequests(sim)).toHaveLength(0);
+    expect(h.sim.statusRequests(record)).toHaveLength(0);
   });
 
-  it('tracks in another allowed region, and refuses a region outside the allow-list', async () => {
-    const sim = h.sim.createExport(PROJECT, 'srv-region', { durationMs: 800 });
-    const ok = await h.track({
-      projectId: PROJECT,
-      serverId: 'srv-region',
-      exportId: sim.exportId,
-      region: OTHER_REGION,
-      policy: FAST_POLICY,
-    });
-    expect((await ok.result()).outcome).toBe('completed');
-    const refused = await h.track({
-      projectId: PROJECT,
-      serverId: 'srv-region',
-      exportId: sim.exportId,
-      region: 'cn-north-4',
-      policy: FAST_POLICY,
-    });
-    expect((await applicationFailure(refused.result())).type).toBe(FailureType.InvalidInput);
-    expect(TEST_REGION).not.toBe(OTHER_REGION);
+  it("asks each region's IAM for tokens, sends the password only to IAM and tokens only to CloudDC", async () => {
+    const inDefault = track('proj-region', 'srv-a', 800);
+    const inOther = track('proj-region', 'srv-b', 800, OTHER_REGION);
+    for (const { started } of [inDefault, inOther])
+      expect((await (await started).result()).outcome).toBe('completed');
+    const iamPaths = new Set(iam.requests.map((r) => r.path));
+    expect(iamPaths).toContain(`/iam-${TEST_REGION}/v3/auth/tokens`);
+    expect(iamPaths).toContain(`/iam-${OTHER_REGION}/v3/auth/tokens`);
+    expect(iam.requests.every((r) => r.path.endsWith('/v3/auth/tokens') && r.authToken === undefined)).toBe(
+      true,
+    );
+    expect(h.sim.requests.some((r) => r.path.includes('/v3/'))).toBe(false);
   });
 
-  it('rejects a region that tries to be a host, before any call', async () => {
-    const before = h.sim.requests.length;
+  it('refuses a region outside the allow-list, and one that tries to be a host, before any call', async () => {
+    const before = h.sim.requests.length + iam.requests.length;
+    const { started } = track('proj-region', 'srv-c', 800, 'cn-north-4');
+    expect((await applicationFailure((await started).result())).type).toBe(FailureType.InvalidInput);
     const handle = await h.env.client.workflow.start('trackLogExport', {
       taskQueue: h.taskQueue,
       workflowId: `ssrf-${Date.now()}`,
-      args: [{ projectId: PROJECT, serverId: 'srv-1', exportId: '1', region: 'evil.example.com/#' }],
+      args: [{ projectId: 'proj-region', serverId: 'srv-1', exportId: '1', region: 'evil.example.com/#' }],
     });
     const failure = await applicationFailure(handle.result());
     expect(failure.type).toBe(FailureType.InvalidInput);
     expect(failure.message).toContain('region');
-    expect(h.sim.requests.length).toBe(before);
+    expect(h.sim.requests.length + iam.requests.length).toBe(before);
   });
 
   it('keeps the password and every issued token out of histories and logs', async () => {
-    expect(h.sim.identity.issuedTokens.length).toBeGreaterThanOrEqual(3);
-    await expectNoSecrets(h, [USER.password, ...h.sim.identity.issuedTokens]);
+    expect(iam.identity.issuedTokens.length).toBeGreaterThanOrEqual(4);
+    await expectNoSecrets(h, [USER.password, ...iam.identity.issuedTokens]);
   });
 });

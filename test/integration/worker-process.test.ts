@@ -2,17 +2,31 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracking } from '../../src/client/tracking.js';
 import { logExportWorkflowId, WorkflowType } from '../../src/contract/index.js';
 import { findTemporalCli } from '../../src/dev/temporal-cli.js';
 import type { trackLogExport } from '../../src/workflows/index.js';
-import { type Harness, startHarness, TEST_REGION, TEST_TOKEN, waitFor } from '../helpers/harness.js';
+import {
+  FAST_POLICY,
+  type Harness,
+  startHarness,
+  TEST_REGION,
+  TEST_TOKEN,
+  waitFor,
+} from '../helpers/harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({
+    simulator: {
+      tokens: [TEST_TOKEN, 'tok-process-secret-0003'],
+      accessKeys: [{ accessKey: 'AKPROCESS0001', secretKey: 'sk-process-secret-0001' }],
+      iamUsers: [{ username: 'proc-bot', password: 'pw-process-secret-0002', domain: 'acme' }],
+    },
+  });
 });
 afterAll(async () => {
   await h?.close();
@@ -105,45 +119,74 @@ describe('npm run worker', () => {
     }
   });
 
-  it.each([
+  /** Credentials for the worker's environment; the IAM endpoint is the simulator, known only at run time. */
+  const SCHEMES: Array<[string, (simUrl: string) => Record<string, string>, string, string]> = [
     [
       'AK/SK',
-      { CLOUDDC_ACCESS_KEY: 'AKPROCESS0001', CLOUDDC_SECRET_KEY: 'sk-process-secret-0001' },
+      () => ({ CLOUDDC_ACCESS_KEY: 'AKPROCESS0001', CLOUDDC_SECRET_KEY: 'sk-process-secret-0001' }),
       'AK/SK signing',
+      'aksk',
     ],
     [
       'IAM',
-      {
+      (simUrl) => ({
         CLOUDDC_IAM_USERNAME: 'proc-bot',
         CLOUDDC_IAM_PASSWORD: 'pw-process-secret-0002',
         CLOUDDC_IAM_DOMAIN: 'acme',
-      },
+        CLOUDDC_IAM_ENDPOINT: simUrl,
+      }),
       'IAM tokens for user proc-bot of domain acme',
+      'iam-token',
     ],
-    ['a static token', { CLOUDDC_AUTH_TOKEN: 'tok-process-secret-0003' }, 'static IAM token'],
-  ])('says at start-up that it uses %s, without printing a secret', async (_, credentials, description) => {
-    const { child, output } = startWorkerProcess({
-      TEMPORAL_ADDRESS: h.env.address,
-      TEMPORAL_TASK_QUEUE: `${h.taskQueue}-scheme`,
-      CLOUDDC_REGION: TEST_REGION,
-      CLOUDDC_ENDPOINT: h.sim.url,
-      ...credentials,
-    });
-    try {
-      await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
-        timeoutMs: 60_000,
-        what: `the worker to start; output so far: ${output()}`,
+    [
+      'a static token',
+      () => ({ CLOUDDC_AUTH_TOKEN: 'tok-process-secret-0003' }),
+      'static IAM token',
+      'token',
+    ],
+  ];
+
+  it.each(SCHEMES)(
+    'with %s from its environment, says so at start-up and tracks an export, printing no secret',
+    async (_, credentialsFor, description, scheme) => {
+      const credentials = credentialsFor(h.sim.url);
+      const taskQueue = `${h.taskQueue}-${scheme}`;
+      const { child, output } = startWorkerProcess({
+        TEMPORAL_ADDRESS: h.env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        CLOUDDC_REGION: TEST_REGION,
+        CLOUDDC_ENDPOINT: h.sim.url,
+        ...credentials,
       });
-      expect(output()).toContain(description);
-      for (const [name, value] of Object.entries(credentials)) {
-        if (/SECRET|PASSWORD|TOKEN/.test(name)) expect(output()).not.toContain(value);
+      try {
+        await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
+          timeoutMs: 60_000,
+          what: 'the worker to start',
+        });
+        expect(output()).toContain(description);
+        const record = h.sim.createExport('proj-scheme', `srv-${scheme}`, { durationMs: 800 });
+        const handle = await startTracking(
+          h.env.client,
+          {
+            projectId: 'proj-scheme',
+            serverId: `srv-${scheme}`,
+            exportId: record.exportId,
+            policy: FAST_POLICY,
+          },
+          { taskQueue },
+        );
+        expect((await handle.result()).outcome).toBe('completed');
+        expect(h.sim.statusRequests(record).every((r) => r.auth === scheme)).toBe(true);
+        for (const [name, value] of Object.entries(credentials)) {
+          if (/SECRET|PASSWORD|TOKEN/.test(name)) expect(output()).not.toContain(value);
+        }
+        child.kill('SIGTERM');
+        expect(await exitOf(child)).toBe(0);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
       }
-      child.kill('SIGTERM');
-      expect(await exitOf(child)).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
-  });
+    },
+  );
 
   it('refuses conflicting credentials, naming both schemes', async () => {
     const { child, output } = startWorkerProcess({

@@ -291,6 +291,17 @@ describe('loadWorkerConfig', () => {
       for (const variable of missing) expect(names(err, variable)).toBe(true);
     });
 
+    it.each([
+      ['CLOUDDC_AUTH_TOKEN', { CLOUDDC_AUTH_TOKEN: 'tok-secret\n' }],
+      ['CLOUDDC_ACCESS_KEY', { ...aksk, CLOUDDC_ACCESS_KEY: 'AK EXAMPLE' }],
+      ['CLOUDDC_SECURITY_TOKEN', { ...aksk, CLOUDDC_SECURITY_TOKEN: 'st-secret\r\nmore' }],
+    ])('refuses %s that cannot go in a header, without quoting it', (variable, env) => {
+      const err = configError({ ...region, ...env });
+      expect(names(err, variable)).toBe(true);
+      expect(err.message).toContain('single line of printable ASCII');
+      expect(err.message).not.toContain('secret');
+    });
+
     it('describes the scheme without any secret', () => {
       const env = { ...region, ...aksk, CLOUDDC_SECURITY_TOKEN: 'st-secret' };
       const described = [

@@ -86,6 +86,17 @@ describe('classifyHttpError', () => {
     ).toBeUndefined();
   });
 
+  it('names a worker clock far off the API clock on a 401, and stays quiet when it is close', () => {
+    const date = new Date(NOW).toUTCString();
+    const ahead = classifyHttpError('GET /x', 401, headers({ Date: date }), '', NOW + 20 * 60_000);
+    expect(ahead.message).toContain('the worker clock is 20 min ahead of the API');
+    const behind = classifyHttpError('GET /x', 401, headers({ Date: date }), '', NOW - 16 * 60_000);
+    expect(behind.message).toContain('16 min behind');
+    expect(classifyHttpError('GET /x', 401, headers({ Date: date }), '', NOW + 60_000).message).not.toContain(
+      'clock',
+    );
+  });
+
   it('names a redirect it did not follow', () => {
     const err = classifyHttpError('GET /x', 302, headers({ Location: 'http://elsewhere/' }), '', NOW);
     expect(err.message).toContain('redirect to http://elsewhere/ not followed');

@@ -250,3 +250,28 @@ describe('parseTrackLogExportInput', () => {
     });
   });
 });
+
+describe('IDs that would misbehave in a URL path or a header', () => {
+  it.each([
+    ['a lone "."', '.', 'only "."'],
+    ['non-ASCII', 'srv-é', 'characters outside ASCII'],
+    ['a colon', 'a:b', '":"'],
+  ])('refuses %s', (_, serverId, message) => {
+    let failure: unknown;
+    try {
+      parseTrackLogExportInput({ projectId: 'p', serverId, exportId: 'e' });
+    } catch (err) {
+      failure = err;
+    }
+    expect(failure).toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringContaining(`serverId: must not contain ${message}`),
+    });
+  });
+
+  it('accepts reserved characters a gateway handles, such as "+", "@" and "="', () => {
+    expect(parseTrackLogExportInput({ projectId: 'p', serverId: 'a+b@c=d', exportId: 'e.1' }).serverId).toBe(
+      'a+b@c=d',
+    );
+  });
+});

@@ -14,7 +14,7 @@ export interface SignableRequest {
   method: string;
   /** Host as sent (with the port when it is not the scheme's default). */
   host: string;
-  /** The path as sent on the wire, percent-encoding included. */
+  /** The path as sent on the wire; percent-encoded octets are read as what they stand for. */
   path: string;
   /** Query parameters, decoded, in any order. */
   query: ReadonlyArray<readonly [string, string]>;
@@ -75,10 +75,25 @@ export function canonicalRequest(request: SignableRequest): { canonical: string;
   return { canonical, signedHeaders };
 }
 
-/** Every segment encoded again, and always a trailing `/`. */
+/**
+ * Each segment decoded, then encoded once, and always a trailing `/`: so `a+b` and `a%2Bb` on the
+ * wire both sign as `a%2Bb`, as Huawei's signers (which encode the raw path parameters) and its
+ * gateway (which unescapes the received path first) both have it.
+ */
 function canonicalUri(path: string): string {
-  const encoded = path.split('/').map(urlEncode).join('/');
+  const encoded = path
+    .split('/')
+    .map((segment) => urlEncode(decodeSegment(segment)))
+    .join('/');
   return encoded.endsWith('/') ? encoded : `${encoded}/`;
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function canonicalQuery(query: SignableRequest['query']): string {

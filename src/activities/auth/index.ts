@@ -12,19 +12,26 @@ export interface CloudDCAuth {
   /** Names the scheme in logs; never carries a secret. */
   readonly description: string;
   authorize(request: Request, context: AuthContext): Promise<void>;
-  /** After a 401 to a request sent at `sentAt`: get fresh credentials unless that already happened since. */
-  reauthenticate(context: AuthContext, sentAt: number): Promise<void>;
+  /**
+   * After a 401 to `rejected` (as it was sent): drop the credentials it carried, unless they
+   * were already replaced, so the next `authorize` gets fresh ones.
+   */
+  reauthenticate(context: AuthContext, rejected: Request): Promise<void>;
 }
 
 /**
- * Raised while obtaining credentials (an IAM token), as opposed to by the CloudDC API itself.
- * `permanent` when IAM rejected the credentials; otherwise IAM was unreachable or failing.
+ * Why credentials could not be put on a request, as opposed to the CloudDC API refusing them:
+ * IAM refused to issue a token, IAM could not be reached (or not in time), or the worker's own
+ * credentials could not be applied.
  */
+export type CredentialsProblem = 'iam-refused' | 'iam-unavailable' | 'local';
+
 export class CredentialsError extends Error {
-  readonly permanent: boolean;
-  constructor(message: string, permanent: boolean) {
+  readonly problem: CredentialsProblem;
+  /** The message never carries a secret: callers put it in failures and logs. */
+  constructor(message: string, problem: CredentialsProblem) {
     super(message);
     this.name = 'CredentialsError';
-    this.permanent = permanent;
+    this.problem = problem;
   }
 }
