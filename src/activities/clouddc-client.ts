@@ -26,6 +26,11 @@ export interface CloudDCErrorInfo {
   errorMsg?: string;
   /** From `Retry-After` (on a 429 or a 5xx), when present and readable. */
   retryAfterMs?: number;
+  /**
+   * For failures without an answer: false only when the request provably never left (connection
+   * refused, host not found), so even a non-idempotent call may be sent again.
+   */
+  mayHaveArrived?: boolean;
 }
 
 export class CloudDCApiError extends Error {
@@ -51,6 +56,30 @@ export interface ApiTarget {
   region: string;
 }
 
+/** One server as ListServers describes it. */
+export interface ServerSummary {
+  id: string;
+  sn?: string;
+  manageState?: string;
+}
+
+/** A page of ListServers. */
+export interface ServerPage {
+  servers: ServerSummary[];
+  /** Pass as `marker` for the next page; absent on the last one. */
+  nextMarker?: string;
+  requestId?: string;
+}
+
+/** DownloadServerLogs: the archive's bytes as they arrive. */
+export interface ArchiveDownload {
+  body: ReadableStream<Uint8Array>;
+  /** From `Content-Disposition`, e.g. `2102312345-dump.tar.gz`, when the API names it. */
+  filename?: string;
+  contentLength?: number;
+  requestId?: string;
+}
+
 export interface CloudDCClient {
   /**
    * ShowLogsExportStatus. `signal` aborts the request: the activity passes one that fires on
@@ -61,6 +90,20 @@ export interface CloudDCClient {
     ref: ExportRef,
     signal?: AbortSignal,
   ): Promise<ExportStatusSnapshot>;
+  /** ExportServerLogs: starts an export (202) and returns its record, with its `export_id`. */
+  exportServerLogs(
+    target: ApiTarget,
+    server: { projectId: string; serverId: string },
+    signal?: AbortSignal,
+  ): Promise<ExportStatusSnapshot & { exportId: string }>;
+  /** DownloadServerLogs. The request timeout covers the answer's headers; the body is the caller's to time. */
+  downloadServerLogs(target: ApiTarget, ref: ExportRef, signal?: AbortSignal): Promise<ArchiveDownload>;
+  /** One page of ListServers. */
+  listServers(
+    target: ApiTarget,
+    query: { projectId: string; manageState?: string; marker?: string; limit: number },
+    signal?: AbortSignal,
+  ): Promise<ServerPage>;
 }
 
 /**
@@ -110,45 +153,71 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     headers: { Accept: 'application/json', 'User-Agent': 'clouddc-log-export-tracker' },
   });
 
-  async function getJson(
+  /** One call, re-sent once after a 401 with fresh credentials. Only a 2xx answer returns. */
+  async function call(
+    method: 'GET' | 'POST',
     target: ApiTarget,
     context: AuthContext,
     path: string,
     signal: AbortSignal | undefined,
-  ): Promise<{ body: unknown; requestId?: string }> {
+    body: 'text' | 'stream',
+  ): Promise<Exchange> {
     const url = `${target.endpoint.replace(/\/+$/, '')}${path}`;
-    let exchange = await send(url, path, context, signal);
+    let exchange = await send(method, url, path, context, signal, body);
     if (exchange.response.status === 401) {
       await reauthenticate(context, exchange.sent);
-      exchange = await send(url, path, context, signal);
+      exchange = await send(method, url, path, context, signal, body);
     }
-    const { response, text } = exchange;
-    if (response.status !== 200)
-      throw classifyHttpError(`GET ${path}`, response.status, response.headers, text, now());
+    const { response } = exchange;
+    if (response.status < 200 || response.status > 299) {
+      const text = exchange.text ?? (await readText(response));
+      throw classifyHttpError(`${method} ${path}`, response.status, response.headers, text, now());
+    }
+    return exchange;
+  }
+
+  async function callJson(
+    method: 'GET' | 'POST',
+    target: ApiTarget,
+    context: AuthContext,
+    path: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ body: unknown; status: number; requestId?: string }> {
+    const { response, text = '' } = await call(method, target, context, path, signal, 'text');
     const requestId = response.headers.get('X-Request-Id') ?? undefined;
     const body = parseJson(text);
     if (body === undefined) {
       throw new CloudDCApiError({
         kind: 'malformed',
-        message: `GET ${path} answered 200 with a body that is not JSON: ${snippet(text)}`,
-        httpStatus: 200,
+        message: `${method} ${path} answered ${response.status} with a body that is not JSON: ${snippet(text)}`,
+        httpStatus: response.status,
         ...(requestId ? { requestId } : {}),
+        // The API answered, so a POST was received (and may have been carried out).
+        mayHaveArrived: true,
       });
     }
-    return { body, ...(requestId ? { requestId } : {}) };
+    return { body, status: response.status, ...(requestId ? { requestId } : {}) };
   }
 
   async function send(
+    method: 'GET' | 'POST',
     url: string,
     path: string,
     context: AuthContext,
     signal: AbortSignal | undefined,
-  ): Promise<{ response: Response; text: string; sent: Request }> {
-    const deadline = AbortSignal.timeout(options.timeoutMs);
+    body: 'text' | 'stream',
+  ): Promise<Exchange> {
+    // Aborted at the deadline, which for a stream only runs until the headers have arrived.
+    const timer = new AbortController();
+    const timeout = setTimeout(
+      () => timer.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, 'TimeoutError')),
+      options.timeoutMs,
+    );
     let sent: Request | undefined;
     try {
-      const response = await http.get(url, {
-        signal: signal ? AbortSignal.any([deadline, signal]) : deadline,
+      const response = await http(url, {
+        method,
+        signal: signal ? AbortSignal.any([timer.signal, signal]) : timer.signal,
         // Per request, so credentials are applied (and signatures made) at send time, for this
         // project and region.
         hooks: {
@@ -160,13 +229,22 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
           ],
         },
       });
-      return { response, text: await response.text(), sent: sent ?? new Request(url) };
+      const text =
+        body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
+      return {
+        response,
+        ...(text !== undefined ? { text } : {}),
+        sent: sent ?? new Request(url, { method }),
+      };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
       throw new CloudDCApiError({
         kind: 'unavailable',
-        message: `GET ${path} failed: ${describeTransportError(err)}`,
+        message: `${method} ${path} failed: ${describeTransportError(err)}`,
+        mayHaveArrived: sent !== undefined && !neverSent(err),
       });
+    } finally {
+      clearTimeout(timeout);
     }
   }
 
@@ -196,27 +274,163 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
   }
 
   return {
-    async showLogsExportStatus(target, { projectId, serverId, exportId }, signal) {
-      const path = `/v1/${seg(projectId)}/physicalservers/${seg(serverId)}/logs/exports/${seg(exportId)}`;
-      const { body, requestId } = await getJson(target, { projectId, region: target.region }, path, signal);
-      const record = exportRecordSchema.safeParse(body);
-      if (!record.success) {
+    async showLogsExportStatus(target, ref, signal) {
+      const path = exportPath(ref);
+      const { body, requestId } = await callJson(
+        'GET',
+        target,
+        { projectId: ref.projectId, region: target.region },
+        path,
+        signal,
+      );
+      return readExportRecord(`GET ${path}`, body, requestId);
+    },
+
+    async exportServerLogs(target, { projectId, serverId }, signal) {
+      const path = `/v1/${seg(projectId)}/physicalservers/${seg(serverId)}/logs/exports`;
+      const { body, requestId } = await callJson(
+        'POST',
+        target,
+        { projectId, region: target.region },
+        path,
+        signal,
+      );
+      const exportId = z.looseObject({ export_id: z.union([z.string().min(1), z.number()]) }).safeParse(body);
+      if (!exportId.success) {
         throw new CloudDCApiError({
           kind: 'malformed',
-          message: `GET ${path} answered 200 without a usable export record (${record.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}): ${snippet(JSON.stringify(body))}`,
-          httpStatus: 200,
+          message: `POST ${path} was accepted but named no export_id: ${snippet(JSON.stringify(body))}`,
+          ...(requestId ? { requestId } : {}),
+          mayHaveArrived: true,
+        });
+      }
+      return {
+        ...readExportRecord(`POST ${path}`, body, requestId),
+        exportId: String(exportId.data.export_id),
+      };
+    },
+
+    async downloadServerLogs(target, ref, signal) {
+      const path = `${exportPath(ref)}/content`;
+      const { response } = await call(
+        'GET',
+        target,
+        { projectId: ref.projectId, region: target.region },
+        path,
+        signal,
+        'stream',
+      );
+      if (!response.body) {
+        throw new CloudDCApiError({
+          kind: 'malformed',
+          message: `GET ${path} answered ${response.status} without a body`,
+        });
+      }
+      const filename = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(
+        response.headers.get('Content-Disposition') ?? '',
+      )?.[1];
+      const length = Number(response.headers.get('Content-Length') ?? Number.NaN);
+      const requestId = response.headers.get('X-Request-Id') ?? undefined;
+      return {
+        body: response.body,
+        ...(filename ? { filename } : {}),
+        ...(Number.isFinite(length) ? { contentLength: length } : {}),
+        ...(requestId ? { requestId } : {}),
+      };
+    },
+
+    async listServers(target, { projectId, manageState, marker, limit }, signal) {
+      const query = new URLSearchParams({ limit: String(limit) });
+      if (manageState) query.set('manage_state', manageState);
+      if (marker) query.set('marker', marker);
+      const path = `/v1/${seg(projectId)}/physicalservers?${query}`;
+      const { body, requestId } = await callJson(
+        'GET',
+        target,
+        { projectId, region: target.region },
+        path,
+        signal,
+      );
+      const page = serverPageSchema.safeParse(body);
+      if (!page.success) {
+        throw new CloudDCApiError({
+          kind: 'malformed',
+          message: `GET ${path} answered without a usable server list: ${snippet(JSON.stringify(body))}`,
           ...(requestId ? { requestId } : {}),
         });
       }
-      const { status, percentage, created_at } = record.data;
+      const nextMarker = page.data.page_info?.next_marker ?? undefined;
       return {
-        status: status ?? null,
-        percentage: typeof percentage === 'string' || typeof percentage === 'number' ? percentage : null,
-        ...(typeof created_at === 'string' && created_at ? { createdAt: created_at } : {}),
+        servers: page.data.servers.map((server) => ({
+          id: String(server.id),
+          ...(server.sn ? { sn: server.sn } : {}),
+          ...(server.manage_state ? { manageState: server.manage_state } : {}),
+        })),
+        ...(nextMarker ? { nextMarker } : {}),
         ...(requestId ? { requestId } : {}),
       };
     },
   };
+}
+
+interface Exchange {
+  response: Response;
+  /** The body, read, unless the caller asked for the stream of a successful answer. */
+  text?: string;
+  sent: Request;
+}
+
+function exportPath({ projectId, serverId, exportId }: ExportRef): string {
+  return `/v1/${seg(projectId)}/physicalservers/${seg(serverId)}/logs/exports/${seg(exportId)}`;
+}
+
+function readExportRecord(what: string, body: unknown, requestId: string | undefined): ExportStatusSnapshot {
+  const record = exportRecordSchema.safeParse(body);
+  if (!record.success) {
+    throw new CloudDCApiError({
+      kind: 'malformed',
+      message: `${what} answered without a usable export record (${record.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}): ${snippet(JSON.stringify(body))}`,
+      ...(requestId ? { requestId } : {}),
+      mayHaveArrived: true,
+    });
+  }
+  const { status, percentage, created_at } = record.data;
+  return {
+    status: status ?? null,
+    percentage: typeof percentage === 'string' || typeof percentage === 'number' ? percentage : null,
+    ...(typeof created_at === 'string' && created_at ? { createdAt: created_at } : {}),
+    ...(requestId ? { requestId } : {}),
+  };
+}
+
+const serverPageSchema = z.looseObject({
+  servers: z.array(
+    z.looseObject({
+      id: z.union([z.string().min(1), z.number()]),
+      sn: z.string().nullish(),
+      manage_state: z.string().nullish(),
+    }),
+  ),
+  page_info: z.looseObject({ next_marker: z.string().nullish() }).nullish(),
+});
+
+async function readText(response: Response): Promise<string> {
+  try {
+    return await response.text();
+  } catch {
+    return '';
+  }
+}
+
+/** Connection refused or host unknown: the request never left this machine. */
+function neverSent(err: unknown): boolean {
+  let current: unknown = err;
+  while (current instanceof Error) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** IAM refusing the credentials ends the tracker; IAM being unreachable is retried. */
