@@ -10,6 +10,8 @@ export type AuthConfig =
 /** The worker's configuration, read from its environment only: secrets never travel in workflow inputs. */
 export interface WorkerConfig {
   temporal: { address: string; namespace: string; taskQueue: string };
+  /** Where downloaded archives go: a directory the worker owns. */
+  archives: { directory: string };
   cloudDC: {
     /** Used when a workflow input names no region. */
     region: string;
@@ -78,6 +80,7 @@ const envSchema = z.object({
     )
     .pipe(z.array(regionName))
     .optional(),
+  CLOUDDC_ARCHIVE_DIR: z.string().trim().min(1).default('./archives'),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema
     .refine((ms) => ms <= 60_000, { error: 'must be at most 60s (a status poll is a small request)' })
     .optional(),
@@ -130,6 +133,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       namespace: data.TEMPORAL_NAMESPACE,
       taskQueue: data.TEMPORAL_TASK_QUEUE,
     },
+    archives: { directory: data.CLOUDDC_ARCHIVE_DIR },
     cloudDC: {
       region: data.CLOUDDC_REGION,
       regions: [...new Set([data.CLOUDDC_REGION, ...(data.CLOUDDC_REGIONS ?? [])])],

@@ -119,11 +119,14 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue: DEFAULT_TASK_QUEUE,
     dependencies: activityDependenciesFrom({
-      region: REGION,
-      regions: [REGION],
-      endpointTemplate: sim.url,
-      requestTimeoutMs: 10_000,
-      auth: { scheme: 'token', token },
+      cloudDC: {
+        region: REGION,
+        regions: [REGION],
+        endpointTemplate: sim.url,
+        requestTimeoutMs: 10_000,
+        auth: { scheme: 'token', token },
+      },
+      archives: { directory: join(process.cwd(), 'archives') },
     }),
   });
   const workerRun = worker.run();

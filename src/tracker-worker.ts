@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { localDirectorySink } from './activities/archive/local-directory-sink.js';
 import { akskAuth } from './activities/auth/aksk-auth.js';
 import { iamTokenAuth } from './activities/auth/iam-token-auth.js';
 import type { CloudDCAuth } from './activities/auth/index.js';
@@ -31,9 +32,13 @@ export function authFrom(auth: AuthConfig, requestTimeoutMs: number): CloudDCAut
   }
 }
 
-/** Wires the real CloudDC client from the worker's configuration into the activities. */
-export function activityDependenciesFrom(cloudDC: WorkerConfig['cloudDC']): ActivityDependencies {
+/** Wires the real CloudDC client and archive sink from the worker's configuration into the activities. */
+export function activityDependenciesFrom({
+  cloudDC,
+  archives,
+}: Pick<WorkerConfig, 'cloudDC' | 'archives'>): ActivityDependencies {
   return {
+    archives: localDirectorySink(archives.directory),
     cloudDC: createCloudDCClient({
       auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      dependencies: activityDependenciesFrom(config.cloudDC),
+      dependencies: activityDependenciesFrom(config),
     });
     console.log(
       `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}); ` +

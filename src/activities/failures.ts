@@ -1,8 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import {
   type ApiFailureDetails,
-  describeExport,
-  type ExportRef,
   FailureType,
   type FailureTypeName,
   TransientFailureType,
@@ -33,13 +31,13 @@ const GIVE_UP_MARGIN_MS = 1_000;
  * from its details, waits at least that long before polling again.
  */
 export function toActivityFailure(
-  ref: ExportRef,
+  subject: string,
   info: CloudDCErrorInfo,
   retry: { attempt: number; now: number; giveUpAt: number },
   backoff: BackoffSettings,
   random: () => number,
 ): ApplicationFailure {
-  const message = `${describeExport(ref)}: ${info.message}`;
+  const message = `${subject}: ${info.message}`;
   const permanent = PERMANENT_TYPES[info.kind];
   const retryInMs = permanent
     ? null

@@ -27,6 +27,13 @@ export const FailureType = {
    * the project): a token could not be had, so the API was never asked.
    */
   CloudDCIamError: 'CloudDCIamError',
+  /**
+   * Starting an export failed in a way that leaves open whether the API started one (the answer
+   * was lost). It is not sent again, since that could start a second export.
+   */
+  LogExportRequestUncertain: 'LogExportRequestUncertain',
+  /** The archive could not be downloaded after the export completed. */
+  LogArchiveDownloadFailed: 'LogArchiveDownloadFailed',
   /** The input (or a region this worker does not serve) was rejected before any API call. */
   InvalidInput: 'InvalidInput',
 } as const;
@@ -52,5 +59,6 @@ export const PERMANENT_API_FAILURES: readonly FailureTypeName[] = [
   FailureType.CloudDCPermissionDenied,
   FailureType.CloudDCBadRequest,
   FailureType.CloudDCIamError,
+  FailureType.LogExportRequestUncertain,
   FailureType.InvalidInput,
 ];

@@ -2,6 +2,7 @@
  * The contract shared by workflows, activities, the worker and the CLI: names, types, defaults
  * and failure types. Defined here once; everything else imports it.
  */
+export * from './collection.js';
 export * from './duration.js';
 export * from './failures.js';
 export * from './input.js';

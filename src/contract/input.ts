@@ -45,7 +45,7 @@ const FORBIDDEN_IN_ID: ReadonlyArray<[RegExp, string]> = [
   [/^\.$/, 'only "."'],
 ];
 
-const idSchema = z
+export const idSchema = z
   .string({ error: 'expected a non-empty string' })
   .min(1, { error: 'must not be empty' })
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
@@ -58,7 +58,7 @@ const idSchema = z
 /** Huawei Cloud region names such as `cn-east-3` or `ap-southeast-3`: a name, never a host or URL. */
 export const REGION_PATTERN = /^[a-z]{2}-[a-z]+-\d{1,2}$/;
 
-const regionSchema = z
+export const regionSchema = z
   .string({ error: 'expected a region name such as "cn-east-3"' })
   .regex(REGION_PATTERN, { error: 'expected a region name such as "cn-east-3"' });
 
@@ -70,7 +70,7 @@ const trackingDurationSchema = durationSchema.refine((millis) => millis <= MAX_T
   error: 'must be at most 30 days',
 });
 
-const policyInputSchema = z
+export const policyInputSchema = z
   .strictObject({
     minInterval: intervalSchema.optional(),
     maxInterval: intervalSchema.optional(),
@@ -136,9 +136,10 @@ export const DEFAULT_POLICY_MS: PollingPolicy = {
  * @throws ApplicationFailure of type `InvalidInput`, non-retryable, naming each bad field.
  */
 export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
-  const parsed = trackLogExportInputSchema.safeParse(raw);
-  if (!parsed.success) throw invalidInput(parsed.error.issues, raw);
-  const { policy: given = {}, ...ids } = parsed.data;
+  const { policy: given = {}, ...ids } = parseInput(trackLogExportInputSchema, raw, (valid) => {
+    const ids = exportIdsSchema.safeParse(valid);
+    return ids.success ? describeExport(ids.data) : undefined;
+  });
   // A lone bound moves the other default out of its way: `{ maxInterval: "5s" }` means polling
   // at most every 5 s, not an error about the 10 s default minimum.
   const minIntervalMs =
@@ -173,13 +174,23 @@ function toProblems(issue: z.core.$ZodIssue): InputProblem[] {
   return [{ path: at.join('.') || '(input)', message: issue.message }];
 }
 
-function invalidInput(issues: readonly z.core.$ZodIssue[], raw: unknown): ApplicationFailure {
-  const problems = issues.flatMap(toProblems);
+/**
+ * Parses a workflow input with `schema`, or throws the non-retryable `InvalidInput` failure that
+ * names every bad field (and, through `subject`, what the input was about, when that much is valid).
+ */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  subject: (raw: unknown) => string | undefined,
+): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.flatMap(toProblems);
   const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-  const ids = exportIdsSchema.safeParse(raw);
-  return ApplicationFailure.create({
+  const about = subject(raw);
+  throw ApplicationFailure.create({
     type: FailureType.InvalidInput,
-    message: `${ids.success ? `${describeExport(ids.data)}: invalid input` : 'Invalid input'}: ${summary}`,
+    message: `${about ? `${about}: invalid input` : 'Invalid input'}: ${summary}`,
     nonRetryable: true,
     details: [{ problems }],
   });

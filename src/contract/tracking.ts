@@ -6,6 +6,7 @@ export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
 /** Workflow type names, for callers that start workflows by name (Web UI, CLI, other SDKs). */
 export const WorkflowType = {
   TrackLogExport: 'trackLogExport',
+  CollectServerLogs: 'collectServerLogs',
 } as const;
 
 export interface ExportRef {

@@ -41,6 +41,8 @@ export interface SimulatedServer {
   projectId: string;
   sn: string;
   manageState: string;
+  /** How exports started on this server through the API behave (over the default scenario). */
+  exportScenario?: ExportScenarioInput;
 }
 
 export interface SimulatedExport {
@@ -142,6 +144,7 @@ export class CloudDCSimulator {
       projectId,
       sn: details.sn ?? `SN${serverId.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`,
       manageState: details.manageState ?? 'in-use',
+      ...(details.exportScenario ? { exportScenario: details.exportScenario } : {}),
     };
     this.#servers.set(serverKey(projectId, serverId), server);
     return server;
@@ -167,6 +170,11 @@ export class CloudDCSimulator {
     };
     this.#exports.set(exportKey(projectId, serverId, record.exportId), record);
     return record;
+  }
+
+  /** Every export of a server, oldest first. */
+  exportsOf(projectId: string, serverId: string): SimulatedExport[] {
+    return [...this.#exports.values()].filter((e) => e.projectId === projectId && e.serverId === serverId);
   }
 
   getExport(projectId: string, serverId: string, exportId: string): SimulatedExport | undefined {
@@ -381,7 +389,12 @@ export class CloudDCSimulator {
       if (!this.#servers.has(serverKey(projectId, serverId))) {
         return this.#notFound(res, `Server ${serverId} does not exist.`);
       }
-      return this.#json(res, 202, this.#exportBody(this.createExport(projectId, serverId)));
+      const server = this.#servers.get(serverKey(projectId, serverId));
+      return this.#json(
+        res,
+        202,
+        this.#exportBody(this.createExport(projectId, serverId, server?.exportScenario)),
+      );
     }
     match = SERVER_PATH.exec(path);
     if (match && method === 'GET') {

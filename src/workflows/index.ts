@@ -1,1 +1,2 @@
+export { collectServerLogs } from './collect-server-logs.js';
 export { trackLogExport } from './track-log-export.js';

@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, type LogEntry, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -35,6 +38,8 @@ export interface Harness {
   sim: CloudDCSimulator;
   worker: Worker;
   taskQueue: string;
+  /** The worker's archive directory, removed on close. */
+  archiveDir: string;
   /** Everything the worker logged (DEBUG and above). */
   logs: LogEntry[];
   /** Workflow IDs started through `track`, for checks over every history of a file. */
@@ -62,17 +67,21 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const env = await startDevServer(options.devServerArgs ? { extraArgs: options.devServerArgs } : {});
   const sim = await CloudDCSimulator.start({ tokens: [TEST_TOKEN], ...options.simulator });
   const taskQueue = `test-${randomUUID()}`;
+  const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
   const worker = await createTrackerWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     dependencies: {
       ...activityDependenciesFrom({
-        region: TEST_REGION,
-        regions: [TEST_REGION, ...(options.regions ?? [])],
-        endpointTemplate: sim.url,
-        requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-        auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
+        cloudDC: {
+          region: TEST_REGION,
+          regions: [TEST_REGION, ...(options.regions ?? [])],
+          endpointTemplate: sim.url,
+          requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+          auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
+        },
+        archives: { directory: archiveDir },
       }),
       backoff: options.backoff ?? FAST_BACKOFF,
     },
@@ -85,6 +94,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sim,
     worker,
     taskQueue,
+    archiveDir,
     logs,
     started,
     async track(input) {
@@ -97,6 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await running;
       await sim.close();
       await env.teardown();
+      await rm(archiveDir, { recursive: true, force: true });
       if (unhandledRejections.length > 0) {
         throw new Error(
           `Unhandled rejections during the tests: ${unhandledRejections.map(String).join('; ')}`,

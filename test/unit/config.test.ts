@@ -30,6 +30,7 @@ describe('loadWorkerConfig', () => {
   it('gives the defaults for a minimal environment', () => {
     expect(loadWorkerConfig(minimal)).toEqual({
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'clouddc-log-exports' },
+      archives: { directory: './archives' },
       cloudDC: {
         region: 'cn-east-3',
         regions: ['cn-east-3'],

@@ -104,7 +104,7 @@ describe('classifyHttpError', () => {
 });
 
 describe('toActivityFailure', () => {
-  const ref = { projectId: 'p', serverId: 's', exportId: 'e' };
+  const ref = 'Log export e of server s (project p)';
   const backoff = { transientBaseMs: 1_000, throttledBaseMs: 2_000, maxMs: 60_000 };
   const plenty = { attempt: 1, now: NOW, giveUpAt: NOW + 600_000 };
 

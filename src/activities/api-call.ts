@@ -1,0 +1,78 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType } from '../contract/index.js';
+import type { ArchiveSink } from './archive/sink.js';
+import type { ApiTarget, CloudDCApiError, CloudDCClient } from './clouddc-client.js';
+import { toActivityFailure } from './failures.js';
+import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-delay.js';
+
+export interface ActivityDependencies {
+  cloudDC: CloudDCClient;
+  /** Where requests for a region go, or undefined for a region this worker does not serve. */
+  targetFor: (region: string | undefined) => ApiTarget | undefined;
+  /** Where downloaded archives are kept. */
+  archives: ArchiveSink;
+  backoff?: BackoffSettings;
+  /** Source of jitter; injectable so tests can pin it. */
+  random?: () => number;
+}
+
+/**
+ * A request still running when Temporal's own timeout fires would be abandoned, not stopped,
+ * and overlap the next attempt. The activity aborts it this much earlier.
+ */
+const ABORT_MARGIN_MS = 500;
+
+/** What every API-calling activity needs for one attempt: where to send it, and when to stop. */
+export interface ApiCall {
+  target: ApiTarget;
+  /** Fires on cancellation and just before this attempt's Temporal deadline. */
+  signal: AbortSignal;
+  /** Turns an API error into this activity's failure (retry delay, or final). */
+  fail(subject: string, err: CloudDCApiError, failedBefore?: number): ApplicationFailure;
+}
+
+export function apiCall(deps: ActivityDependencies, subject: string, region: string | undefined): ApiCall {
+  const context = Context.current();
+  const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs } = context.info;
+  const target = deps.targetFor(region);
+  if (target === undefined) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `${subject}: region ${JSON.stringify(region)} is not served by this worker`,
+      nonRetryable: true,
+    });
+  }
+  const giveUpAt = scheduleToCloseTimeoutMs
+    ? scheduledTimestampMs + scheduleToCloseTimeoutMs
+    : Number.POSITIVE_INFINITY;
+  const attemptEndsAt = Math.min(giveUpAt, Date.now() + startToCloseTimeoutMs);
+  const signal = AbortSignal.any([
+    context.cancellationSignal,
+    AbortSignal.timeout(Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS)),
+  ]);
+  return {
+    target,
+    signal,
+    fail(failedSubject, err, failedBefore = 0) {
+      const failure = toActivityFailure(
+        failedSubject,
+        err.info,
+        { attempt: failedBefore + attempt, now: Date.now(), giveUpAt },
+        deps.backoff ?? DEFAULT_BACKOFF,
+        deps.random ?? Math.random,
+      );
+      context.log.warn('CloudDC call failed', {
+        subject: failedSubject,
+        failureType: failure.type,
+        httpStatus: err.info.httpStatus,
+        requestId: err.info.requestId,
+        errorCode: err.info.errorCode,
+        retryInMs: failure.nextRetryDelay ?? null,
+        final: failure.nonRetryable,
+        error: err.info.message,
+      });
+      return failure;
+    },
+  };
+}

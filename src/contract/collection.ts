@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { idSchema, parseInput, policyInputSchema, regionSchema } from './input.js';
+import type { ExportRef, LogExportResult } from './tracking.js';
+
+/**
+ * A sub-directory of the worker's archive directory, as `a/b/c`: plain names only, so an input
+ * can never point outside the directory the worker owns.
+ */
+const destinationSchema = z
+  .string({ error: 'expected a relative directory such as "incident-42/night"' })
+  .max(200, { error: 'must be at most 200 characters' })
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, {
+    error:
+      'must be a relative path of plain names (letters, digits, ".", "_", "-"), such as "incident-42/night"',
+  });
+
+export const collectServerLogsInputSchema = z.strictObject(
+  {
+    projectId: idSchema,
+    serverId: idSchema,
+    region: regionSchema.optional(),
+    policy: policyInputSchema,
+    destination: destinationSchema.optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected a JSON object' : undefined) },
+);
+
+/** The input of `collectServerLogs`: a server, and the tracking policy for its new export. */
+export type CollectServerLogsInput = z.input<typeof collectServerLogsInputSchema>;
+export type CollectServerLogsRequest = z.output<typeof collectServerLogsInputSchema>;
+
+export interface ServerRef {
+  projectId: string;
+  serverId: string;
+}
+
+/** "Log collection for server srv-1 (project p-1)", for messages and summaries. */
+export function describeCollection({ projectId, serverId }: ServerRef): string {
+  return `Log collection for server ${serverId} (project ${projectId})`;
+}
+
+/** Checks a `collectServerLogs` input with the same rules and messages everywhere. */
+export function parseCollectServerLogsInput(raw: unknown): CollectServerLogsRequest {
+  return parseInput(collectServerLogsInputSchema, raw, (valid) => {
+    const ids = z.object({ projectId: idSchema, serverId: idSchema }).safeParse(valid);
+    return ids.success ? describeCollection(ids.data) : undefined;
+  });
+}
+
+/**
+ * One collection per server at a time: a second start while one runs attaches to it (with
+ * USE_EXISTING), and a new one may start once it has finished.
+ */
+export function collectServerLogsWorkflowId({ projectId, serverId }: ServerRef): string {
+  return `clouddc-collect:${projectId}:${serverId}`;
+}
+
+/** Where an archive was stored, and what it holds. */
+export interface ArchiveInfo {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** The result of `collectServerLogs`: the tracking result plus the downloaded archive. */
+export interface CollectServerLogsResult extends LogExportResult {
+  archive: ArchiveInfo;
+}
+
+/** Input of the activity that starts an export. */
+export interface RequestExportInput extends ServerRef {
+  region?: string;
+}
+
+/** Input of the activity that downloads a finished export's archive. */
+export interface DownloadArchiveInput extends ExportRef {
+  region?: string;
+  destination?: string;
+}

@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollection } from '../../src/client/collection.js';
+import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
+import { applicationFailure, workflowFailure } from '../helpers/failures.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ simulator: { defaultScenario: { durationMs: 1_500, archiveBytes: 300_000 } } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const PROJECT = 'proj-collect';
+
+function collect(serverId: string, extra: { destination?: string } = {}) {
+  return startCollection(
+    h.env.client,
+    { projectId: PROJECT, serverId, policy: FAST_POLICY, ...extra },
+    { taskQueue: h.taskQueue },
+  );
+}
+
+function exportsPosted(serverId: string) {
+  return h.sim.requests.filter(
+    (r) => r.method === 'POST' && r.path === `/v1/${PROJECT}/physicalservers/${serverId}/logs/exports`,
+  );
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe('collectServerLogs', () => {
+  it('requests an export, tracks it as a child, and downloads the archive with a matching checksum', async () => {
+    h.sim.addServer(PROJECT, 'srv-1', { sn: 'SN2102311' });
+    const handle = await collect('srv-1');
+    const result = await handle.result();
+
+    expect(exportsPosted('srv-1').map((r) => r.status)).toEqual([202]);
+    const record =
+      h.sim.getExport(PROJECT, 'srv-1', result.exportId) ?? expect.fail('no export in the simulator');
+    const expected = await h.sim.archiveOf(record);
+    expect(result).toMatchObject({
+      projectId: PROJECT,
+      serverId: 'srv-1',
+      outcome: 'completed',
+      percentage: 100,
+    });
+    expect(result.archive).toEqual({
+      path: join(h.archiveDir, PROJECT, 'srv-1', `${result.exportId}-SN2102311-dump.tar.gz`),
+      bytes: expected.bytes.length,
+      sha256: expected.sha256,
+    });
+    const onDisk = await readFile(result.archive.path);
+    expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected.sha256);
+
+    const child = h.env.client.workflow.getHandle(
+      logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-1', exportId: result.exportId }),
+    );
+    expect((await child.describe()).status.name).toBe('COMPLETED');
+  });
+
+  it('keeps archives inside the archive directory, under the destination asked for', async () => {
+    h.sim.addServer(PROJECT, 'srv-2');
+    const result = await (await collect('srv-2', { destination: 'incident-42/night' })).result();
+    expect(result.archive.path.startsWith(join(h.archiveDir, 'incident-42', 'night', PROJECT, 'srv-2'))).toBe(
+      true,
+    );
+    await expect(collect('srv-2', { destination: '../../etc' })).rejects.toMatchObject({
+      type: FailureType.InvalidInput,
+    });
+  });
+
+  it('restarts a download cut off mid-body, leaving no partial file behind', async () => {
+    h.sim.addServer(PROJECT, 'srv-3');
+    h.sim.injectFaults({ fault: { kind: 'reset-mid-body' }, path: '/srv-3/logs/exports/[^/]+/content$' });
+    const result = await (await collect('srv-3')).result();
+    const record = h.sim.getExport(PROJECT, 'srv-3', result.exportId) ?? expect.fail('no export');
+    expect(result.archive.sha256).toBe((await h.sim.archiveOf(record)).sha256);
+    expect(h.sim.requestsTo(`/srv-3/logs/exports/${result.exportId}/content`).map((r) => r.status)).toEqual([
+      'reset',
+      200,
+    ]);
+    const files = await filesUnder(join(h.archiveDir, PROJECT, 'srv-3'));
+    expect(files).toEqual([result.archive.path]);
+  });
+
+  it('retries ExportServerLogs only when the API provably did not take it', async () => {
+    h.sim.addServer(PROJECT, 'srv-4');
+    h.sim.injectFaults({
+      fault: { kind: 'status', status: 503 },
+      method: 'POST',
+      path: '/srv-4/logs/exports$',
+      times: 2,
+    });
+    const result = await (await collect('srv-4')).result();
+    expect(exportsPosted('srv-4').map((r) => r.status)).toEqual([503, 503, 202]);
+    expect(result.outcome).toBe('completed');
+
+    h.sim.addServer(PROJECT, 'srv-5');
+    h.sim.injectFaults({ fault: { kind: 'drop' }, method: 'POST', path: '/srv-5/logs/exports$' });
+    const failure = await applicationFailure((await collect('srv-5')).result());
+    expect(failure.type).toBe(FailureType.LogExportRequestUncertain);
+    expect(failure.message).toContain('not asking again');
+    expect(exportsPosted('srv-5')).toHaveLength(1);
+  });
+
+  it('ends with the tracker failure type when the export fails', async () => {
+    h.sim.addServer(PROJECT, 'srv-6', {
+      exportScenario: { outcome: 'failed', failAtPercent: 30, durationMs: 1_000 },
+    });
+    const failure = await applicationFailure((await collect('srv-6')).result());
+    expect(failure.type).toBe(FailureType.LogExportFailed);
+    expect(failure.message).toContain('server srv-6');
+    expect(h.sim.requestsTo('/srv-6/logs/exports/').filter((r) => r.path.endsWith('/content'))).toHaveLength(
+      0,
+    );
+  });
+
+  it('cancels the tracking child when the collection is cancelled', async () => {
+    h.sim.addServer(PROJECT, 'srv-7');
+    const handle = await startCollection(
+      h.env.client,
+      { projectId: PROJECT, serverId: 'srv-7', policy: { minInterval: '1m', maxInterval: '1m' } },
+      { taskQueue: h.taskQueue },
+    );
+    const exportId = await waitFor(() => {
+      const posted = h.sim.requests.find(
+        (r) => r.method === 'POST' && r.path.includes('/srv-7/') && r.status === 202,
+      );
+      return posted
+        ? [...Array(200).keys()].map(String).find((id) => h.sim.getExport(PROJECT, 'srv-7', id))
+        : undefined;
+    });
+    const child = h.env.client.workflow.getHandle(
+      logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-7', exportId }),
+    );
+    await waitFor(async () =>
+      (await child.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined,
+    );
+    await handle.cancel();
+    expect((await workflowFailure(handle.result())).name).toBe('CancelledFailure');
+    await waitFor(async () => ((await child.describe()).status.name === 'CANCELLED' ? true : undefined), {
+      what: 'the child to be cancelled',
+    });
+  });
+});
