@@ -1,4 +1,4 @@
-import type { ExportStatusRequest, ExportStatusSnapshot } from '../contract/index.js';
+import type { ExportStatusRequest, ExportStatusSnapshot, ListServersPageInput } from '../contract/index.js';
 import { describeExport } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
 import { CloudDCApiError } from './clouddc-client.js';
@@ -18,6 +18,32 @@ export function createActivities(deps: ActivityDependencies) {
         return await deps.cloudDC.showLogsExportStatus(call.target, request, call.signal);
       } catch (err) {
         if (err instanceof CloudDCApiError) throw call.fail(subject, err, request.failedAttempts);
+        throw err;
+      }
+    },
+    /** One page of ListServers (up to 1,000 servers), as IDs. */
+    async listServersPage(
+      input: ListServersPageInput,
+    ): Promise<{ serverIds: string[]; nextMarker?: string }> {
+      const subject = `Server listing of project ${input.projectId}`;
+      const call = apiCall(deps, subject, input.region);
+      try {
+        const page = await deps.cloudDC.listServers(
+          call.target,
+          {
+            projectId: input.projectId,
+            manageState: input.manageState,
+            limit: 1_000,
+            ...(input.marker ? { marker: input.marker } : {}),
+          },
+          call.signal,
+        );
+        return {
+          serverIds: page.servers.map((s) => s.id),
+          ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}),
+        };
+      } catch (err) {
+        if (err instanceof CloudDCApiError) throw call.fail(subject, err);
         throw err;
       }
     },

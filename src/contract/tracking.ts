@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { FleetProgress } from './collection.js';
 
 /** Task queue the worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
@@ -7,6 +8,7 @@ export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
 export const WorkflowType = {
   TrackLogExport: 'trackLogExport',
   CollectServerLogs: 'collectServerLogs',
+  CollectFleetLogs: 'collectFleetLogs',
 } as const;
 
 export interface ExportRef {
@@ -91,3 +93,4 @@ export interface ExportStatusSnapshot {
 
 export const getProgressQuery = defineQuery<LogExportProgress>('getProgress');
 export const pollNowSignal = defineSignal('pollNow');
+export const getFleetProgressQuery = defineQuery<FleetProgress>('getFleetProgress');

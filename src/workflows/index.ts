@@ -1,2 +1,3 @@
+export { collectFleetLogs } from './collect-fleet-logs.js';
 export { collectServerLogs } from './collect-server-logs.js';
 export { trackLogExport } from './track-log-export.js';

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startFleetCollection } from '../../src/client/collection.js';
 import { getProgressQuery } from '../../src/contract/index.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -6,6 +7,7 @@ let h: Harness;
 beforeAll(async () => {
   // The server suggests continue-as-new after 20 events instead of 4,096.
   h = await startHarness({
+    simulator: { defaultScenario: { durationMs: 600, archiveBytes: 10_000 } },
     devServerArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20'],
   });
 });
@@ -57,4 +59,21 @@ it('continues as new mid-tracking, carrying its state, and keeps each run short'
   expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(firstRun.startTime.getTime());
   expect(Date.parse(result.startedAt)).toBeLessThan(firstRun.startTime.getTime() + 10_000);
   expect(Date.parse(result.startedAt)).toBeLessThanOrEqual(h.sim.statusRequests(sim)[0]?.at ?? 0);
+});
+
+it('continues a fleet collection as new between batches, carrying what is done', async () => {
+  const serverIds = Array.from({ length: 8 }, (_, i) => `srv-fleet-${i}`);
+  for (const serverId of serverIds) h.sim.addServer('proj-can-fleet', serverId);
+  const handle = await startFleetCollection(
+    h.env.client,
+    { projectId: 'proj-can-fleet', serverIds, concurrency: 2, policy: FAST_POLICY },
+    { taskQueue: h.taskQueue },
+  );
+  const firstRunId = (await handle.describe()).runId;
+  const result = await handle.result();
+  expect(result.total).toBe(8);
+  expect(result.succeeded.map((s) => s.serverId).sort()).toEqual([...serverIds].sort());
+  expect(result.failed).toEqual([]);
+  const firstRun = await h.env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
+  expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
 });

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startFleetCollection } from '../../src/client/collection.js';
+import { FailureType, getFleetProgressQuery } from '../../src/contract/index.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ simulator: { defaultScenario: { durationMs: 1_000, archiveBytes: 20_000 } } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+it('collects a fleet of 50 listed servers, 10 at a time, and records each failure without stopping the others', async () => {
+  const PROJECT = 'proj-fleet';
+  for (let i = 0; i < 50; i++) {
+    const serverId = `srv-${String(i).padStart(2, '0')}`;
+    // Every tenth server's export fails, and two servers' export requests are lost on the wire.
+    h.sim.addServer(
+      PROJECT,
+      serverId,
+      i % 10 === 3 ? { exportScenario: { outcome: 'failed', failAtPercent: 50 } } : {},
+    );
+  }
+  h.sim.addServer(PROJECT, 'srv-frozen', { manageState: 'frozen' });
+  for (const lost of ['srv-07', 'srv-21']) {
+    h.sim.injectFaults({ fault: { kind: 'drop' }, method: 'POST', path: `/${lost}/logs/exports$` });
+  }
+  h.sim.injectFaults({
+    fault: { kind: 'status', status: 404 },
+    path: '/srv-42/logs/exports/[^/]+/content$',
+    times: 10,
+  });
+
+  const handle = await startFleetCollection(
+    h.env.client,
+    { projectId: PROJECT, concurrency: 10, policy: FAST_POLICY },
+    { taskQueue: h.taskQueue },
+  );
+  const midway = await waitFor(
+    async () => {
+      const progress = await handle.query(getFleetProgressQuery).catch(() => undefined);
+      return progress?.listed && progress.running > 0 ? progress : undefined;
+    },
+    { what: 'the fleet to be listed and running' },
+  );
+  expect(midway.total).toBe(50);
+  expect(midway.running).toBeLessThanOrEqual(10);
+
+  const result = await handle.result();
+  expect(result.total).toBe(50);
+  const failedBy = Object.fromEntries(result.failed.map((f) => [f.serverId, f.type]));
+  for (const id of ['srv-03', 'srv-13', 'srv-23', 'srv-33', 'srv-43'])
+    expect(failedBy[id]).toBe(FailureType.LogExportFailed);
+  expect(failedBy['srv-07']).toBe(FailureType.LogExportRequestUncertain);
+  expect(failedBy['srv-21']).toBe(FailureType.LogExportRequestUncertain);
+  expect(failedBy['srv-42']).toBe(FailureType.LogExportNotFound);
+  expect(result.failed).toHaveLength(8);
+  expect(result.succeeded).toHaveLength(42);
+  expect(
+    new Set([...result.succeeded.map((s) => s.serverId), ...result.failed.map((f) => f.serverId)]).size,
+  ).toBe(50);
+  expect(result.succeeded.every((s) => s.archive.bytes > 0 && /^[0-9a-f]{64}$/.test(s.archive.sha256))).toBe(
+    true,
+  );
+  expect(h.sim.requestsTo('/srv-frozen/')).toHaveLength(0);
+
+  const final = await handle.query(getFleetProgressQuery);
+  expect(final).toMatchObject({ total: 50, pending: 0, running: 0, succeeded: 42, failed: 8, listed: true });
+});
