@@ -9,6 +9,7 @@ import {
   type LogExportProgress,
   type TrackLogExportInput,
 } from '../contract/index.js';
+import { addCollectCommands } from './collect-commands.js';
 import { type ConnectionOptions, connectClient } from './connect.js';
 import { createProgressBars } from './progress-view.js';
 import { describeFailure, watchTracker } from './watch.js';
@@ -92,6 +93,7 @@ export function buildProgram(): Command {
       process.exitCode = await cancel(command.optsWithGlobals<GlobalOptions>(), workflowId);
     });
 
+  addCollectCommands(program);
   return program;
 }
 

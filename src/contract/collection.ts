@@ -131,6 +131,13 @@ export interface CollectFleetLogsResult {
   failed: FleetFailure[];
 }
 
+/** Where a server collection is: what `getCollectionProgress` answers. */
+export interface CollectionProgress {
+  phase: 'requesting' | 'tracking' | 'downloading' | 'done';
+  /** Known once the API accepted the export; its tracker's workflow ID follows from it. */
+  exportId?: string;
+}
+
 /** What `getFleetProgress` answers at any time. */
 export interface FleetProgress {
   total: number;

@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { FleetProgress } from './collection.js';
+import type { CollectionProgress, FleetProgress } from './collection.js';
 
 /** Task queue the worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
@@ -94,3 +94,4 @@ export interface ExportStatusSnapshot {
 export const getProgressQuery = defineQuery<LogExportProgress>('getProgress');
 export const pollNowSignal = defineSignal('pollNow');
 export const getFleetProgressQuery = defineQuery<FleetProgress>('getFleetProgress');
+export const getCollectionProgressQuery = defineQuery<CollectionProgress>('getCollectionProgress');

@@ -7,13 +7,16 @@ import {
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
+  setHandler,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
+  type CollectionProgress,
   type CollectServerLogsInput,
   type CollectServerLogsResult,
   describeExport,
   FailureType,
+  getCollectionProgressQuery,
   logExportWorkflowId,
   PERMANENT_API_FAILURES,
   parseCollectServerLogsInput,
@@ -49,12 +52,15 @@ const { downloadArchive } = proxyActivities<TrackerActivities>({
  * archive. Cancelling the collection cancels the tracking.
  */
 export async function collectServerLogs(input: CollectServerLogsInput): Promise<CollectServerLogsResult> {
+  const progress: CollectionProgress = { phase: 'requesting' };
+  setHandler(getCollectionProgressQuery, () => progress);
   const request = parseCollectServerLogsInput(input);
   const { projectId, serverId, region, destination } = request;
   const where = region ? { region } : {};
 
   const requested = await asOwnFailure(requestExport({ projectId, serverId, ...where }));
   const ref = { projectId, serverId, exportId: requested.exportId };
+  Object.assign(progress, { phase: 'tracking', exportId: ref.exportId });
 
   const tracked = await asOwnFailure(
     executeChild(trackLogExport, {
@@ -65,10 +71,12 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
     }),
   );
 
+  progress.phase = 'downloading';
   const archive = await asOwnFailure(
     downloadArchive({ ...ref, ...where, ...(destination ? { destination } : {}) }),
     FailureType.LogArchiveDownloadFailed,
   );
+  progress.phase = 'done';
   return { ...tracked, archive };
 }
 
