@@ -88,7 +88,7 @@ export const collectFleetLogsInputSchema = z.strictObject(
     serverIds: z
       .array(idSchema)
       .min(1, { error: 'must name at least one server, or be left out' })
-      .max(100_000)
+      .max(20_000, { error: 'must name at most 20,000 servers; split larger fleets' })
       .optional(),
     manageState: z.enum(MANAGE_STATES).optional(),
     concurrency: z.number().int().min(1).max(500).optional(),
@@ -112,10 +112,14 @@ export function parseCollectFleetLogsInput(raw: unknown): CollectFleetLogsReques
   });
 }
 
+/**
+ * A server collected. Kept small so a fleet of thousands fits in one payload; the size and
+ * checksum are in that server's own `collectServerLogs` result.
+ */
 export interface FleetSuccess {
   serverId: string;
   exportId: string;
-  archive: ArchiveInfo;
+  path: string;
 }
 
 export interface FleetFailure {

@@ -34,6 +34,12 @@ export const FailureType = {
   LogExportRequestUncertain: 'LogExportRequestUncertain',
   /** The archive could not be downloaded after the export completed. */
   LogArchiveDownloadFailed: 'LogArchiveDownloadFailed',
+  /** A collection for the same server was already running, so none was started (fleets, child helpers). */
+  LogCollectionAlreadyRunning: 'LogCollectionAlreadyRunning',
+  /** The tracking child was cancelled, terminated or timed out by someone else. */
+  LogExportTrackingStopped: 'LogExportTrackingStopped',
+  /** The collection of one server in a fleet was cancelled on its own. */
+  LogCollectionCancelled: 'LogCollectionCancelled',
   /** The input (or a region this worker does not serve) was rejected before any API call. */
   InvalidInput: 'InvalidInput',
 } as const;

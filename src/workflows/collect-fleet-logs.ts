@@ -1,5 +1,7 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   condition,
   continueAsNew,
@@ -18,6 +20,7 @@ import {
   DEFAULT_FLEET_CONCURRENCY,
   DEFAULT_FLEET_MANAGE_STATE,
   describeCollection,
+  FailureType,
   type FleetFailure,
   type FleetSuccess,
   getFleetProgressQuery,
@@ -92,7 +95,9 @@ export async function collectFleetLogs(
       );
     }
     if (mustDrain && running.size === 0 && pending.length > 0) {
-      await continueAsNew<typeof collectFleetLogs>(input, state);
+      // The server list now lives in the carried state; carrying it in the input too would double it.
+      const { serverIds: _listed, ...rest } = input;
+      await continueAsNew<typeof collectFleetLogs>(rest, state);
     }
     const before = running.size;
     await condition(() => running.size < before);
@@ -104,6 +109,10 @@ export async function collectFleetLogs(
   };
 }
 
+/** Failure messages are cut here, so thousands of them still fit in one payload. */
+const MAX_MESSAGE = 300;
+
+/** Collects one server and records the outcome; never throws, so no server can stop the fleet. */
 async function collectOne(
   request: ReturnType<typeof parseCollectFleetLogsInput>,
   serverId: string,
@@ -125,19 +134,26 @@ async function collectOne(
       staticSummary: describeCollection(input),
     });
     const result = await child.result();
-    state.succeeded.push({ serverId, exportId: result.exportId, archive: result.archive });
+    state.succeeded.push({ serverId, exportId: result.exportId, path: result.archive.path });
   } catch (err) {
-    if (isCancellation(err)) throw err;
-    const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-    state.failed.push({
-      serverId,
-      type:
-        cause instanceof ApplicationFailure
-          ? (cause.type ?? 'ApplicationFailure')
-          : ((cause as Error)?.name ?? 'Error'),
-      message: (cause as Error)?.message ?? String(cause),
-    });
+    // The fleet itself was cancelled: its children are cancelled with it; nothing to record.
+    if (CancellationScope.current().consideredCancelled) return;
+    state.failed.push({ serverId, ...fleetFailure(err) });
   }
+}
+
+function fleetFailure(err: unknown): { type: string; message: string } {
+  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
+  const message = ((cause as Error)?.message ?? String(cause)).slice(0, MAX_MESSAGE);
+  if (err instanceof WorkflowExecutionAlreadyStartedError) {
+    return {
+      type: FailureType.LogCollectionAlreadyRunning,
+      message: 'a collection for this server was already running',
+    };
+  }
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message };
+  if (isCancellation(cause)) return { type: FailureType.LogCollectionCancelled, message };
+  return { type: FailureType.LogExportTrackingStopped, message };
 }
 
 async function listAll(

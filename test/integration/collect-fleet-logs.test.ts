@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFleetCollection } from '../../src/client/collection.js';
-import { FailureType, getFleetProgressQuery } from '../../src/contract/index.js';
+import { startCollection, startFleetCollection } from '../../src/client/collection.js';
+import { collectServerLogsWorkflowId, FailureType, getFleetProgressQuery } from '../../src/contract/index.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 let h: Harness;
@@ -60,11 +62,57 @@ it('collects a fleet of 50 listed servers, 10 at a time, and records each failur
   expect(
     new Set([...result.succeeded.map((s) => s.serverId), ...result.failed.map((f) => f.serverId)]).size,
   ).toBe(50);
-  expect(result.succeeded.every((s) => s.archive.bytes > 0 && /^[0-9a-f]{64}$/.test(s.archive.sha256))).toBe(
-    true,
-  );
+  for (const success of result.succeeded) {
+    const record = h.sim.getExport(PROJECT, success.serverId, success.exportId) ?? expect.fail('no export');
+    const onDisk = await readFile(success.path);
+    expect(createHash('sha256').update(onDisk).digest('hex')).toBe((await h.sim.archiveOf(record)).sha256);
+  }
   expect(h.sim.requestsTo('/srv-frozen/')).toHaveLength(0);
 
   const final = await handle.query(getFleetProgressQuery);
   expect(final).toMatchObject({ total: 50, pending: 0, running: 0, succeeded: 42, failed: 8, listed: true });
+});
+
+it('records a child cancelled from outside, and a server already being collected, and finishes the rest', async () => {
+  const PROJECT = 'proj-fleet-edges';
+  h.sim.addServer(PROJECT, 'srv-cancelled', { exportScenario: { durationMs: 120_000 } });
+  h.sim.addServer(PROJECT, 'srv-busy', { exportScenario: { durationMs: 120_000 } });
+  h.sim.addServer(PROJECT, 'srv-fine');
+  const busy = await startCollection(
+    h.env.client,
+    { projectId: PROJECT, serverId: 'srv-busy', policy: FAST_POLICY },
+    { taskQueue: h.taskQueue },
+  );
+
+  const handle = await startFleetCollection(
+    h.env.client,
+    {
+      projectId: PROJECT,
+      serverIds: ['srv-cancelled', 'srv-busy', 'srv-fine'],
+      concurrency: 3,
+      policy: FAST_POLICY,
+    },
+    { taskQueue: h.taskQueue },
+  );
+  const child = h.env.client.workflow.getHandle(
+    collectServerLogsWorkflowId({ projectId: PROJECT, serverId: 'srv-cancelled' }),
+  );
+  await waitFor(
+    async () =>
+      (await child.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined,
+    {
+      what: 'the child to run',
+    },
+  );
+  await child.cancel();
+
+  const result = await handle.result();
+  expect(result.total).toBe(3);
+  expect(result.succeeded.map((s) => s.serverId)).toEqual(['srv-fine']);
+  const failedBy = Object.fromEntries(result.failed.map((f) => [f.serverId, f.type]));
+  expect(failedBy).toEqual({
+    'srv-cancelled': FailureType.LogCollectionCancelled,
+    'srv-busy': FailureType.LogCollectionAlreadyRunning,
+  });
+  await busy.cancel();
 });
