@@ -3,8 +3,15 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Context } from '@temporalio/activity';
-import { type ArchiveInfo, type DownloadArchiveInput, describeExport } from '../contract/index.js';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  type ArchiveInfo,
+  type DownloadArchiveInput,
+  describeExport,
+  TransientFailureType,
+} from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
+import type { ArchiveUpload } from './archive/sink.js';
 import { CloudDCApiError } from './clouddc-client.js';
 
 /** A serial number as it may appear in a file name; anything else falls back to the server ID. */
@@ -32,11 +39,28 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
     const key = [input.destination, input.projectId, input.serverId, archiveName(input, download.filename)]
       .filter(Boolean)
       .join('/');
-    const upload = await deps.archives.open(key);
+    let upload: ArchiveUpload;
+    try {
+      upload = await deps.archives.open(key);
+    } catch (err) {
+      await download.body.cancel().catch(() => undefined);
+      // The archive directory itself refuses (no space, no permission, a path it will not take):
+      // reported as it is, and retried like any other failed attempt.
+      throw ApplicationFailure.create({
+        type: TransientFailureType.CloudDCUnavailable,
+        message: `${subject}: the archive could not be stored at ${deps.archives.description}: ${(err as Error).message}`,
+      });
+    }
     const hash = createHash('sha256');
     let bytes = 0;
+    // A body that stops arriving is given up here, long before the activity's heartbeat timeout,
+    // so a stalled attempt never lingers next to its retry.
+    const idle = new AbortController();
+    let idleTimer = setTimeout(() => idle.abort(new Error(`no data for ${IDLE_MS} ms`)), IDLE_MS);
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => idle.abort(new Error(`no data for ${IDLE_MS} ms`)), IDLE_MS);
         hash.update(chunk);
         bytes += chunk.length;
         context.heartbeat({ bytes });
@@ -48,7 +72,7 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
         Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>),
         meter,
         upload.stream,
-        { signal: context.cancellationSignal },
+        { signal: AbortSignal.any([context.cancellationSignal, idle.signal]) },
       );
       if (download.contentLength !== undefined && bytes !== download.contentLength) {
         throw new Error(`the body ended after ${bytes} of ${download.contentLength} bytes`);
@@ -61,13 +85,18 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
         subject,
         new CloudDCApiError({
           kind: 'unavailable',
-          message: `downloading the archive failed after ${bytes} bytes: ${(err as Error).message}`,
+          message: `downloading the archive failed after ${bytes} bytes: ${idle.signal.aborted ? String(idle.signal.reason) : (err as Error).message}`,
           ...(download.requestId ? { requestId: download.requestId } : {}),
         }),
       );
+    } finally {
+      clearTimeout(idleTimer);
     }
   };
 }
+
+/** Longest pause in a download's body before the attempt is given up (and retried). */
+const IDLE_MS = 30_000;
 
 /** `{exportId}-{SN}-dump.tar.gz`, with the SN from the API's file name when it gives a usable one. */
 function archiveName(input: DownloadArchiveInput, filename: string | undefined): string {

@@ -23,18 +23,18 @@ const recordedSchema = z.object({
 });
 
 /** Gateway answers that say nothing about whether the service behind it took the request. */
-const AMBIGUOUS_STATUSES = new Set([502, 504]);
+const AMBIGUOUS_STATUSES = new Set([500, 502, 504]);
 
 /**
  * ExportServerLogs, made safe to retry. A retried POST could start a second export, and the API
  * has no call to list exports, so:
  * - the moment the API accepts, the export ID is recorded as heartbeat details, and a later
  *   attempt (after a crash before Temporal heard the result) returns it without calling again;
- * - a failure is retried only when the API provably did not take the request: it answered with
- *   an error, or the connection was refused before anything was sent;
- * - anything else (a lost answer, a timeout after sending, a 502/504 from the gateway, an
- *   accepted request without an export ID) ends with LogExportRequestUncertain instead of asking
- *   again.
+ * - a failure is retried (by the workflow, one attempt per activity) only when the API provably
+ *   did not take the request: it answered 429, 503 or a 4xx, or the connection was refused
+ *   before anything was sent;
+ * - anything else (a lost answer, a timeout after sending, a 500/502/504, an accepted request
+ *   without an export ID) ends with LogExportRequestUncertain instead of asking again.
  */
 export function requestExportActivity(deps: ActivityDependencies) {
   return async function requestExport(input: RequestExportInput): Promise<RequestedExport> {
@@ -63,7 +63,7 @@ export function requestExportActivity(deps: ActivityDependencies) {
           details: [{ httpStatus: info.httpStatus ?? null, requestId: info.requestId ?? null }],
         });
       }
-      throw call.fail(subject, err);
+      throw call.fail(subject, err, input.failedAttempts);
     }
   };
 }

@@ -49,8 +49,9 @@ export async function createFleetSchedule(client: Client, options: FleetSchedule
       type: 'startWorkflow',
       workflowType: WorkflowType.CollectFleetLogs,
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-      // The schedule appends the scheduled time, so each run has an ID of its own.
-      workflowId: `clouddc-collect-fleet:${request.projectId}`,
+      // The schedule appends the scheduled time, so each run has an ID of its own; the schedule's
+      // ID keeps two schedules of one project apart.
+      workflowId: `clouddc-collect-fleet:${request.projectId}:${options.scheduleId}`,
       args: [options.input] as Parameters<typeof collectFleetLogs>,
       staticSummary: `Scheduled fleet log collection for project ${request.projectId}`,
     },

@@ -70,6 +70,8 @@ export interface CollectServerLogsResult extends LogExportResult {
 /** Input of the activity that starts an export. */
 export interface RequestExportInput extends ServerRef {
   region?: string;
+  /** Failed attempts so far, so the activity's backoff keeps growing across the workflow's retries. */
+  failedAttempts?: number;
 }
 
 /** Input of the activity that downloads a finished export's archive. */

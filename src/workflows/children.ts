@@ -1,4 +1,10 @@
-import { type ChildWorkflowOptions, executeChild, ParentClosePolicy } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  type ChildWorkflowOptions,
+  executeChild,
+  ParentClosePolicy,
+} from '@temporalio/workflow';
 import {
   type CollectServerLogsInput,
   type CollectServerLogsResult,
@@ -6,6 +12,7 @@ import {
   DEFAULT_TASK_QUEUE,
   describeCollection,
   describeExport,
+  FailureType,
   type LogExportResult,
   logExportWorkflowId,
   parseCollectServerLogsInput,
@@ -40,8 +47,12 @@ export function awaitLogExport(
   });
 }
 
-/** From another team's workflow: collects a server's logs as a child (see `awaitLogExport`). */
-export function collectServerLogsChild(
+/**
+ * From another team's workflow: collects a server's logs as a child (see `awaitLogExport`). If a
+ * collection for the server is already running (a schedule's, say), fails at once with
+ * `LogCollectionAlreadyRunning` rather than start a second one.
+ */
+export async function collectServerLogsChild(
   input: CollectServerLogsInput,
   options: ChildOptions = {},
 ): Promise<CollectServerLogsResult> {
@@ -53,5 +64,12 @@ export function collectServerLogsChild(
     ...options,
     workflowId: collectServerLogsWorkflowId(request),
     args: [input],
+  }).catch((err: unknown) => {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    throw ApplicationFailure.create({
+      type: FailureType.LogCollectionAlreadyRunning,
+      message: `${describeCollection(request)}: a collection for this server is already running (${err.workflowId})`,
+      nonRetryable: true,
+    });
   });
 }

@@ -2,25 +2,31 @@ import type { RetryPolicy } from '@temporalio/common';
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   ChildWorkflowFailure,
   executeChild,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
+  sleep,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
   type CollectionProgress,
   type CollectServerLogsInput,
   type CollectServerLogsResult,
+  describeCollection,
   describeExport,
   FailureType,
   getCollectionProgressQuery,
   logExportWorkflowId,
   PERMANENT_API_FAILURES,
   parseCollectServerLogsInput,
+  type RequestExportInput,
 } from '../contract/index.js';
+import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { trackLogExport } from './track-log-export.js';
 
 const retryTransientApiFailures: RetryPolicy = {
@@ -30,13 +36,18 @@ const retryTransientApiFailures: RetryPolicy = {
   nonRetryableErrorTypes: [...PERMANENT_API_FAILURES],
 };
 
+/**
+ * One attempt per activity: the workflow decides about every retry of ExportServerLogs itself
+ * (see `requestExportOnce`), so no retry can be made that might start a second export.
+ */
 const { requestExport } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '30s',
-  // Throttling and outages are waited out for a while; a lost answer is never retried (see the activity).
-  scheduleToCloseTimeout: '30m',
-  retry: retryTransientApiFailures,
+  retry: { maximumAttempts: 1 },
   summary: 'request a log export (ExportServerLogs)',
 });
+
+/** How long throttling and outages of ExportServerLogs are waited out. */
+const REQUEST_PATIENCE_MS = 30 * 60_000;
 
 const { downloadArchive } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '2h',
@@ -58,7 +69,7 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
   const { projectId, serverId, region, destination } = request;
   const where = region ? { region } : {};
 
-  const requested = await asOwnFailure(requestExport({ projectId, serverId, ...where }));
+  const requested = await asOwnFailure(requestExportOnce({ projectId, serverId, ...where }));
   const ref = { projectId, serverId, exportId: requested.exportId };
   Object.assign(progress, { phase: 'tracking', exportId: ref.exportId });
 
@@ -81,6 +92,39 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
 }
 
 /**
+ * Starts exactly one export. An attempt the API answered with an error is retried after the delay
+ * the activity computed (Retry-After, backoff). An attempt that timed out (the worker died, say)
+ * is recovered from its heartbeat, where the activity records the export the moment the API
+ * accepts it; with nothing recorded it is not retried, since the API may have accepted it.
+ */
+async function requestExportOnce(input: RequestExportInput) {
+  const giveUpAt = Date.now() + REQUEST_PATIENCE_MS;
+  let failedAttempts = 0;
+  for (;;) {
+    try {
+      return await requestExport({ ...input, failedAttempts });
+    } catch (err) {
+      if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+      const cause = err.cause;
+      if (cause instanceof TimeoutFailure) {
+        const recorded = cause.lastHeartbeatDetails as { exportId?: unknown } | undefined;
+        if (recorded && typeof recorded.exportId === 'string')
+          return recorded as Awaited<ReturnType<typeof requestExport>>;
+        throw ApplicationFailure.create({
+          type: FailureType.LogExportRequestUncertain,
+          message: `${describeCollection(input)}: the export request timed out without a recorded answer (${cause.message}); not asking again, since the API may have started an export`,
+          nonRetryable: true,
+        });
+      }
+      if (!(cause instanceof ApplicationFailure) || cause.nonRetryable || Date.now() >= giveUpAt) throw err;
+      const details = apiFailureDetails(cause);
+      failedAttempts = details?.attempt ?? failedAttempts + 1;
+      await sleep(details?.retryInMs ?? 2_000, { summary: 'the API asked to wait before requesting again' });
+    }
+  }
+}
+
+/**
  * Ends the collection with the failure of the step that failed, under its own type (so callers
  * see LogExportFailed, not a wrapped child failure), or with `exhaustedType` when a step gave up
  * on retryable errors.
@@ -89,13 +133,21 @@ async function asOwnFailure<T>(step: Promise<T>, exhaustedType?: string): Promis
   try {
     return await step;
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    // Only the collection's own cancellation ends it as cancelled; a child cancelled from outside
+    // is a failure of this collection like any other.
+    if (isCancellation(err) && CancellationScope.current().consideredCancelled) throw err;
     const cause = err instanceof ActivityFailure || err instanceof ChildWorkflowFailure ? err.cause : err;
-    if (!(cause instanceof ApplicationFailure)) throw err;
-    const permanent =
-      PERMANENT_API_FAILURES.some((type) => type === cause.type) || err instanceof ChildWorkflowFailure;
+    if (!(cause instanceof ApplicationFailure)) {
+      // A timed-out activity, or a tracker cancelled, terminated or timed out by someone else.
+      throw ApplicationFailure.create({
+        type: exhaustedType ?? FailureType.LogExportTrackingStopped,
+        message: `${(err as Error).message}: ${(cause as Error | undefined)?.message ?? 'no details'}`,
+        nonRetryable: true,
+      });
+    }
+    const ownType = isPermanent(cause.type) || err instanceof ChildWorkflowFailure || !exhaustedType;
     throw ApplicationFailure.create({
-      type: permanent || !exhaustedType ? (cause.type ?? exhaustedType) : exhaustedType,
+      type: ownType ? (cause.type ?? exhaustedType) : exhaustedType,
       message: cause.message,
       nonRetryable: true,
       details: cause.details ?? undefined,

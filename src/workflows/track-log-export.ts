@@ -12,10 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
-  type ApiFailureDetails,
   type ExportStatusSnapshot,
   FailureType,
-  type FailureTypeName,
   formatDuration,
   getProgressQuery,
   type LogExportResult,
@@ -25,6 +23,7 @@ import {
   type TrackLogExportInput,
   type TrackLogExportRequest,
 } from '../contract/index.js';
+import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { nextPollDelay } from './polling-policy.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
@@ -186,17 +185,6 @@ async function pollStatus(
     log.warn('Status poll gave up for now; will poll again', { exportId, error: state.lastError });
     return undefined;
   }
-}
-
-function apiFailureDetails(failure: ApplicationFailure): ApiFailureDetails | undefined {
-  const [first] = failure.details ?? [];
-  return typeof first === 'object' && first !== null && 'attempt' in first
-    ? (first as ApiFailureDetails)
-    : undefined;
-}
-
-function isPermanent(type: string | undefined | null): type is FailureTypeName {
-  return PERMANENT_API_FAILURES.some((permanent) => permanent === type);
 }
 
 function innermostMessage(err: unknown): string {

@@ -130,13 +130,8 @@ describe('collectServerLogs', () => {
       { projectId: PROJECT, serverId: 'srv-7', policy: { minInterval: '1m', maxInterval: '1m' } },
       { taskQueue: h.taskQueue },
     );
-    const exportId = await waitFor(() => {
-      const posted = h.sim.requests.find(
-        (r) => r.method === 'POST' && r.path.includes('/srv-7/') && r.status === 202,
-      );
-      return posted
-        ? [...Array(200).keys()].map(String).find((id) => h.sim.getExport(PROJECT, 'srv-7', id))
-        : undefined;
+    const exportId = await waitFor(() => h.sim.exportsOf(PROJECT, 'srv-7')[0]?.exportId, {
+      what: 'the export request',
     });
     const child = h.env.client.workflow.getHandle(
       logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-7', exportId }),

@@ -58,7 +58,14 @@ it('a schedule created with the CLI and triggered runs collectFleetLogs and prod
     catchupWindowMs: 3_600_000,
   });
   expect(described.nextActionTimes.length).toBeGreaterThan(0);
-  expect((await cli('schedule', 'list')).stdout).toContain('nightly-logs');
+  // Listing reads the visibility store, which catches up a moment later.
+  await waitFor(
+    async () => ((await cli('schedule', 'list')).stdout.includes('nightly-logs') ? true : undefined),
+    {
+      intervalMs: 500,
+      what: 'the schedule in the list',
+    },
+  );
 
   expect((await cli('schedule', 'trigger', 'nightly-logs')).code).toBe(0);
   const workflowId = await waitFor(
@@ -67,7 +74,7 @@ it('a schedule created with the CLI and triggered runs collectFleetLogs and prod
         ?.workflowId as string | undefined,
     { timeoutMs: 30_000, intervalMs: 500, what: 'the triggered run' },
   );
-  expect(workflowId).toMatch(/^clouddc-collect-fleet:proj-nightly/);
+  expect(workflowId).toMatch(/^clouddc-collect-fleet:proj-nightly:nightly-logs/);
   const result = await h.env.client.workflow.getHandle<typeof collectFleetLogs>(workflowId).result();
   expect(result.total).toBe(3);
   expect(result.failed).toEqual([]);
@@ -80,7 +87,13 @@ it('a schedule created with the CLI and triggered runs collectFleetLogs and prod
   });
   expect((await cli('schedule', 'unpause', 'nightly-logs')).code).toBe(0);
   expect((await cli('schedule', 'delete', 'nightly-logs')).code).toBe(0);
-  expect((await cli('schedule', 'list')).stdout).not.toContain('nightly-logs');
+  await waitFor(
+    async () => ((await cli('schedule', 'list')).stdout.includes('nightly-logs') ? undefined : true),
+    {
+      intervalMs: 500,
+      what: 'the schedule gone from the list',
+    },
+  );
 });
 
 it('collect --wait and collect-fleet --wait --json report the archives', async () => {

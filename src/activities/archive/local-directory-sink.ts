@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { ArchiveSink, ArchiveUpload } from './sink.js';
 
 /**
- * Archives as files under one root directory. Each is written to `<name>.partial` and renamed
- * when complete, so a reader never sees a half-written archive, and a retried download (after a
- * crash, too) overwrites the same partial file instead of leaving one behind.
+ * Archives as files under one root directory. Each attempt writes to a partial file of its own
+ * and renames it (after an fsync) when complete, so a reader never sees a half-written archive
+ * and two attempts never write into the same file. Opening a key first removes partial files
+ * that earlier attempts (a crashed worker, a timed-out attempt) left behind.
  */
 export function localDirectorySink(root: string): ArchiveSink {
   const base = resolve(root);
@@ -14,13 +16,24 @@ export function localDirectorySink(root: string): ArchiveSink {
     description: `local directory ${base}`,
     async open(key): Promise<ArchiveUpload> {
       const final = insideRoot(base, key);
-      const partial = `${final}.partial`;
-      await mkdir(dirname(final), { recursive: true });
-      const stream = createWriteStream(partial, { flags: 'w' });
+      const dir = dirname(final);
+      await mkdir(dir, { recursive: true });
+      const stale = `${basename(final)}.partial`;
+      for (const name of await readdir(dir)) {
+        if (name.startsWith(stale)) await rm(join(dir, name), { force: true });
+      }
+      const partial = `${final}.partial-${randomUUID().slice(0, 8)}`;
+      const stream = createWriteStream(partial, { flags: 'wx' });
       let aborted = false;
       return {
         stream,
         async commit({ bytes, sha256 }) {
+          const handle = await open(partial, 'r');
+          try {
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
           await rename(partial, final);
           return { path: final, bytes, sha256 };
         },
