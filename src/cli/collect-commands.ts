@@ -307,27 +307,29 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
   }
   const bars = flags.json ? undefined : createProgressBars();
   const bar = bars?.create(100, 0, { label: flags.server, state: 'requesting', polls: 0, next: '' });
-  let stopped = false;
-  const refreshing = (async () => {
-    while (bar && !stopped) {
-      const phase = await handle.query(getCollectionProgressQuery).catch(() => undefined);
-      if (phase?.exportId && phase.phase === 'tracking') {
-        const tracker = client.workflow.getHandle(
-          logExportWorkflowId({ projectId: flags.project, serverId: flags.server, exportId: phase.exportId }),
-        );
-        const p = await tracker.query(getProgressQuery).catch(() => undefined);
-        bar.update(Math.floor(p?.percentage ?? 0), {
-          label: flags.server,
-          state: `export ${phase.exportId}: ${p?.status ?? 'waiting'}`,
-          polls: p?.polls ?? 0,
-          next: '',
-        });
-      } else if (phase) {
-        bar.update({ label: flags.server, state: phase.phase, polls: 0, next: '' });
-      }
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
-    }
-  })();
+  const refreshing = bar
+    ? refreshEvery(async () => {
+        const phase = await handle.query(getCollectionProgressQuery).catch(() => undefined);
+        if (phase?.exportId && phase.phase === 'tracking') {
+          const tracker = client.workflow.getHandle(
+            logExportWorkflowId({
+              projectId: flags.project,
+              serverId: flags.server,
+              exportId: phase.exportId,
+            }),
+          );
+          const p = await tracker.query(getProgressQuery).catch(() => undefined);
+          bar.update(Math.floor(p?.percentage ?? 0), {
+            label: flags.server,
+            state: `export ${phase.exportId}: ${p?.status ?? 'waiting'}`,
+            polls: p?.polls ?? 0,
+            next: '',
+          });
+        } else if (phase) {
+          bar.update({ label: flags.server, state: phase.phase, polls: 0, next: '' });
+        }
+      })
+    : undefined;
   try {
     const result = await handle.result();
     bar?.update(100, { label: flags.server, state: 'archive downloaded', polls: result.polls, next: 'done' });
@@ -342,8 +344,7 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
     console.error(`${type}: ${message}`);
     return EXIT.Failed;
   } finally {
-    stopped = true;
-    await refreshing;
+    await refreshing?.stop();
     bars?.stop();
   }
 }
@@ -357,22 +358,20 @@ async function collectFleet(client: Client, globals: GlobalOptions, flags: Fleet
   }
   const bars = flags.json ? undefined : createProgressBars();
   const bar = bars?.create(1, 0, { label: flags.project, state: 'listing servers', polls: 0, next: '' });
-  let stopped = false;
-  const refreshing = (async () => {
-    while (bar && !stopped) {
-      const p = await handle.query(getFleetProgressQuery).catch(() => undefined);
-      if (p?.listed) {
-        bar.setTotal(Math.max(1, p.total));
-        bar.update(p.succeeded + p.failed, {
-          label: flags.project,
-          state: `${p.running} running, ${p.failed} failed`,
-          polls: 0,
-          next: '',
-        });
-      }
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
-    }
-  })();
+  const refreshing = bar
+    ? refreshEvery(async () => {
+        const p = await handle.query(getFleetProgressQuery).catch(() => undefined);
+        if (p?.listed) {
+          bar.setTotal(Math.max(1, p.total));
+          bar.update(p.succeeded + p.failed, {
+            label: flags.project,
+            state: `${p.running} running, ${p.failed} failed`,
+            polls: 0,
+            next: '',
+          });
+        }
+      })
+    : undefined;
   try {
     const result = await handle.result();
     if (flags.json) console.log(JSON.stringify(result, null, 2));
@@ -386,8 +385,24 @@ async function collectFleet(client: Client, globals: GlobalOptions, flags: Fleet
     console.error(`${type}: ${message}`);
     return EXIT.Failed;
   } finally {
-    stopped = true;
-    await refreshing;
+    await refreshing?.stop();
     bars?.stop();
   }
+}
+
+/** Runs `refresh` about once a second until stopped; a failed refresh just waits for the next. */
+function refreshEvery(refresh: () => Promise<void>): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await refresh().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
 }

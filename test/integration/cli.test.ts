@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
 import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
-
-const CLI = fileURLToPath(new URL('../../bin/clouddc-logs.js', import.meta.url));
 
 let h: Harness;
 beforeAll(async () => {
@@ -14,25 +11,9 @@ afterAll(async () => {
   await h?.close();
 });
 
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as a user would, against this file's dev server and task queue. */
 function cli(...args: string[]): Promise<CliRun> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, '--address', h.env.address, '--task-queue', h.taskQueue, ...args],
-      { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
+  return runCli(['--address', h.env.address, '--task-queue', h.taskQueue, ...args]);
 }
 
 const PROJECT = 'proj-cli';
@@ -108,15 +89,7 @@ describe('clouddc-logs CLI', () => {
     const missing = await cli('track', '--project', PROJECT);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--server <id>' not specified");
-    const unreachable = await new Promise<CliRun>((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI, '--address', '127.0.0.1:1', 'status', 'anything'],
-        { timeout: 60_000 },
-        (err, stdout, stderr) =>
-          resolve({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr }),
-      );
-    });
+    const unreachable = await runCli(['--address', '127.0.0.1:1', 'status', 'anything']);
     expect(unreachable.code).toBe(3);
     const help = await cli('--help');
     expect(help.code).toBe(0);

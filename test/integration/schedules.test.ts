@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { collectFleetLogs } from '../../src/workflows/index.js';
+import { type CliRun, runCli } from '../helpers/cli.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
-
-const CLI = fileURLToPath(new URL('../../bin/clouddc-logs.js', import.meta.url));
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,16 +12,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, '--address', h.env.address, '--task-queue', h.taskQueue, ...args],
-      { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function cli(...args: string[]): Promise<CliRun> {
+  return runCli(['--address', h.env.address, '--task-queue', h.taskQueue, ...args]);
 }
 
 it('a schedule created with the CLI and triggered runs collectFleetLogs and produces the archives', async () => {
