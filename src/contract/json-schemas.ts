@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { collectFleetLogsInputSchema, collectServerLogsInputSchema } from './collection.js';
+import { trackLogExportInputSchema } from './input.js';
+import { WorkflowType } from './tracking.js';
+
+/**
+ * JSON Schemas of the workflow inputs, generated from the zod schemas the workflows validate
+ * with, so the published schema and the checks can never disagree.
+ */
+export function workflowInputJsonSchemas(): Record<string, unknown> {
+  const inputs = {
+    [WorkflowType.TrackLogExport]: trackLogExportInputSchema,
+    [WorkflowType.CollectServerLogs]: collectServerLogsInputSchema,
+    [WorkflowType.CollectFleetLogs]: collectFleetLogsInputSchema,
+  };
+  return Object.fromEntries(
+    Object.entries(inputs).map(([workflowType, schema]) => [
+      workflowType,
+      { title: `${workflowType} input`, ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) },
+    ]),
+  );
+}
