@@ -1,12 +1,15 @@
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Command, Option } from 'commander';
 import { startTracking, type TrackerHandle } from '../client/tracking.js';
 import {
   DEFAULT_TASK_QUEUE,
+  extendTimeoutUpdate,
   FailureType,
   formatDuration,
   getProgressQuery,
   type LogExportProgress,
+  pollNowSignal,
   type TrackLogExportInput,
 } from '../contract/index.js';
 import { addCollectCommands } from './collect-commands.js';
@@ -93,8 +96,66 @@ export function buildProgram(): Command {
       process.exitCode = await cancel(command.optsWithGlobals<GlobalOptions>(), workflowId);
     });
 
+  program
+    .command('poll-now')
+    .description('make a tracker poll the API now instead of at its next scheduled poll')
+    .argument('<workflowId>')
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
+        await client.workflow.getHandle(workflowId).signal(pollNowSignal);
+        console.error(`Asked ${workflowId} to poll now`);
+        return ExitCode.Ok;
+      });
+    });
+
+  program
+    .command('extend')
+    .description(
+      'give a tracker more time before it gives up (the extendTimeout update); prints the new deadline',
+    )
+    .argument('<workflowId>')
+    .option('--by <duration>', 'add this to the current deadline, e.g. 2h')
+    .option('--until <time>', 'the new deadline, ISO 8601')
+    .action(async (workflowId: string, options: { by?: string; until?: string }, command: Command) => {
+      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
+        try {
+          const { deadline } = await client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(extendTimeoutUpdate, {
+              args: [
+                {
+                  ...(options.by ? { by: options.by } : {}),
+                  ...(options.until ? { until: options.until } : {}),
+                },
+              ],
+            });
+          console.log(deadline);
+          return ExitCode.Ok;
+        } catch (err) {
+          const cause = (err as { cause?: unknown }).cause;
+          if (cause instanceof ApplicationFailure && cause.type === FailureType.InvalidInput) {
+            console.error(`${cause.type}: ${cause.message}`);
+            return ExitCode.Usage;
+          }
+          throw err;
+        }
+      });
+    });
+
   addCollectCommands(program);
   return program;
+}
+
+async function withClient(
+  globals: GlobalOptions,
+  body: (client: Client) => Promise<number>,
+): Promise<number> {
+  const { client, close } = await connectClient(globals);
+  try {
+    return await body(client);
+  } finally {
+    await close();
+  }
 }
 
 function trackInput(options: TrackOptions): TrackLogExportInput {

@@ -195,3 +195,37 @@ export function parseInput<S extends z.ZodType>(
     details: [{ problems }],
   });
 }
+
+const extendTimeoutInputSchema = z
+  .strictObject({
+    by: durationSchema.optional(),
+    until: z.iso
+      .datetime({ offset: true, error: 'expected an ISO 8601 time such as "2026-11-27T18:00:00Z"' })
+      .optional(),
+  })
+  .refine((input) => (input.by === undefined) !== (input.until === undefined), {
+    error: 'give exactly one of "by" (a duration) or "until" (a time)',
+  });
+
+/**
+ * The new deadline an `extendTimeout` asks for, checked against the current one: it must move
+ * the deadline later, and no further than 30 days ahead.
+ */
+export function extendedDeadline(raw: unknown, current: number, now: number): number {
+  const input = parseInput(extendTimeoutInputSchema, raw, () => 'extendTimeout');
+  const deadline = input.by !== undefined ? current + input.by : Date.parse(input.until as string);
+  const problem =
+    deadline <= current
+      ? `the new deadline ${new Date(deadline).toISOString()} is not later than the current one, ${new Date(current).toISOString()}`
+      : deadline - now > MAX_TRACKING_MS
+        ? 'the new deadline is more than 30 days away'
+        : undefined;
+  if (problem) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `extendTimeout: invalid input: ${problem}`,
+      nonRetryable: true,
+    });
+  }
+  return deadline;
+}

@@ -1,4 +1,4 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CollectionProgress, FleetProgress } from './collection.js';
 
 /** Task queue the worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
@@ -95,3 +95,13 @@ export const getProgressQuery = defineQuery<LogExportProgress>('getProgress');
 export const pollNowSignal = defineSignal('pollNow');
 export const getFleetProgressQuery = defineQuery<FleetProgress>('getFleetProgress');
 export const getCollectionProgressQuery = defineQuery<CollectionProgress>('getCollectionProgress');
+
+/** `extendTimeout`: give a tracker more time, by a duration or until a moment. */
+export interface ExtendTimeoutInput {
+  /** Added to the current deadline, e.g. "2h". */
+  by?: string | number;
+  /** The new deadline, ISO 8601, later than the current one. */
+  until?: string;
+}
+
+export const extendTimeoutUpdate = defineUpdate<{ deadline: string }, [ExtendTimeoutInput]>('extendTimeout');

@@ -6,6 +6,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   workflowInfo,
@@ -13,6 +14,8 @@ import {
 import type { TrackerActivities } from '../activities/index.js';
 import {
   type ExportStatusSnapshot,
+  extendedDeadline,
+  extendTimeoutUpdate,
   FailureType,
   formatDuration,
   getProgressQuery,
@@ -27,6 +30,7 @@ import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { nextPollDelay } from './polling-policy.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
+  currentDetails,
   initialState,
   progressOf,
   recordFailedPoll,
@@ -75,6 +79,15 @@ export async function trackLogExport(
   setHandler(pollNowSignal, () => {
     s.pollRequested = true;
   });
+  setHandler(
+    extendTimeoutUpdate,
+    (extension) => {
+      s.deadline = extendedDeadline(extension, s.deadline, Date.now());
+      return { deadline: new Date(s.deadline).toISOString() };
+    },
+    // Checked before the update is accepted, so a bad request leaves no trace in history.
+    { validator: (extension) => void extendedDeadline(extension, s.deadline, Date.now()) },
+  );
 
   for (;;) {
     const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
@@ -114,6 +127,7 @@ export async function trackLogExport(
       stallDeadline,
     );
     nextPollAt = wakeAt;
+    setCurrentDetails(currentDetails(s, nextPollAt));
     await condition(() => s.pollRequested, wakeAt - now, {
       summary: `next status poll in ${formatDuration(wakeAt - now)}`,
     });

@@ -131,3 +131,17 @@ export function progressOf(
 function isoOrNull(millis: number | null): string | null {
   return millis === null ? null : new Date(millis).toISOString();
 }
+
+/**
+ * What the Web UI shows on the workflow's page (current details, Markdown), so an operator sees
+ * how far the export is without running a query.
+ */
+export function currentDetails(state: TrackerState, nextPollAt: number | null): string {
+  const lines = [
+    `**Status:** ${state.status ?? 'no answer yet'} · **Progress:** ${state.percentage === null ? 'unknown' : `${state.percentage}%`}`,
+    `**Polls:** ${state.polls}${nextPollAt === null ? '' : ` · **Next poll:** ${new Date(nextPollAt).toISOString()}`}`,
+    `**Gives up at:** ${new Date(state.deadline).toISOString()}`,
+  ];
+  if (state.lastError) lines.push(`**Last error:** ${state.lastError}`);
+  return lines.join('\n\n');
+}

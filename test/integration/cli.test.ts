@@ -129,6 +129,18 @@ describe('clouddc-logs CLI', () => {
     expect(table.stdout).toMatch(/State\s+RUNNING/);
     expect(table.stdout).toMatch(/Export\s+processing \d+%/);
 
+    const extended = await cli('extend', workflowId, '--by', '1h');
+    expect(extended.code, extended.stderr).toBe(0);
+    expect(Date.parse(extended.stdout.trim())).toBeGreaterThan(Date.now() + 6 * 3_600_000);
+    const refused = await cli('extend', workflowId, '--by', 'soon');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('InvalidInput');
+    const pollsBefore = h.sim.statusRequests(sim).length;
+    expect((await cli('poll-now', workflowId)).code).toBe(0);
+    await waitFor(() => (h.sim.statusRequests(sim).length > pollsBefore ? true : undefined), {
+      what: 'the poll asked for',
+    });
+
     const cancelled = await cli('cancel', workflowId);
     expect(cancelled.code).toBe(0);
     const after = await waitFor(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  extendTimeoutUpdate,
   FailureType,
   getProgressQuery,
   logExportWorkflowId,
@@ -212,6 +213,35 @@ describe('trackLogExport: steering', () => {
     });
     expect(Date.now() - signalled).toBeLessThan(5_000);
     await handle.cancel();
+  });
+
+  it('gives more time through the extendTimeout update, refuses bad extensions, and shows details in the UI', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-13', { durationMs: 5_000 });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-13',
+      exportId: sim.exportId,
+      policy: { ...FAST_POLICY, timeout: '3s' },
+    });
+    const { deadline } = await handle.executeUpdate(extendTimeoutUpdate, { args: [{ by: '30s' }] });
+    expect(Date.parse(deadline)).toBeGreaterThan(Date.now() + 25_000);
+    await expect(handle.executeUpdate(extendTimeoutUpdate, { args: [{ by: 'soon' }] })).rejects.toMatchObject(
+      {
+        cause: { type: FailureType.InvalidInput, message: expect.stringContaining('by') },
+      },
+    );
+    await expect(
+      handle.executeUpdate(extendTimeoutUpdate, { args: [{ until: '2020-01-01T00:00:00Z' }] }),
+    ).rejects.toMatchObject({
+      cause: { message: expect.stringContaining('not later than the current one') },
+    });
+    const metadata = await waitFor(async () => {
+      const m = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return m.currentDetails?.includes('**Progress:**') ? m : undefined;
+    });
+    expect(metadata.currentDetails).toContain(`**Gives up at:** ${deadline}`);
+    const result = await handle.result();
+    expect(result.outcome).toBe('completed');
   });
 
   it('ends promptly as cancelled when the workflow is cancelled', async () => {

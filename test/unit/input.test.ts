@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { parseTrackLogExportInput } from '../../src/contract/index.js';
+import { extendedDeadline, parseTrackLogExportInput } from '../../src/contract/index.js';
 
 const valid = { projectId: 'proj-1', serverId: 'srv-1', exportId: 'exp-1' };
 
@@ -273,5 +273,36 @@ describe('IDs that would misbehave in a URL path or a header', () => {
     expect(parseTrackLogExportInput({ projectId: 'p', serverId: 'a+b@c=d', exportId: 'e.1' }).serverId).toBe(
       'a+b@c=d',
     );
+  });
+});
+
+describe('extendedDeadline (the extendTimeout update)', () => {
+  const NOW = Date.UTC(2026, 10, 27, 12, 0, 0);
+  const CURRENT = NOW + 3_600_000;
+  const failureOf = (raw: unknown) => {
+    try {
+      extendedDeadline(raw, CURRENT, NOW);
+    } catch (err) {
+      return err as { type: string; message: string };
+    }
+    throw new Error('expected a failure');
+  };
+
+  it('moves the deadline by a duration or to a time', () => {
+    expect(extendedDeadline({ by: '2h' }, CURRENT, NOW)).toBe(CURRENT + 7_200_000);
+    expect(extendedDeadline({ until: '2026-11-27T18:00:00Z' }, CURRENT, NOW)).toBe(
+      Date.UTC(2026, 10, 27, 18),
+    );
+  });
+
+  it('refuses both or neither, earlier deadlines, and more than 30 days', () => {
+    expect(failureOf({ by: '1h', until: '2026-11-27T18:00:00Z' }).message).toContain('exactly one');
+    expect(failureOf({}).message).toContain('exactly one');
+    expect(failureOf({ until: '2026-11-27T12:30:00Z' }).message).toContain('not later than the current one');
+    expect(failureOf({ by: '40d' }).message).toContain('more than 30 days');
+    expect(failureOf({ by: 'soon' })).toMatchObject({
+      type: 'InvalidInput',
+      message: expect.stringContaining('by'),
+    });
   });
 });
