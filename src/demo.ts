@@ -7,7 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createProgressBars } from './cli/progress-view.js';
 import { watchTracker } from './cli/watch.js';
 import { startTracking } from './client/tracking.js';
-import { DEFAULT_TASK_QUEUE, type TrackLogExportInput } from './contract/index.js';
+import { ALL_SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE, type TrackLogExportInput } from './contract/index.js';
 import { startDevServer } from './dev/dev-server.js';
 import type { ExportScenarioInput } from './simulator/scenario.js';
 import { CloudDCSimulator } from './simulator/server.js';
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   const port = (await isFree(7233)) && (await isFree(8233)) ? 7233 : undefined;
   const env = await startDevServer({
     ui: true,
+    searchAttributes: ALL_SEARCH_ATTRIBUTES,
     ...(port ? { port, uiPort: 8233 } : {}),
     log: (line) => console.log(line),
   });
@@ -118,16 +119,19 @@ async function main(): Promise<void> {
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: DEFAULT_TASK_QUEUE,
-    dependencies: activityDependenciesFrom({
-      cloudDC: {
-        region: REGION,
-        regions: [REGION],
-        endpointTemplate: sim.url,
-        requestTimeoutMs: 10_000,
-        auth: { scheme: 'token', token },
-      },
-      archives: { directory: join(process.cwd(), 'archives') },
-    }),
+    dependencies: {
+      ...activityDependenciesFrom({
+        cloudDC: {
+          region: REGION,
+          regions: [REGION],
+          endpointTemplate: sim.url,
+          requestTimeoutMs: 10_000,
+          auth: { scheme: 'token', token },
+        },
+        archives: { directory: join(process.cwd(), 'archives') },
+      }),
+      searchIndex: true,
+    },
   });
   const workerRun = worker.run();
   cleanups.push({

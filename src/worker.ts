@@ -1,18 +1,22 @@
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
+import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
 import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   // Read once into memory; nothing started later (a child process, a crash dump) inherits them.
   for (const name of SECRET_VARIABLES) delete process.env[name];
-  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const { address, namespace, taskQueue } = config.temporal;
+  const missing = await missingSearchAttributes(address, namespace);
+  if (missing.length > 0) console.warn(missingSearchAttributesWarning(namespace, missing));
+  const connection = await NativeConnection.connect({ address });
   try {
     const worker = await createTrackerWorker({
       connection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      dependencies: activityDependenciesFrom(config),
+      namespace,
+      taskQueue,
+      dependencies: { ...activityDependenciesFrom(config), searchIndex: missing.length === 0 },
     });
     console.log(
       `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}); ` +

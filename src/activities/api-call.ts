@@ -12,6 +12,8 @@ export interface ActivityDependencies {
   targetFor: (region: string | undefined) => ApiTarget | undefined;
   /** Where downloaded archives are kept. */
   archives: ArchiveSink;
+  /** Whether the namespace has our search attributes (checked by the worker at start-up). */
+  searchIndex?: boolean;
   backoff?: BackoffSettings;
   /** Source of jitter; injectable so tests can pin it. */
   random?: () => number;

@@ -47,6 +47,10 @@ export function createActivities(deps: ActivityDependencies) {
         throw err;
       }
     },
+    /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */
+    async searchAttributesAvailable(): Promise<boolean> {
+      return deps.searchIndex ?? false;
+    },
     requestExport: requestExportActivity(deps),
     downloadArchive: downloadArchiveActivity(deps),
   };

@@ -6,4 +6,5 @@ export * from './collection.js';
 export * from './duration.js';
 export * from './failures.js';
 export * from './input.js';
+export * from './search-attributes.js';
 export * from './tracking.js';

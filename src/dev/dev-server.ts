@@ -1,3 +1,5 @@
+import type { SearchAttributeType } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { findTemporalCli } from './temporal-cli.js';
 
@@ -10,6 +12,8 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** e.g. `['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20']` */
   extraArgs?: string[];
+  /** Search attributes to register, as `temporal operator search-attribute create` would. */
+  searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   log?: (line: string) => void;
 }
 
@@ -27,6 +31,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ...(options.uiPort ? { uiPort: options.uiPort } : {}),
       ...(options.namespace ? { namespace: options.namespace } : {}),
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
       extraArgs: ['--log-level', 'error', ...(options.extraArgs ?? [])],
     },
   });

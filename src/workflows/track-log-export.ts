@@ -1,11 +1,13 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  ContinueAsNew,
   condition,
   continueAsNew,
   isCancellation,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -23,11 +25,13 @@ import {
   PERMANENT_API_FAILURES,
   parseTrackLogExportInput,
   pollNowSignal,
+  type TrackerStatus,
   type TrackLogExportInput,
   type TrackLogExportRequest,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { nextPollDelay } from './polling-policy.js';
+import { indexTracker } from './search-index.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
   currentDetails,
@@ -47,6 +51,9 @@ const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
  * Backoff carries over between polls, so a short budget costs history events, not API calls.
  */
 const POLL_RETRY_BUDGET_MS = { min: 2_000, max: 120_000 };
+
+/** Whether this worker's namespace has our search attributes; asked once per tracker. */
+const { searchAttributesAvailable } = proxyLocalActivities<TrackerActivities>({ startToCloseTimeout: '10s' });
 
 const { getExportStatus } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
@@ -74,8 +81,37 @@ export async function trackLogExport(
   setHandler(getProgressQuery, () => progressOf(state, nextPollAt, runStartedAt));
 
   const request = parseTrackLogExportInput(input);
-  const s = carried === undefined ? initialState(request, Date.now()) : parseCarriedState(carried);
+  const s =
+    carried === undefined
+      ? initialState(request, Date.now(), await searchAttributesAvailable())
+      : parseCarriedState(carried);
   state = s;
+  indexTracker(s, request, s.status === null ? 'pending' : 'running');
+  try {
+    return await track(request, input, s, (at) => {
+      nextPollAt = at;
+    });
+  } catch (err) {
+    if (!(err instanceof ContinueAsNew)) indexTracker(s, request, endStatusOf(err));
+    throw err;
+  }
+}
+
+/** The search-attribute status a tracker ends with, from how it ended. */
+function endStatusOf(err: unknown): TrackerStatus {
+  if (isCancellation(err)) return 'cancelled';
+  const type = err instanceof ApplicationFailure ? err.type : undefined;
+  if (type === FailureType.LogExportTimedOut) return 'timed-out';
+  if (type === FailureType.LogExportStalled) return 'stalled';
+  return 'failed';
+}
+
+async function track(
+  request: TrackLogExportRequest,
+  input: TrackLogExportInput,
+  s: TrackerState,
+  setNextPollAt: (at: number | null) => void,
+): Promise<LogExportResult> {
   setHandler(pollNowSignal, () => {
     s.pollRequested = true;
   });
@@ -111,10 +147,14 @@ export async function trackLogExport(
           percentage: effect.unreadablePercentage,
         });
       }
-      if (effect.phase === 'completed') return completed(request, s, Date.now());
+      if (effect.phase === 'completed') {
+        indexTracker(s, request, 'completed');
+        return completed(request, s, Date.now());
+      }
       if (effect.phase === 'failed') throw exportFailed(request, s, snapshot.requestId);
     }
 
+    indexTracker(s, request, 'running');
     const now = Date.now();
     if (now >= s.deadline) throw timedOut(request, s);
     if (now >= stallDeadline) throw stalled(request, s);
@@ -126,15 +166,15 @@ export async function trackLogExport(
       s.deadline,
       stallDeadline,
     );
-    nextPollAt = wakeAt;
-    setCurrentDetails(currentDetails(s, nextPollAt));
+    setNextPollAt(wakeAt);
+    setCurrentDetails(currentDetails(s, wakeAt));
     await condition(() => s.pollRequested, wakeAt - now, {
       summary: `next status poll in ${formatDuration(wakeAt - now)}`,
     });
     if (Date.now() < earliest) {
       await sleep(earliest - Date.now(), { summary: 'the API asked to wait before the next call' });
     }
-    nextPollAt = null;
+    setNextPollAt(null);
 
     if (workflowInfo().continueAsNewSuggested) {
       await continueAsNew<typeof trackLogExport>(input, s);

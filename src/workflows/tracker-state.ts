@@ -25,11 +25,18 @@ export const trackerStateSchema = z.strictObject({
   pollRequested: z.boolean(),
   /** Unknown status words already logged, so each is logged once. */
   unknownStatuses: z.array(z.string()),
+  /** Whether search attributes are kept, and what they were last set to. */
+  index: z.strictObject({
+    enabled: z.boolean(),
+    ids: z.boolean(),
+    status: z.string().optional(),
+    percent: z.number().optional(),
+  }),
 });
 
 export type TrackerState = z.infer<typeof trackerStateSchema>;
 
-export function initialState(request: TrackLogExportRequest, now: number): TrackerState {
+export function initialState(request: TrackLogExportRequest, now: number, indexed: boolean): TrackerState {
   return {
     startedAt: now,
     deadline: now + request.policy.timeoutMs,
@@ -43,6 +50,7 @@ export function initialState(request: TrackLogExportRequest, now: number): Track
     retryNotBefore: null,
     pollRequested: false,
     unknownStatuses: [],
+    index: { enabled: indexed, ids: false },
   };
 }
 

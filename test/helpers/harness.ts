@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
 import type { AuthConfig } from '../../src/config.js';
-import type { TrackLogExportInput } from '../../src/contract/index.js';
+import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../../src/tracker-worker.js';
@@ -31,6 +31,8 @@ export interface HarnessOptions {
   auth?: AuthConfig;
   /** Regions the worker serves besides TEST_REGION, all sent to the simulator. */
   regions?: string[];
+  /** Register our search attributes on the dev server (default true), as `npm start` does. */
+  searchAttributes?: boolean;
 }
 
 export interface Harness {
@@ -64,7 +66,11 @@ function installRuntime(): void {
 /** A real dev server, the simulator on loopback, and a worker on a task queue of its own. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   installRuntime();
-  const env = await startDevServer(options.devServerArgs ? { extraArgs: options.devServerArgs } : {});
+  const indexed = options.searchAttributes ?? true;
+  const env = await startDevServer({
+    ...(options.devServerArgs ? { extraArgs: options.devServerArgs } : {}),
+    ...(indexed ? { searchAttributes: ALL_SEARCH_ATTRIBUTES } : {}),
+  });
   const sim = await CloudDCSimulator.start({ tokens: [TEST_TOKEN], ...options.simulator });
   const taskQueue = `test-${randomUUID()}`;
   const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
@@ -84,6 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         archives: { directory: archiveDir },
       }),
       backoff: options.backoff ?? FAST_BACKOFF,
+      searchIndex: indexed,
     },
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });

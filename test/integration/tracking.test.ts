@@ -4,7 +4,9 @@ import {
   FailureType,
   getProgressQuery,
   logExportWorkflowId,
+  PERCENT_STEP,
   pollNowSignal,
+  SearchAttribute,
 } from '../../src/contract/index.js';
 import { applicationFailure, workflowFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, TEST_TOKEN, waitFor } from '../helpers/harness.js';
@@ -244,6 +246,38 @@ describe('trackLogExport: steering', () => {
     expect(result.outcome).toBe('completed');
   });
 
+  it('can be found by its search attributes while running and once completed', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-14', { durationMs: 4_000 });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: 'srv-14',
+      exportId: sim.exportId,
+      policy: FAST_POLICY,
+    });
+    const find = (query: string) =>
+      waitFor(
+        async () => {
+          for await (const execution of h.env.client.workflow.list({ query })) return execution;
+          return undefined;
+        },
+        { what: query },
+      );
+    const running = await find(`CloudDCServerId = 'srv-14' AND LogExportStatus = 'running'`);
+    expect(running.workflowId).toBe(handle.workflowId);
+    expect(running.typedSearchAttributes.get(SearchAttribute.exportId)).toBe(sim.exportId);
+    expect(running.typedSearchAttributes.get(SearchAttribute.projectId)).toBe(PROJECT);
+    await handle.result();
+    const done = await find(
+      `CloudDCExportId = '${sim.exportId}' AND CloudDCServerId = 'srv-14' AND LogExportStatus = 'completed' AND LogExportPercent = 100`,
+    );
+    expect(done.workflowId).toBe(handle.workflowId);
+    // Only changes are upserted: ids once, then each new status or 10-point step.
+    const upserts = ((await handle.fetchHistory()).events ?? []).filter(
+      (e) => e.upsertWorkflowSearchAttributesEventAttributes,
+    );
+    expect(upserts.length).toBeLessThanOrEqual(2 + 100 / PERCENT_STEP + 1);
+  });
+
   it('ends promptly as cancelled when the workflow is cancelled', async () => {
     const sim = h.sim.createExport(PROJECT, 'srv-12', { durationMs: 120_000 });
     const handle = await h.track({
@@ -258,7 +292,9 @@ describe('trackLogExport: steering', () => {
     const failure = await workflowFailure(handle.result());
     expect(failure.name).toBe('CancelledFailure');
     expect(Date.now() - cancelled).toBeLessThan(5_000);
-    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const description = await handle.describe();
+    expect(description.status.name).toBe('CANCELLED');
+    expect(description.typedSearchAttributes.get(SearchAttribute.status)).toBe('cancelled');
   });
 });
 

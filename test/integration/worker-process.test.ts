@@ -20,7 +20,9 @@ const run = promisify(execFile);
 
 let h: Harness;
 beforeAll(async () => {
+  // A namespace without our search attributes: the worker must warn and carry on.
   h = await startHarness({
+    searchAttributes: false,
     simulator: {
       tokens: [TEST_TOKEN, 'tok-process-secret-0003'],
       accessKeys: [{ accessKey: 'AKPROCESS0001', secretKey: 'sk-process-secret-0001' }],
@@ -89,6 +91,10 @@ describe('npm run worker', () => {
         what: `the worker to start; output so far: ${output()}`,
       });
       expect(output()).not.toContain(TEST_TOKEN);
+      expect(output()).toContain('lacks the search attributes CloudDCProjectId, CloudDCServerId');
+      expect(output()).toContain(
+        'temporal operator search-attribute create --namespace default --name CloudDCProjectId --type Keyword',
+      );
 
       const sim = h.sim.createExport('proj-proc', 'srv-1', { durationMs: 800 });
       const ref = { projectId: 'proj-proc', serverId: 'srv-1', exportId: sim.exportId };

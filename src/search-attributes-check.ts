@@ -1,0 +1,25 @@
+import { Connection } from '@temporalio/client';
+import { ALL_SEARCH_ATTRIBUTES, searchAttributeCreateArgs } from './contract/index.js';
+
+/**
+ * Which of our search attributes the namespace lacks. Trackers only keep search attributes when
+ * none is missing: upserting an unknown one would fail every workflow task.
+ */
+export async function missingSearchAttributes(address: string, namespace: string): Promise<string[]> {
+  const connection = await Connection.connect({ address });
+  try {
+    const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+    return ALL_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The warning a worker prints when search attributes are missing, with the command that adds them. */
+export function missingSearchAttributesWarning(namespace: string, missing: string[]): string {
+  return (
+    `Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')}; trackers run without them ` +
+    `(no filtering by server or state in the Web UI). Add them with:\n  temporal operator search-attribute create ` +
+    `--namespace ${namespace} ${searchAttributeCreateArgs().join(' ')}`
+  );
+}
