@@ -14,6 +14,7 @@ import {
 } from '../contract/index.js';
 import { addCollectCommands } from './collect-commands.js';
 import { type ConnectionOptions, connectClient } from './connect.js';
+import { addListCommands, outputOption } from './list-command.js';
 import { createProgressBars } from './progress-view.js';
 import { describeFailure, watchTracker } from './watch.js';
 
@@ -83,9 +84,14 @@ export function buildProgram(): Command {
     .command('status')
     .description("show a tracker's state, progress and outcome")
     .argument('<workflowId>')
-    .option('--json', 'print as JSON')
-    .action(async (workflowId: string, options: { json?: boolean }, command: Command) => {
-      process.exitCode = await status(command.optsWithGlobals<GlobalOptions>(), workflowId, !!options.json);
+    .option('--json', 'print as JSON (as --output json)')
+    .addOption(outputOption())
+    .action(async (workflowId: string, options: { json?: boolean; output: string }, command: Command) => {
+      process.exitCode = await status(
+        command.optsWithGlobals<GlobalOptions>(),
+        workflowId,
+        !!options.json || options.output === 'json',
+      );
     });
 
   program
@@ -142,6 +148,7 @@ export function buildProgram(): Command {
       });
     });
 
+  addListCommands(program, (command, body) => withClient(command.optsWithGlobals<GlobalOptions>(), body));
   addCollectCommands(program);
   return program;
 }

@@ -154,4 +154,42 @@ describe('clouddc-logs CLI', () => {
     expect(after.report.failure.type).toBe('Cancelled');
     expect(after.run.code).toBe(1);
   });
+
+  it('lists trackers by server and state as a table or JSON, and watches one to the end', async () => {
+    const sim = h.sim.createExport(PROJECT, 'srv-list', { durationMs: 3_000 });
+    const started = await cli(
+      'track',
+      '--project',
+      PROJECT,
+      '--server',
+      'srv-list',
+      '--export',
+      sim.exportId,
+      ...FAST,
+      '--json',
+    );
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    const listed = await waitFor(
+      async () => {
+        const run = await cli('list', '--server', 'srv-list', '--state', 'running', '--output', 'json');
+        const rows = JSON.parse(run.stdout) as Array<{ workflowId: string; state: string; export: string }>;
+        return rows.length > 0 ? rows : undefined;
+      },
+      { intervalMs: 500, what: 'the tracker in the list' },
+    );
+    expect(listed).toEqual([
+      expect.objectContaining({ workflowId, state: 'running', export: sim.exportId, server: 'srv-list' }),
+    ]);
+    const tableRun = await cli('list', '--project', PROJECT, '--server', 'srv-list');
+    expect(tableRun.stdout.split('\n')[0]).toMatch(
+      /^WORKFLOW ID\s+STATE\s+PERCENT\s+PROJECT\s+SERVER\s+EXPORT\s+STARTED$/,
+    );
+    expect(tableRun.stdout).toContain(workflowId);
+
+    const watched = await cli('watch', workflowId);
+    expect(watched.code, watched.stderr).toBe(0);
+    expect(watched.stderr).toContain('Completed: completed 100%');
+    const statusJson = JSON.parse((await cli('status', workflowId, '--output', 'json')).stdout);
+    expect(statusJson).toMatchObject({ workflowId, workflowStatus: 'COMPLETED' });
+  });
 });

@@ -1,0 +1,125 @@
+import type { Client } from '@temporalio/client';
+import { type Command, Option } from 'commander';
+import type { TrackerHandle } from '../client/tracking.js';
+import { SearchAttribute, WorkflowType } from '../contract/index.js';
+import { createProgressBars } from './progress-view.js';
+import { watchTracker } from './watch.js';
+
+const STATES = ['pending', 'running', 'completed', 'failed', 'timed-out', 'stalled', 'cancelled'];
+
+/** `--output json|table`, for read commands; `--json` is its short form. */
+export function outputOption(): Option {
+  return new Option('--output <format>', 'json or table').choices(['json', 'table']).default('table');
+}
+
+interface ListFlags {
+  project?: string;
+  server?: string;
+  state?: string;
+  limit: string;
+  output: 'json' | 'table';
+}
+
+/** `list` and `watch`: finding trackers by their search attributes, and following one. */
+export function addListCommands(
+  program: Command,
+  withClient: (command: Command, body: (client: Client) => Promise<number>) => Promise<number>,
+): void {
+  program
+    .command('list')
+    .description('list trackers, newest first, filtered by their search attributes')
+    .option('--project <id>', 'only this project')
+    .option('--server <id>', 'only this server')
+    .addOption(new Option('--state <state>', 'only trackers in this state').choices(STATES))
+    .option('--limit <n>', 'at most this many', '50')
+    .addOption(outputOption())
+    .action(async (flags: ListFlags, command: Command) => {
+      process.exitCode = await withClient(command, async (client) => {
+        const rows = await listTrackers(client, flags);
+        if (flags.output === 'json') console.log(JSON.stringify(rows, null, 2));
+        else console.log(table(rows));
+        return 0;
+      });
+    });
+
+  program
+    .command('watch')
+    .description('follow a tracker with a live progress bar until it ends')
+    .argument('<workflowId>')
+    .action(async (workflowId: string, _flags: unknown, command: Command) => {
+      process.exitCode = await withClient(command, async (client) => {
+        const handle = client.workflow.getHandle(workflowId) as TrackerHandle;
+        const bars = createProgressBars();
+        const outcome = await watchTracker(handle, workflowId.split(':').at(-1) ?? workflowId, bars).finally(
+          () => bars.stop(),
+        );
+        if (outcome.ok) {
+          console.error(
+            `Completed: ${outcome.result.status} ${outcome.result.percentage}% after ${outcome.result.polls} polls`,
+          );
+          return 0;
+        }
+        console.error(`${outcome.type}: ${outcome.message}`);
+        return 1;
+      });
+    });
+}
+
+export interface TrackerRow {
+  workflowId: string;
+  state: string;
+  percent: number | null;
+  project: string;
+  server: string;
+  export: string;
+  started: string;
+}
+
+async function listTrackers(client: Client, flags: ListFlags): Promise<TrackerRow[]> {
+  const quote = (value: string) => `'${value.replace(/'/g, "\\'")}'`;
+  const clauses = [
+    `WorkflowType = ${quote(WorkflowType.TrackLogExport)}`,
+    ...(flags.project ? [`${SearchAttribute.projectId.name} = ${quote(flags.project)}`] : []),
+    ...(flags.server ? [`${SearchAttribute.serverId.name} = ${quote(flags.server)}`] : []),
+    ...(flags.state ? [`${SearchAttribute.status.name} = ${quote(flags.state)}`] : []),
+  ];
+  const limit = Math.max(1, Number(flags.limit) || 50);
+  const rows: TrackerRow[] = [];
+  for await (const execution of client.workflow.list({ query: clauses.join(' AND '), pageSize: limit })) {
+    const attrs = execution.typedSearchAttributes;
+    rows.push({
+      workflowId: execution.workflowId,
+      state: attrs.get(SearchAttribute.status) ?? execution.status.name.toLowerCase(),
+      percent: attrs.get(SearchAttribute.percent) ?? null,
+      project: attrs.get(SearchAttribute.projectId) ?? '',
+      server: attrs.get(SearchAttribute.serverId) ?? '',
+      export: attrs.get(SearchAttribute.exportId) ?? '',
+      started: execution.startTime.toISOString(),
+    });
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}
+
+/** Columns padded to their widest cell, headers in capitals, as `kubectl get` prints them. */
+function table(rows: TrackerRow[]): string {
+  const header = ['WORKFLOW ID', 'STATE', 'PERCENT', 'PROJECT', 'SERVER', 'EXPORT', 'STARTED'];
+  const cells = rows.map((r) => [
+    r.workflowId,
+    r.state,
+    r.percent === null ? '-' : `${r.percent}%`,
+    r.project,
+    r.server,
+    r.export,
+    r.started,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
+  return [header, ...cells]
+    .map((line) =>
+      line
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
