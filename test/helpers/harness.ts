@@ -33,6 +33,8 @@ export interface HarnessOptions {
   regions?: string[];
   /** Register our search attributes on the dev server (default true), as `npm start` does. */
   searchAttributes?: boolean;
+  /** Serve the Web UI too (on the frontend port + 1000). */
+  ui?: boolean;
 }
 
 export interface Harness {
@@ -70,6 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const env = await startDevServer({
     ...(options.devServerArgs ? { extraArgs: options.devServerArgs } : {}),
     ...(indexed ? { searchAttributes: ALL_SEARCH_ATTRIBUTES } : {}),
+    ...(options.ui ? { ui: true } : {}),
   });
   const sim = await CloudDCSimulator.start({ tokens: [TEST_TOKEN], ...options.simulator });
   const taskQueue = `test-${randomUUID()}`;
