@@ -55,6 +55,8 @@ export interface LogExportProgress {
   nextPollAt: string | null;
   startedAt: string;
   lastError?: string;
+  /** Estimated completion (ISO 8601), from the recent pace of the percentage, when there is one. */
+  eta?: string;
 }
 
 /** Input of the status-poll activity. The region is a name; the worker maps it to its endpoint. */

@@ -30,6 +30,7 @@ import {
   type TrackLogExportRequest,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
+import { estimateCompletion } from './eta.js';
 import { nextPollDelay } from './polling-policy.js';
 import { indexTracker } from './search-index.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
@@ -97,6 +98,12 @@ export async function trackLogExport(
   }
 }
 
+/** Time until the estimated completion, or null when there is none ahead. */
+function msToEta(state: TrackerState, now: number): number | null {
+  const eta = estimateCompletion(state.samples);
+  return eta !== null && eta > now ? eta - now : null;
+}
+
 /** The search-attribute status a tracker ends with, from how it ended. */
 function endStatusOf(err: unknown): TrackerStatus {
   if (isCancellation(err)) return 'cancelled';
@@ -162,7 +169,15 @@ async function track(
     // pollNow may cut the policy's wait short, never the API's Retry-After or our backoff.
     const earliest = Math.min(s.retryNotBefore ?? now, s.deadline, stallDeadline);
     const wakeAt = Math.min(
-      Math.max(now + nextPollDelay(request.policy, s, Math.random), earliest),
+      Math.max(
+        now +
+          nextPollDelay(
+            request.policy,
+            { unchangedPolls: s.unchangedPolls, msToEta: msToEta(s, now) },
+            Math.random,
+          ),
+        earliest,
+      ),
       s.deadline,
       stallDeadline,
     );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../contract/index.js';
+import { estimateCompletion, withSample } from './eta.js';
 import { type ExportPhase, exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
 
 /**
@@ -25,6 +26,8 @@ export const trackerStateSchema = z.strictObject({
   pollRequested: z.boolean(),
   /** Unknown status words already logged, so each is logged once. */
   unknownStatuses: z.array(z.string()),
+  /** Recent readings of the percentage, for the completion estimate. */
+  samples: z.array(z.object({ at: z.number(), percentage: z.number() })).default([]),
   /** Whether search attributes are kept, and what they were last set to. */
   index: z.strictObject({
     enabled: z.boolean(),
@@ -50,6 +53,7 @@ export function initialState(request: TrackLogExportRequest, now: number, indexe
     retryNotBefore: null,
     pollRequested: false,
     unknownStatuses: [],
+    samples: [],
     index: { enabled: indexed, ids: false },
   };
 }
@@ -88,6 +92,7 @@ export function recordSnapshot(
   delete state.lastError;
   state.failedAttempts = 0;
   state.retryNotBefore = null;
+  if (percentage !== null) state.samples = withSample(state.samples, { at: now, percentage });
   if (percentage !== null && (firstReading || percentage !== state.percentage)) {
     state.percentage = percentage;
     state.lastProgressAt = now;
@@ -133,7 +138,14 @@ export function progressOf(
     nextPollAt: isoOrNull(nextPollAt),
     startedAt: new Date(state.startedAt).toISOString(),
     ...(state.lastError ? { lastError: state.lastError } : {}),
+    ...etaField(state),
   };
+}
+
+/** The estimated completion, when the readings give one. */
+function etaField(state: TrackerState): { eta?: string } {
+  const eta = estimateCompletion(state.samples);
+  return eta === null ? {} : { eta: new Date(eta).toISOString() };
 }
 
 function isoOrNull(millis: number | null): string | null {
@@ -150,6 +162,8 @@ export function currentDetails(state: TrackerState, nextPollAt: number | null): 
     `**Polls:** ${state.polls}${nextPollAt === null ? '' : ` · **Next poll:** ${new Date(nextPollAt).toISOString()}`}`,
     `**Gives up at:** ${new Date(state.deadline).toISOString()}`,
   ];
+  const { eta } = etaField(state);
+  if (eta) lines.splice(1, 0, `**Estimated completion:** ${eta}`);
   if (state.lastError) lines.push(`**Last error:** ${state.lastError}`);
   return lines.join('\n\n');
 }

@@ -266,6 +266,11 @@ describe('trackLogExport: steering', () => {
     expect(running.workflowId).toBe(handle.workflowId);
     expect(running.typedSearchAttributes.get(SearchAttribute.exportId)).toBe(sim.exportId);
     expect(running.typedSearchAttributes.get(SearchAttribute.projectId)).toBe(PROJECT);
+    // With a few readings, getProgress carries an estimated completion near the real one.
+    const eta = await waitFor(async () => (await handle.query(getProgressQuery)).eta, {
+      what: 'an estimate',
+    });
+    expect(Math.abs(Date.parse(eta) - sim.finishesAt)).toBeLessThan(3_000);
     await handle.result();
     const done = await find(
       `CloudDCExportId = '${sim.exportId}' AND CloudDCServerId = 'srv-14' AND LogExportStatus = 'completed' AND LogExportPercent = 100`,
