@@ -10,6 +10,7 @@ interface SimulatorCliOptions {
   accessKey: SimulatedAccessKey[];
   iamUser: SimulatedIamUser[];
   tokenLifetime: number;
+  rateLimit?: number;
   project: string;
   servers: number;
   exportDuration: number;
@@ -69,6 +70,11 @@ const program = new Command('clouddc-simulator')
     (value: string, previous: SimulatedIamUser[] = []) => [...previous, iamUser(value)],
   )
   .option('--token-lifetime <duration>', 'lifetime of issued IAM tokens', duration, 86_400_000)
+  .option(
+    '--rate-limit <perSecond>',
+    'requests per second per project, 429 beyond (like the gateway)',
+    integer(1, 100_000),
+  )
   .option('--project <id>', 'project whose servers are seeded', 'demo-project')
   .option('--servers <count>', 'servers to seed (srv-001, srv-002, ...)', integer(0, 100_000), 5)
   .option('--export-duration <duration>', 'how long a new export takes', duration, 120_000)
@@ -86,6 +92,7 @@ const program = new Command('clouddc-simulator')
       accessKeys: options.accessKey ?? [],
       iamUsers: options.iamUser ?? [],
       tokenLifetimeMs: options.tokenLifetime,
+      ...(options.rateLimit ? { rateLimitPerProject: options.rateLimit } : {}),
       defaultScenario: {
         durationMs: options.exportDuration,
         runningStatus: options.runningStatus,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { buildArchive, type SimulatedArchive } from './archive.js';
 import { type Fault, FaultPlan, type FaultRuleInput } from './faults.js';
 import { type SimulatedAccessKey, type SimulatedIamUser, SimulatedIdentity } from './identity.js';
+import { ProjectRateLimit } from './rate-limit.js';
 import {
   type ExportScenario,
   type ExportScenarioInput,
@@ -34,6 +35,8 @@ export interface SimulatorOptions {
   /** Scenario of exports started through the API (ExportServerLogs). */
   defaultScenario?: ExportScenarioInput;
   clock?: () => number;
+  /** Requests per second each project may make; over it, 429 APIGW.0308 as the gateway answers. */
+  rateLimitPerProject?: number;
 }
 
 export interface SimulatedServer {
@@ -86,6 +89,7 @@ export class CloudDCSimulator {
   readonly #servers = new Map<string, SimulatedServer>();
   readonly #exports = new Map<string, SimulatedExport>();
   readonly identity: SimulatedIdentity;
+  readonly #rateLimit: ProjectRateLimit | undefined;
   readonly #defaultScenario: ExportScenario;
   readonly #clock: () => number;
   readonly #http: Server;
@@ -104,6 +108,9 @@ export class CloudDCSimulator {
         clock: options.clock ?? Date.now,
       });
     this.#defaultScenario = exportScenarioSchema.parse(options.defaultScenario ?? {});
+    this.#rateLimit = options.rateLimitPerProject
+      ? new ProjectRateLimit(options.rateLimitPerProject, options.clock ?? Date.now)
+      : undefined;
     this.#clock = options.clock ?? Date.now;
     this.#http = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
@@ -250,6 +257,15 @@ export class CloudDCSimulator {
       res.writeHead(answer.status, { 'Content-Type': 'application/json', ...answer.headers });
       res.end(JSON.stringify(answer.body));
       return;
+    }
+
+    const throttledProject = /^\/v1\/([^/]+)\//.exec(url.pathname)?.[1];
+    if (this.#rateLimit && throttledProject && !this.#rateLimit.take(throttledProject)) {
+      return this.#json(res, 429, {
+        error_code: 'APIGW.0308',
+        error_msg: `The throttling threshold has been reached: policy user over ratelimit,limit:${this.#rateLimit.perSecond},time:1 second`,
+        request_id: requestId,
+      });
     }
 
     if (this.identity.enforcing) {

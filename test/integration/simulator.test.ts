@@ -148,3 +148,22 @@ describe('CloudDC simulator', () => {
     expect(Math.abs((recorded[0]?.at ?? 0) - Date.now())).toBeLessThan(5_000);
   });
 });
+
+describe('CloudDC simulator rate limit', () => {
+  it('answers 429 APIGW.0308 past the per-project limit, as the gateway does', async () => {
+    const limited = await CloudDCSimulator.start({ rateLimitPerProject: 5 });
+    try {
+      limited.addServer('p-rl', 'srv-1');
+      const statuses = [];
+      for (let i = 0; i < 8; i++)
+        statuses.push((await fetch(`${limited.url}/v1/p-rl/physicalservers/srv-1`)).status);
+      expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(5);
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(6);
+      const throttled = await fetch(`${limited.url}/v1/p-rl/physicalservers/srv-1`);
+      expect(throttled.status).toBe(429);
+      expect(await throttled.json()).toMatchObject({ error_code: 'APIGW.0308' });
+    } finally {
+      await limited.close();
+    }
+  });
+});
