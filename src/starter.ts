@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
-import { buildProgram, ExitCode } from './cli/commands.js';
+import { buildProgram } from './cli/commands.js';
+import { ExitCode } from './cli/connect.js';
 
 buildProgram()
   .parseAsync(process.argv)

@@ -1,25 +1,19 @@
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import { type Command, InvalidArgumentError } from 'commander';
 import { startCollection, startFleetCollection } from '../client/collection.js';
 import { createFleetSchedule, OVERLAP_POLICIES } from '../client/schedules.js';
 import {
   type CollectFleetLogsInput,
   durationSchema,
-  FailureType,
   getCollectionProgressQuery,
   getFleetProgressQuery,
   getProgressQuery,
   logExportWorkflowId,
   MANAGE_STATES,
 } from '../contract/index.js';
-import { type ConnectionOptions, connectClient } from './connect.js';
+import { ExitCode, type GlobalOptions, withClient } from './connect.js';
 import { createProgressBars } from './progress-view.js';
 import { describeFailure } from './watch.js';
-
-interface GlobalOptions extends ConnectionOptions {
-  taskQueue: string;
-}
 
 interface PolicyFlags {
   minInterval?: string;
@@ -48,7 +42,6 @@ interface FleetFlags extends PolicyFlags {
   json?: boolean;
 }
 
-const EXIT = { Ok: 0, Failed: 1, Usage: 2 } as const;
 const REFRESH_MS = 1_000;
 
 /** `collect`, `collect-fleet` and `schedule ...`: the log collection commands. */
@@ -121,7 +114,7 @@ export function addCollectCommands(program: Command): void {
         ...(flags.note ? { note: flags.note } : {}),
       });
       console.error(`Created schedule ${scheduleId}`);
-      return EXIT.Ok;
+      return ExitCode.Ok;
     });
   });
 
@@ -143,7 +136,7 @@ export function addCollectCommands(program: Command): void {
         else
           for (const r of rows)
             console.log(`${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.next ?? '-'}`);
-        return EXIT.Ok;
+        return ExitCode.Ok;
       });
     });
 
@@ -174,7 +167,7 @@ export function addCollectCommands(program: Command): void {
           console.log(`next runs: ${report.nextActionTimes.join(', ') || '-'}`);
           for (const r of report.recentRuns) console.log(`ran ${r.scheduledAt}: ${r.workflowId}`);
         }
-        return EXIT.Ok;
+        return ExitCode.Ok;
       });
     });
 
@@ -197,7 +190,7 @@ export function addCollectCommands(program: Command): void {
           else if (name === 'trigger') await handle.trigger();
           else await handle.delete();
           console.error(`${name}: ${scheduleId}`);
-          return EXIT.Ok;
+          return ExitCode.Ok;
         });
       });
   }
@@ -268,24 +261,26 @@ function fleetInput(flags: FleetFlags): CollectFleetLogsInput {
   };
 }
 
-/** Connects, runs, and turns an InvalidInput into the usage exit code with the field named. */
-async function run(
+/** Runs a subcommand with a client (see `withClient`) and the program's global options. */
+function run(
   command: Command,
   body: (client: Client, globals: GlobalOptions) => Promise<number>,
 ): Promise<number> {
   const globals = command.optsWithGlobals<GlobalOptions>();
-  const { client, close } = await connectClient(globals);
-  try {
-    return await body(client, globals);
-  } catch (err) {
-    if (err instanceof ApplicationFailure && err.type === FailureType.InvalidInput) {
-      console.error(`${err.type}: ${err.message}`);
-      return EXIT.Usage;
-    }
-    throw err;
-  } finally {
-    await close();
-  }
+  return withClient(globals, (client) => body(client, globals));
+}
+
+/** Says what started; true when the caller should go on waiting for it. */
+function announce(what: string, workflowId: string, flags: { wait?: boolean; json?: boolean }): boolean {
+  console.error(`${what}: ${workflowId}`);
+  if (!flags.wait && flags.json) console.log(JSON.stringify({ workflowId }));
+  return !!flags.wait;
+}
+
+function reportFailure(err: unknown): number {
+  const { type, message } = describeFailure(err);
+  console.error(`${type}: ${message}`);
+  return ExitCode.TrackingFailed;
 }
 
 async function collect(client: Client, globals: GlobalOptions, flags: CollectFlags): Promise<number> {
@@ -300,11 +295,7 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
     },
     { taskQueue: globals.taskQueue },
   );
-  console.error(`Collecting: ${handle.workflowId}`);
-  if (!flags.wait) {
-    if (flags.json) console.log(JSON.stringify({ workflowId: handle.workflowId }));
-    return EXIT.Ok;
-  }
+  if (!announce('Collecting', handle.workflowId, flags)) return ExitCode.Ok;
   const bars = flags.json ? undefined : createProgressBars();
   const bar = bars?.create(100, 0, { label: flags.server, state: 'requesting', polls: 0, next: '' });
   const refreshing = bar
@@ -338,11 +329,9 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
       console.error(
         `Archive: ${result.archive.path} (${result.archive.bytes} bytes, sha256 ${result.archive.sha256})`,
       );
-    return EXIT.Ok;
+    return ExitCode.Ok;
   } catch (err) {
-    const { type, message } = describeFailure(err);
-    console.error(`${type}: ${message}`);
-    return EXIT.Failed;
+    return reportFailure(err);
   } finally {
     await refreshing?.stop();
     bars?.stop();
@@ -351,11 +340,7 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
 
 async function collectFleet(client: Client, globals: GlobalOptions, flags: FleetFlags): Promise<number> {
   const handle = await startFleetCollection(client, fleetInput(flags), { taskQueue: globals.taskQueue });
-  console.error(`Collecting fleet: ${handle.workflowId}`);
-  if (!flags.wait) {
-    if (flags.json) console.log(JSON.stringify({ workflowId: handle.workflowId }));
-    return EXIT.Ok;
-  }
+  if (!announce('Collecting fleet', handle.workflowId, flags)) return ExitCode.Ok;
   const bars = flags.json ? undefined : createProgressBars();
   const bar = bars?.create(1, 0, { label: flags.project, state: 'listing servers', polls: 0, next: '' });
   const refreshing = bar
@@ -379,11 +364,9 @@ async function collectFleet(client: Client, globals: GlobalOptions, flags: Fleet
       console.error(`${result.succeeded.length} of ${result.total} servers collected`);
       for (const f of result.failed) console.error(`  ${f.serverId}: ${f.type}: ${f.message}`);
     }
-    return result.failed.length > 0 ? EXIT.Failed : EXIT.Ok;
+    return result.failed.length > 0 ? ExitCode.TrackingFailed : ExitCode.Ok;
   } catch (err) {
-    const { type, message } = describeFailure(err);
-    console.error(`${type}: ${message}`);
-    return EXIT.Failed;
+    return reportFailure(err);
   } finally {
     await refreshing?.stop();
     bars?.stop();

@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { Command, Option } from 'commander';
 import { startTracking, type TrackerHandle } from '../client/tracking.js';
@@ -13,20 +12,10 @@ import {
   type TrackLogExportInput,
 } from '../contract/index.js';
 import { addCollectCommands } from './collect-commands.js';
-import { type ConnectionOptions, connectClient } from './connect.js';
+import { connectClient, ExitCode, type GlobalOptions, withClient } from './connect.js';
 import { addListCommands, outputOption } from './list-command.js';
 import { createProgressBars } from './progress-view.js';
 import { describeFailure, watchTracker } from './watch.js';
-
-/**
- * Exit codes, so scripts can tell a failed export from a mistyped command and from a Temporal
- * cluster that could not be reached.
- */
-export const ExitCode = { Ok: 0, TrackingFailed: 1, Usage: 2, Error: 3 } as const;
-
-interface GlobalOptions extends ConnectionOptions {
-  taskQueue: string;
-}
 
 interface TrackOptions {
   project: string;
@@ -124,45 +113,22 @@ export function buildProgram(): Command {
     .option('--until <time>', 'the new deadline, ISO 8601')
     .action(async (workflowId: string, options: { by?: string; until?: string }, command: Command) => {
       process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
-        try {
-          const { deadline } = await client.workflow
-            .getHandle(workflowId)
-            .executeUpdate(extendTimeoutUpdate, {
-              args: [
-                {
-                  ...(options.by ? { by: options.by } : {}),
-                  ...(options.until ? { until: options.until } : {}),
-                },
-              ],
-            });
-          console.log(deadline);
-          return ExitCode.Ok;
-        } catch (err) {
-          const cause = (err as { cause?: unknown }).cause;
-          if (cause instanceof ApplicationFailure && cause.type === FailureType.InvalidInput) {
-            console.error(`${cause.type}: ${cause.message}`);
-            return ExitCode.Usage;
-          }
-          throw err;
-        }
+        const { deadline } = await client.workflow.getHandle(workflowId).executeUpdate(extendTimeoutUpdate, {
+          args: [
+            {
+              ...(options.by ? { by: options.by } : {}),
+              ...(options.until ? { until: options.until } : {}),
+            },
+          ],
+        });
+        console.log(deadline);
+        return ExitCode.Ok;
       });
     });
 
-  addListCommands(program, (command, body) => withClient(command.optsWithGlobals<GlobalOptions>(), body));
+  addListCommands(program);
   addCollectCommands(program);
   return program;
-}
-
-async function withClient(
-  globals: GlobalOptions,
-  body: (client: Client) => Promise<number>,
-): Promise<number> {
-  const { client, close } = await connectClient(globals);
-  try {
-    return await body(client);
-  } finally {
-    await close();
-  }
 }
 
 function trackInput(options: TrackOptions): TrackLogExportInput {

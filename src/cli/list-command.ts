@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import type { TrackerHandle } from '../client/tracking.js';
 import { SearchAttribute, WorkflowType } from '../contract/index.js';
+import { ExitCode, type GlobalOptions, withClient } from './connect.js';
 import { createProgressBars } from './progress-view.js';
 import { watchTracker } from './watch.js';
 
@@ -21,10 +22,7 @@ interface ListFlags {
 }
 
 /** `list` and `watch`: finding trackers by their search attributes, and following one. */
-export function addListCommands(
-  program: Command,
-  withClient: (command: Command, body: (client: Client) => Promise<number>) => Promise<number>,
-): void {
+export function addListCommands(program: Command): void {
   program
     .command('list')
     .description('list trackers, newest first, filtered by their search attributes')
@@ -34,11 +32,11 @@ export function addListCommands(
     .option('--limit <n>', 'at most this many', '50')
     .addOption(outputOption())
     .action(async (flags: ListFlags, command: Command) => {
-      process.exitCode = await withClient(command, async (client) => {
+      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
         const rows = await listTrackers(client, flags);
         if (flags.output === 'json') console.log(JSON.stringify(rows, null, 2));
         else console.log(table(rows));
-        return 0;
+        return ExitCode.Ok;
       });
     });
 
@@ -47,7 +45,7 @@ export function addListCommands(
     .description('follow a tracker with a live progress bar until it ends')
     .argument('<workflowId>')
     .action(async (workflowId: string, _flags: unknown, command: Command) => {
-      process.exitCode = await withClient(command, async (client) => {
+      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
         const handle = client.workflow.getHandle(workflowId) as TrackerHandle;
         const bars = createProgressBars();
         const outcome = await watchTracker(handle, workflowId.split(':').at(-1) ?? workflowId, bars).finally(
@@ -57,10 +55,10 @@ export function addListCommands(
           console.error(
             `Completed: ${outcome.result.status} ${outcome.result.percentage}% after ${outcome.result.polls} polls`,
           );
-          return 0;
+          return ExitCode.Ok;
         }
         console.error(`${outcome.type}: ${outcome.message}`);
-        return 1;
+        return ExitCode.TrackingFailed;
       });
     });
 }
