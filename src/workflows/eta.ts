@@ -2,34 +2,75 @@
 export interface ProgressSample {
   at: number;
   percentage: number;
+  /** The poll before, which still read less: the percentage was reached between the two. */
+  after?: number;
 }
 
 /** Readings kept for the estimate: recent enough to follow a change of pace. */
 export const SAMPLES_KEPT = 12;
+/** Readings that place the line: the latest, so a stall or a jump moves it at once. */
+const PLACING_SAMPLES = 2;
+/** Below this many readings their scatter says nothing, so the time between polls bounds the pace. */
+const FEW_SAMPLES = 3;
+
+/** When the export should reach 100 %, and how far off that may plausibly be. */
+export interface CompletionEstimate {
+  at: number;
+  uncertaintyMs: number;
+}
 
 /**
  * When the export should reach 100 %, from its recent readings, or null when they show no
- * progress. Theil–Sen: the median of the slopes between every pair of readings and the median
- * intercept, so a single jump, a short stall or a noisy reading barely moves the estimate.
+ * progress. The pace is the median of the slopes between consecutive readings, so one jump or one
+ * stall barely moves it and progress resuming after a stall counts at once; the line goes through
+ * the latest readings at that pace.
+ *
+ * The uncertainty is the readings' own imprecision (a whole percentage point, plus their scatter
+ * about the line) in time at that pace, stretched by how far beyond the observed span the estimate
+ * reaches. With few readings it also covers the fastest pace they allow: a new percentage was
+ * reached some time after the poll before it, which for a stepwise export may be long before.
  */
-export function estimateCompletion(samples: readonly ProgressSample[]): number | null {
+export function estimateCompletion(samples: readonly ProgressSample[]): CompletionEstimate | null {
+  const line = fitLine(samples);
+  if (line === null) return null;
+  const at = (100 - line.intercept) / line.slope;
+  const scatter = median(
+    samples.map((s) => Math.abs(s.percentage - (line.intercept + line.slope * s.at))),
+  ) as number;
+  const first = (samples[0] as ProgressSample).at;
+  const last = (samples[samples.length - 1] as ProgressSample).at;
+  const reach = Math.max(1, (at - last) / (last - first));
+  let uncertaintyMs = ((1 + 2 * scatter) / line.slope) * reach;
+  if (samples.length < FEW_SAMPLES) {
+    const fastest = fitLine(samples.map((s) => ({ at: s.after ?? s.at, percentage: s.percentage })));
+    const earliest = fastest === null ? at : Math.min(at, (100 - fastest.intercept) / fastest.slope);
+    uncertaintyMs += (at - earliest) / 2;
+  }
+  return { at: Math.round(at), uncertaintyMs: Math.round(uncertaintyMs) };
+}
+
+/**
+ * Records a reading that moved, keeping the last SAMPLES_KEPT. Repeats of the same percentage are
+ * left out: polls bunch up right after a change, and their flat pairs would drown a stepwise
+ * export's real pace; a stall shows instead as an estimate that falls overdue.
+ */
+export function withSample(samples: readonly ProgressSample[], sample: ProgressSample): ProgressSample[] {
+  const previous = samples[samples.length - 1];
+  if (previous && previous.percentage === sample.percentage) return [...samples];
+  return [...samples, sample].slice(-SAMPLES_KEPT);
+}
+
+function fitLine(points: readonly ProgressSample[]): { slope: number; intercept: number } | null {
   const slopes: number[] = [];
-  for (let i = 0; i < samples.length; i++) {
-    for (let j = i + 1; j < samples.length; j++) {
-      const a = samples[i] as ProgressSample;
-      const b = samples[j] as ProgressSample;
-      if (b.at !== a.at) slopes.push((b.percentage - a.percentage) / (b.at - a.at));
-    }
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1] as ProgressSample;
+    const b = points[i] as ProgressSample;
+    if (b.at !== a.at) slopes.push((b.percentage - a.percentage) / (b.at - a.at));
   }
   const slope = median(slopes);
   if (slope === null || slope <= 0) return null;
-  const intercept = median(samples.map((s) => s.percentage - slope * s.at));
-  return intercept === null ? null : Math.round((100 - intercept) / slope);
-}
-
-/** Appends a reading, keeping the last SAMPLES_KEPT. */
-export function withSample(samples: readonly ProgressSample[], sample: ProgressSample): ProgressSample[] {
-  return [...samples, sample].slice(-SAMPLES_KEPT);
+  const placing = points.slice(-PLACING_SAMPLES).map((p) => p.percentage - slope * p.at);
+  return { slope, intercept: median(placing) as number };
 }
 
 function median(values: number[]): number | null {

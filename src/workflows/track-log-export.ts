@@ -31,7 +31,7 @@ import {
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { estimateCompletion } from './eta.js';
-import { nextPollDelay } from './polling-policy.js';
+import { nextPollDelay, type PollingObservation } from './polling-policy.js';
 import { indexTracker } from './search-index.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
@@ -98,10 +98,13 @@ export async function trackLogExport(
   }
 }
 
-/** Time until the estimated completion, or null when there is none ahead. */
-function msToEta(state: TrackerState, now: number): number | null {
+/** What the delay policy needs from the estimate: time to it (negative once overdue), and its uncertainty. */
+function etaObservation(
+  state: TrackerState,
+  now: number,
+): Pick<PollingObservation, 'msToEta' | 'etaUncertaintyMs'> {
   const eta = estimateCompletion(state.samples);
-  return eta !== null && eta > now ? eta - now : null;
+  return eta === null ? {} : { msToEta: eta.at - now, etaUncertaintyMs: eta.uncertaintyMs };
 }
 
 /** The search-attribute status a tracker ends with, from how it ended. */
@@ -173,7 +176,7 @@ async function track(
         now +
           nextPollDelay(
             request.policy,
-            { unchangedPolls: s.unchangedPolls, msToEta: msToEta(s, now) },
+            { unchangedPolls: s.unchangedPolls, ...etaObservation(s, now) },
             Math.random,
           ),
         earliest,

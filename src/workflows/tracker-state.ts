@@ -27,7 +27,9 @@ export const trackerStateSchema = z.strictObject({
   /** Unknown status words already logged, so each is logged once. */
   unknownStatuses: z.array(z.string()),
   /** Recent readings of the percentage, for the completion estimate. */
-  samples: z.array(z.object({ at: z.number(), percentage: z.number() })).default([]),
+  samples: z
+    .array(z.object({ at: z.number(), percentage: z.number(), after: z.number().optional() }))
+    .default([]),
   /** Whether search attributes are kept, and what they were last set to. */
   index: z.strictObject({
     enabled: z.boolean(),
@@ -85,6 +87,7 @@ export function recordSnapshot(
     effect.newUnknownStatus = snapshot.status;
   }
   const firstReading = state.percentage === null;
+  const previousReadingAt = state.lastPolledAt;
   state.polls += 1;
   state.lastPolledAt = now;
   if (snapshot.status !== null) state.status = snapshot.status;
@@ -92,7 +95,13 @@ export function recordSnapshot(
   delete state.lastError;
   state.failedAttempts = 0;
   state.retryNotBefore = null;
-  if (percentage !== null) state.samples = withSample(state.samples, { at: now, percentage });
+  if (percentage !== null) {
+    state.samples = withSample(state.samples, {
+      at: now,
+      percentage,
+      ...(previousReadingAt === null ? {} : { after: previousReadingAt }),
+    });
+  }
   if (percentage !== null && (firstReading || percentage !== state.percentage)) {
     state.percentage = percentage;
     state.lastProgressAt = now;
@@ -145,7 +154,7 @@ export function progressOf(
 /** The estimated completion, when the readings give one. */
 function etaField(state: TrackerState): { eta?: string } {
   const eta = estimateCompletion(state.samples);
-  return eta === null ? {} : { eta: new Date(eta).toISOString() };
+  return eta === null ? {} : { eta: new Date(eta.at).toISOString() };
 }
 
 function isoOrNull(millis: number | null): string | null {
