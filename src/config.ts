@@ -9,7 +9,13 @@ export type AuthConfig =
 
 /** The worker's configuration, read from its environment only: secrets never travel in workflow inputs. */
 export interface WorkerConfig {
-  temporal: { address: string; namespace: string; taskQueue: string };
+  temporal: {
+    address: string;
+    namespace: string;
+    taskQueue: string;
+    /** Activities per second the server hands out on the task queue, across all its workers. */
+    taskQueueActivitiesPerSecond?: number;
+  };
   /** Where downloaded archives go: a directory the worker owns. */
   archives: { directory: string };
   cloudDC: {
@@ -21,6 +27,8 @@ export interface WorkerConfig {
     endpointTemplate: string;
     /** Per HTTP request, body included. */
     requestTimeoutMs: number;
+    /** Requests per second to each project, shared by all of this worker's activities. */
+    rateLimitPerSecond: number;
     auth: AuthConfig;
   };
 }
@@ -51,6 +59,14 @@ export function describeAuth(auth: AuthConfig): string {
   }
 }
 
+/**
+ * Requests per second to one project, per worker. Five a second keeps well under the per-user
+ * throttles API gateways are usually configured with (tens per second) and, spread by the adaptive
+ * policy, covers about 1,500 running exports per project at the default maxInterval of 5 minutes.
+ * A 429 lowers it further on its own.
+ */
+export const DEFAULT_RATE_LIMIT_PER_SECOND = 5;
+
 const DEFAULT_CLOUDDC_ENDPOINT = 'https://clouddc.{region}.myhuaweicloud.com';
 const DEFAULT_IAM_ENDPOINT = 'https://iam.{region}.myhuaweicloud.com';
 const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/;
@@ -61,6 +77,11 @@ const nonEmpty = (what: string) =>
     .string({ error: `is required (${what})` })
     .trim()
     .min(1, { error: `is required (${what})` });
+const perSecond = (what: string) =>
+  z.coerce
+    .number({ error: `must be a number (${what})` })
+    .positive({ error: `must be more than 0 (${what})` })
+    .max(10_000, { error: `must be at most 10000 (${what})` });
 const regionName = z.string().regex(REGION_PATTERN, { error: 'must be a region name such as cn-east-3' });
 
 const envSchema = z.object({
@@ -81,6 +102,8 @@ const envSchema = z.object({
     .pipe(z.array(regionName))
     .optional(),
   CLOUDDC_ARCHIVE_DIR: z.string().trim().min(1).default('./archives'),
+  CLOUDDC_RATE_LIMIT: perSecond('requests per second to each project').default(DEFAULT_RATE_LIMIT_PER_SECOND),
+  TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: perSecond('activities per second on the task queue').optional(),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema
     .refine((ms) => ms <= 60_000, { error: 'must be at most 60s (a status poll is a small request)' })
     .optional(),
@@ -132,6 +155,9 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       address: data.TEMPORAL_ADDRESS,
       namespace: data.TEMPORAL_NAMESPACE,
       taskQueue: data.TEMPORAL_TASK_QUEUE,
+      ...(data.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND
+        ? { taskQueueActivitiesPerSecond: data.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND }
+        : {}),
     },
     archives: { directory: data.CLOUDDC_ARCHIVE_DIR },
     cloudDC: {
@@ -139,6 +165,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       regions: [...new Set([data.CLOUDDC_REGION, ...(data.CLOUDDC_REGIONS ?? [])])],
       endpointTemplate,
       requestTimeoutMs: data.CLOUDDC_REQUEST_TIMEOUT ?? 10_000,
+      rateLimitPerSecond: data.CLOUDDC_RATE_LIMIT,
       auth,
     },
   };

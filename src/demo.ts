@@ -7,6 +7,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createProgressBars } from './cli/progress-view.js';
 import { watchTracker } from './cli/watch.js';
 import { startTracking } from './client/tracking.js';
+import { DEFAULT_RATE_LIMIT_PER_SECOND } from './config.js';
 import { ALL_SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE, type TrackLogExportInput } from './contract/index.js';
 import { startDevServer } from './dev/dev-server.js';
 import type { ExportScenarioInput } from './simulator/scenario.js';
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
           regions: [REGION],
           endpointTemplate: sim.url,
           requestTimeoutMs: 10_000,
+          rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
           auth: { scheme: 'token', token },
         },
         archives: { directory: join(process.cwd(), 'archives') },

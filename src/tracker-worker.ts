@@ -9,6 +9,7 @@ import { staticTokenAuth } from './activities/auth/static-token.js';
 import { createCloudDCClient } from './activities/clouddc-client.js';
 import { regionTargets } from './activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from './activities/index.js';
+import { ProjectRateLimiter } from './activities/rate-limiter.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
@@ -42,6 +43,7 @@ export function activityDependenciesFrom({
     cloudDC: createCloudDCClient({
       auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,
+      rateLimiter: new ProjectRateLimiter({ perSecond: cloudDC.rateLimitPerSecond }),
     }),
     targetFor: regionTargets(cloudDC.region, cloudDC.regions, (region) =>
       endpointFor(cloudDC.endpointTemplate, region),
@@ -54,6 +56,8 @@ export interface TrackerWorkerOptions {
   namespace: string;
   taskQueue: string;
   dependencies: ActivityDependencies;
+  /** Server-side cap on activities per second for the whole task queue, across all workers. */
+  taskQueueActivitiesPerSecond?: number;
   /** A prebuilt bundle (tests build one for all files); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -65,6 +69,9 @@ export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Work
     taskQueue: options.taskQueue,
     activities: createActivities(options.dependencies),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.taskQueueActivitiesPerSecond
+      ? { maxTaskQueueActivitiesPerSecond: options.taskQueueActivitiesPerSecond }
+      : {}),
     // Lets a poll in flight finish on shutdown instead of being cancelled mid-request.
     shutdownGraceTime: '10s',
   });

@@ -16,12 +16,18 @@ async function main(): Promise<void> {
       connection,
       namespace,
       taskQueue,
+      ...(config.temporal.taskQueueActivitiesPerSecond
+        ? { taskQueueActivitiesPerSecond: config.temporal.taskQueueActivitiesPerSecond }
+        : {}),
       dependencies: { ...activityDependenciesFrom(config), searchIndex: missing.length === 0 },
     });
     console.log(
       `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}); ` +
         `CloudDC regions ${config.cloudDC.regions.join(', ')} (default ${config.cloudDC.region}) at ${config.cloudDC.endpointTemplate}; ` +
-        `credentials: ${describeAuth(config.cloudDC.auth)}`,
+        `credentials: ${describeAuth(config.cloudDC.auth)}; at most ${config.cloudDC.rateLimitPerSecond} requests/s per project` +
+        (config.temporal.taskQueueActivitiesPerSecond
+          ? `, ${config.temporal.taskQueueActivitiesPerSecond} activities/s on the task queue`
+          : ''),
     );
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
     await worker.run();

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contract/index.js';
 import type { ArchiveSink } from './archive/sink.js';
-import type { ApiTarget, CloudDCApiError, CloudDCClient } from './clouddc-client.js';
+import type { ApiTarget, CallLimits, CloudDCApiError, CloudDCClient } from './clouddc-client.js';
 import { toActivityFailure } from './failures.js';
 import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-delay.js';
 
@@ -30,6 +30,8 @@ export interface ApiCall {
   target: ApiTarget;
   /** Fires on cancellation and just before this attempt's Temporal deadline. */
   signal: AbortSignal;
+  /** For the client: that signal, and the latest time worth waiting for a turn (half the attempt). */
+  limits: CallLimits;
   /** Turns an API error into this activity's failure (retry delay, or final). */
   fail(subject: string, err: CloudDCApiError, failedBefore?: number): ApplicationFailure;
 }
@@ -49,13 +51,12 @@ export function apiCall(deps: ActivityDependencies, subject: string, region: str
     ? scheduledTimestampMs + scheduleToCloseTimeoutMs
     : Number.POSITIVE_INFINITY;
   const attemptEndsAt = Math.min(giveUpAt, Date.now() + startToCloseTimeoutMs);
-  const signal = AbortSignal.any([
-    context.cancellationSignal,
-    AbortSignal.timeout(Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS)),
-  ]);
+  const usable = Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS);
+  const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
   return {
     target,
     signal,
+    limits: { signal, sendBy: Date.now() + usable / 2 },
     fail(failedSubject, err, failedBefore = 0) {
       const failure = toActivityFailure(
         failedSubject,

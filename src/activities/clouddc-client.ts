@@ -2,6 +2,7 @@ import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
 import type { ExportRef, ExportStatusSnapshot } from '../contract/index.js';
 import { type AuthContext, type CloudDCAuth, CredentialsError } from './auth/index.js';
+import { type ProjectRateLimiter, RateLimitedLocally } from './rate-limiter.js';
 import { parseRetryAfter } from './retry-after.js';
 
 /** Why an API call failed, in the terms the tracker acts on. */
@@ -48,6 +49,8 @@ export interface CloudDCClientOptions {
   timeoutMs: number;
   /** Clock for `Retry-After` dates when the response has no `Date` header. */
   now?: () => number;
+  /** Paces requests per project across every activity of the worker; none in tests of the client alone. */
+  rateLimiter?: ProjectRateLimiter;
 }
 
 /** Where a request goes: the region's base URL, and the region (for credentials scoped to it). */
@@ -80,29 +83,30 @@ export interface ArchiveDownload {
   requestId?: string;
 }
 
+/** What bounds one call: the activity's cancellation and its attempt's deadline. */
+export interface CallLimits {
+  /** Aborts the request; the activity's fires on cancellation and before Temporal's timeouts would. */
+  signal?: AbortSignal;
+  /** Latest time (epoch ms) worth waiting for a turn under the rate limit; later, the call is refused. */
+  sendBy?: number;
+}
+
 export interface CloudDCClient {
-  /**
-   * ShowLogsExportStatus. `signal` aborts the request: the activity passes one that fires on
-   * cancellation and before Temporal's own timeouts would.
-   */
-  showLogsExportStatus(
-    target: ApiTarget,
-    ref: ExportRef,
-    signal?: AbortSignal,
-  ): Promise<ExportStatusSnapshot>;
+  /** ShowLogsExportStatus. */
+  showLogsExportStatus(target: ApiTarget, ref: ExportRef, limits?: CallLimits): Promise<ExportStatusSnapshot>;
   /** ExportServerLogs: starts an export (202) and returns its record, with its `export_id`. */
   exportServerLogs(
     target: ApiTarget,
     server: { projectId: string; serverId: string },
-    signal?: AbortSignal,
+    limits?: CallLimits,
   ): Promise<ExportStatusSnapshot & { exportId: string }>;
   /** DownloadServerLogs. The request timeout covers the answer's headers; the body is the caller's to time. */
-  downloadServerLogs(target: ApiTarget, ref: ExportRef, signal?: AbortSignal): Promise<ArchiveDownload>;
+  downloadServerLogs(target: ApiTarget, ref: ExportRef, limits?: CallLimits): Promise<ArchiveDownload>;
   /** One page of ListServers. */
   listServers(
     target: ApiTarget,
     query: { projectId: string; manageState?: string; marker?: string; limit: number },
-    signal?: AbortSignal,
+    limits?: CallLimits,
   ): Promise<ServerPage>;
 }
 
@@ -159,14 +163,14 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     target: ApiTarget,
     context: AuthContext,
     path: string,
-    signal: AbortSignal | undefined,
+    limits: CallLimits,
     body: 'text' | 'stream',
   ): Promise<Exchange> {
     const url = `${target.endpoint.replace(/\/+$/, '')}${path}`;
-    let exchange = await send(method, url, path, context, signal, body);
+    let exchange = await send(method, url, path, context, limits, body);
     if (exchange.response.status === 401) {
       await reauthenticate(context, exchange.sent);
-      exchange = await send(method, url, path, context, signal, body);
+      exchange = await send(method, url, path, context, limits, body);
     }
     const { response } = exchange;
     if (response.status < 200 || response.status > 299) {
@@ -181,9 +185,9 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     target: ApiTarget,
     context: AuthContext,
     path: string,
-    signal: AbortSignal | undefined,
+    limits: CallLimits,
   ): Promise<{ body: unknown; status: number; requestId?: string }> {
-    const { response, text = '' } = await call(method, target, context, path, signal, 'text');
+    const { response, text = '' } = await call(method, target, context, path, limits, 'text');
     const requestId = response.headers.get('X-Request-Id') ?? undefined;
     const body = parseJson(text);
     if (body === undefined) {
@@ -204,7 +208,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     url: string,
     path: string,
     context: AuthContext,
-    signal: AbortSignal | undefined,
+    { signal, sendBy }: CallLimits,
     body: 'text' | 'stream',
   ): Promise<Exchange> {
     // Aborted at the deadline, which for a stream only runs until the headers have arrived.
@@ -214,7 +218,9 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       options.timeoutMs,
     );
     let sent: Request | undefined;
+    const project = `project ${context.projectId} in ${context.region}`;
     try {
+      await options.rateLimiter?.acquire(project, { signal, sendBy });
       const response = await http(url, {
         method,
         signal: signal ? AbortSignal.any([timer.signal, signal]) : timer.signal,
@@ -229,6 +235,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
           ],
         },
       });
+      if (response.status === 429) options.rateLimiter?.throttled(project);
       const text =
         body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
       return {
@@ -238,6 +245,14 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
+      if (err instanceof RateLimitedLocally) {
+        throw new CloudDCApiError({
+          kind: 'throttled',
+          message: `${method} ${path} not sent: ${err.message}`,
+          retryAfterMs: err.waitMs,
+          mayHaveArrived: false,
+        });
+      }
       throw new CloudDCApiError({
         kind: 'unavailable',
         message: `${method} ${path} failed: ${describeTransportError(err)}`,
@@ -274,26 +289,26 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
   }
 
   return {
-    async showLogsExportStatus(target, ref, signal) {
+    async showLogsExportStatus(target, ref, limits = {}) {
       const path = exportPath(ref);
       const { body, requestId } = await callJson(
         'GET',
         target,
         { projectId: ref.projectId, region: target.region },
         path,
-        signal,
+        limits,
       );
       return readExportRecord(`GET ${path}`, body, requestId);
     },
 
-    async exportServerLogs(target, { projectId, serverId }, signal) {
+    async exportServerLogs(target, { projectId, serverId }, limits = {}) {
       const path = `/v1/${seg(projectId)}/physicalservers/${seg(serverId)}/logs/exports`;
       const { body, requestId } = await callJson(
         'POST',
         target,
         { projectId, region: target.region },
         path,
-        signal,
+        limits,
       );
       const exportId = z.looseObject({ export_id: z.union([z.string().min(1), z.number()]) }).safeParse(body);
       if (!exportId.success) {
@@ -310,14 +325,14 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       };
     },
 
-    async downloadServerLogs(target, ref, signal) {
+    async downloadServerLogs(target, ref, limits = {}) {
       const path = `${exportPath(ref)}/content`;
       const { response } = await call(
         'GET',
         target,
         { projectId: ref.projectId, region: target.region },
         path,
-        signal,
+        limits,
         'stream',
       );
       if (!response.body) {
@@ -339,7 +354,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       };
     },
 
-    async listServers(target, { projectId, manageState, marker, limit }, signal) {
+    async listServers(target, { projectId, manageState, marker, limit }, limits = {}) {
       const query = new URLSearchParams({ limit: String(limit) });
       if (manageState) query.set('manage_state', manageState);
       if (marker) query.set('marker', marker);
@@ -349,7 +364,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
         target,
         { projectId, region: target.region },
         path,
-        signal,
+        limits,
       );
       const page = serverPageSchema.safeParse(body);
       if (!page.success) {

@@ -31,7 +31,7 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
     const call = apiCall(deps, subject, input.region);
     let download: Awaited<ReturnType<typeof deps.cloudDC.downloadServerLogs>>;
     try {
-      download = await deps.cloudDC.downloadServerLogs(call.target, input, call.signal);
+      download = await deps.cloudDC.downloadServerLogs(call.target, input, call.limits);
     } catch (err) {
       if (err instanceof CloudDCApiError) throw call.fail(subject, err);
       throw err;

@@ -15,7 +15,7 @@ export function createActivities(deps: ActivityDependencies) {
       const subject = describeExport(request);
       const call = apiCall(deps, subject, request.region);
       try {
-        return await deps.cloudDC.showLogsExportStatus(call.target, request, call.signal);
+        return await deps.cloudDC.showLogsExportStatus(call.target, request, call.limits);
       } catch (err) {
         if (err instanceof CloudDCApiError) throw call.fail(subject, err, request.failedAttempts);
         throw err;
@@ -36,7 +36,7 @@ export function createActivities(deps: ActivityDependencies) {
             limit: 1_000,
             ...(input.marker ? { marker: input.marker } : {}),
           },
-          call.signal,
+          call.limits,
         );
         return {
           serverIds: page.servers.map((s) => s.id),

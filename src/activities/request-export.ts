@@ -49,7 +49,7 @@ export function requestExportActivity(deps: ActivityDependencies) {
     }
     const call = apiCall(deps, subject, input.region);
     try {
-      const accepted = await deps.cloudDC.exportServerLogs(call.target, input, call.signal);
+      const accepted = await deps.cloudDC.exportServerLogs(call.target, input, call.limits);
       context.heartbeat(accepted);
       return accepted;
     } catch (err) {

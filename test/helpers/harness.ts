@@ -19,6 +19,8 @@ export const TEST_REGION = 'cn-east-3';
 /** Short enough for tests, with the same shape as production backoff. */
 export const FAST_BACKOFF: BackoffSettings = { transientBaseMs: 50, throttledBaseMs: 200, maxMs: 2_000 };
 
+const UNLIMITED = 10_000;
+
 /** A policy that makes exports of a few seconds take a handful of polls. */
 export const FAST_POLICY = { minInterval: '100ms', maxInterval: '400ms' } as const;
 
@@ -26,6 +28,8 @@ export interface HarnessOptions {
   devServerArgs?: string[];
   simulator?: SimulatorOptions;
   requestTimeoutMs?: number;
+  /** The worker's requests per second per project; by default high enough never to matter. */
+  rateLimit?: number;
   backoff?: BackoffSettings;
   /** Credentials of the worker; a static token the simulator accepts by default. */
   auth?: AuthConfig;
@@ -88,6 +92,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
           regions: [TEST_REGION, ...(options.regions ?? [])],
           endpointTemplate: sim.url,
           requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+          rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
           auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
         },
         archives: { directory: archiveDir },

@@ -199,7 +199,7 @@ describe('IAM tokens', () => {
     const client = createCloudDCClient({ auth: auth({ timeoutMs: 10_000 }), timeoutMs: 10_000 });
     const started = Date.now();
     const err = (await client
-      .showLogsExportStatus(target(), ref, AbortSignal.timeout(200))
+      .showLogsExportStatus(target(), ref, { signal: AbortSignal.timeout(200) })
       .catch((e: unknown) => e)) as CloudDCApiError;
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(err.info.kind).toBe('iam-unavailable');

@@ -68,7 +68,7 @@ describe('CloudDC client over HTTP', () => {
     const client = createCloudDCClient({ auth, timeoutMs: 10_000 });
     const started = Date.now();
     const err = await client
-      .showLogsExportStatus(TARGET(), ref(record.exportId), AbortSignal.timeout(200))
+      .showLogsExportStatus(TARGET(), ref(record.exportId), { signal: AbortSignal.timeout(200) })
       .catch((e: unknown) => e);
     expect((err as CloudDCApiError).info.kind).toBe('unavailable');
     expect(Date.now() - started).toBeLessThan(2_000);

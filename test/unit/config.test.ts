@@ -36,6 +36,7 @@ describe('loadWorkerConfig', () => {
         regions: ['cn-east-3'],
         endpointTemplate: 'https://clouddc.{region}.myhuaweicloud.com',
         requestTimeoutMs: 10_000,
+        rateLimitPerSecond: 5,
         auth: { scheme: 'token', token: 't' },
       },
     });
@@ -128,6 +129,28 @@ describe('loadWorkerConfig', () => {
     it('rejects a malformed timeout', () => {
       expect(
         names(configError({ ...minimal, CLOUDDC_REQUEST_TIMEOUT: 'abc' }), 'CLOUDDC_REQUEST_TIMEOUT'),
+      ).toBe(true);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('reads CLOUDDC_RATE_LIMIT and the task-queue cap', () => {
+      const config = loadWorkerConfig({
+        ...minimal,
+        CLOUDDC_RATE_LIMIT: '2.5',
+        TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: '40',
+      });
+      expect(config.cloudDC.rateLimitPerSecond).toBe(2.5);
+      expect(config.temporal.taskQueueActivitiesPerSecond).toBe(40);
+    });
+
+    it.each(['0', '-1', 'fast', '1e9'])('rejects %j, naming the variable', (value) => {
+      expect(names(configError({ ...minimal, CLOUDDC_RATE_LIMIT: value }), 'CLOUDDC_RATE_LIMIT')).toBe(true);
+      expect(
+        names(
+          configError({ ...minimal, TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: value }),
+          'TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND',
+        ),
       ).toBe(true);
     });
   });

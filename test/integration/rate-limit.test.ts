@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
+
+const LIMIT = 8;
+let h: Harness;
+beforeAll(async () => {
+  // The gateway and the worker agree on the limit, as an operator sets CLOUDDC_RATE_LIMIT.
+  h = await startHarness({ simulator: { rateLimitPerProject: LIMIT }, rateLimit: LIMIT });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+/** The most requests the simulator saw for `fragment` within any one second. */
+function busiestSecond(times: number[]): number {
+  let most = 0;
+  for (let i = 0, j = 0; j < times.length; j++) {
+    while ((times[j] as number) - (times[i] as number) >= 1_000) i++;
+    most = Math.max(most, j - i + 1);
+  }
+  return most;
+}
+
+describe('the shared per-project rate limit', () => {
+  it('keeps 30 trackers polling fast on one project under the gateway limit, without a 429', async () => {
+    const project = 'proj-paced';
+    const exports = Array.from({ length: 30 }, (_, i) =>
+      h.sim.createExport(project, `srv-${i}`, { durationMs: 2_000 + (i % 5) * 300 }),
+    );
+    const handles = await Promise.all(
+      exports.map((e) =>
+        h.track({ projectId: project, serverId: e.serverId, exportId: e.exportId, policy: FAST_POLICY }),
+      ),
+    );
+
+    const results = await Promise.all(handles.map((handle) => handle.result()));
+
+    expect(results.every((r) => r.outcome === 'completed')).toBe(true);
+    const requests = h.sim.requestsTo(`/v1/${project}/`);
+    expect(requests.filter((r) => r.status === 429)).toEqual([]);
+    // Spaced at 1/LIMIT s: never more than LIMIT in a second (plus one on the window's edge).
+    expect(busiestSecond(requests.map((r) => r.at))).toBeLessThanOrEqual(LIMIT + 1);
+    // Unpaced, these policies would have asked for several times the limit.
+    expect(requests.length).toBeGreaterThan(2 * LIMIT);
+  });
+
+  it('does not hold one project back for another', async () => {
+    const quick = h.sim.createExport('proj-other', 'srv-q', { durationMs: 300 });
+    const started = Date.now();
+    const result = await (
+      await h.track({
+        projectId: 'proj-other',
+        serverId: 'srv-q',
+        exportId: quick.exportId,
+        policy: FAST_POLICY,
+      })
+    ).result();
+    expect(result.outcome).toBe('completed');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+});
