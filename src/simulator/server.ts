@@ -37,6 +37,14 @@ export interface SimulatorOptions {
   clock?: () => number;
   /** Requests per second each project may make; over it, 429 APIGW.0308 as the gateway answers. */
   rateLimitPerProject?: number;
+  /** Requests kept in `requests` (the oldest are dropped); counts per path are kept regardless. Default 100,000. */
+  requestLogLimit?: number;
+}
+
+/** Requests to one path, and how many of them were refused with 429. */
+export interface RequestTally {
+  requests: number;
+  throttled: number;
 }
 
 export interface SimulatedServer {
@@ -94,6 +102,8 @@ export class CloudDCSimulator {
   readonly #clock: () => number;
   readonly #http: Server;
   readonly #archives = new Map<string, Promise<SimulatedArchive>>();
+  readonly #tallies = new Map<string, RequestTally>();
+  readonly #requestLogLimit: number;
   #nextExportId = 1;
   #url = '';
 
@@ -112,6 +122,7 @@ export class CloudDCSimulator {
       ? new ProjectRateLimit(options.rateLimitPerProject, options.clock ?? Date.now)
       : undefined;
     this.#clock = options.clock ?? Date.now;
+    this.#requestLogLimit = options.requestLogLimit ?? 100_000;
     this.#http = createServer((req, res) => {
       this.#handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.#json(res, 500, { error_code: 'SIM.0500', error_msg: String(err) });
@@ -210,8 +221,23 @@ export class CloudDCSimulator {
     serverId: string;
     exportId: string;
   }) {
-    const path = `/v1/${encodeURIComponent(projectId)}/physicalservers/${encodeURIComponent(serverId)}/logs/exports/${encodeURIComponent(exportId)}`;
+    const path = statusPath(projectId, serverId, exportId);
     return this.requests.filter((r) => r.path === path);
+  }
+
+  /** How many status polls of one export arrived, and how many were throttled, however long the run. */
+  statusTally({
+    projectId,
+    serverId,
+    exportId,
+  }: {
+    projectId: string;
+    serverId: string;
+    exportId: string;
+  }): RequestTally {
+    return {
+      ...(this.#tallies.get(statusPath(projectId, serverId, exportId)) ?? { requests: 0, throttled: 0 }),
+    };
   }
 
   /** Requests whose path contains `fragment`. */
@@ -239,10 +265,18 @@ export class CloudDCSimulator {
       ...(sdkDate ? { sdkDate } : {}),
     };
     this.requests.push(record);
+    // Trimmed in batches, so a long benchmark neither grows without bound nor shifts on every request.
+    if (this.requests.length > this.#requestLogLimit * 1.1) {
+      this.requests.splice(0, this.requests.length - this.#requestLogLimit);
+    }
+    const tally = this.#tallies.get(url.pathname) ?? { requests: 0, throttled: 0 };
+    this.#tallies.set(url.pathname, tally);
+    tally.requests += 1;
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Date', new Date(this.#clock()).toUTCString());
     res.on('finish', () => {
       if (record.status === 0) record.status = res.statusCode;
+      if (res.statusCode === 429) tally.throttled += 1;
     });
 
     if (url.pathname.startsWith('/_sim/')) return this.#admin(req, res, method, url);
@@ -520,4 +554,8 @@ function parseJsonOrUndefined(body: Buffer): unknown {
   } catch {
     return undefined;
   }
+}
+
+function statusPath(projectId: string, serverId: string, exportId: string): string {
+  return `/v1/${encodeURIComponent(projectId)}/physicalservers/${encodeURIComponent(serverId)}/logs/exports/${encodeURIComponent(exportId)}`;
 }

@@ -167,3 +167,23 @@ describe('CloudDC simulator rate limit', () => {
     }
   });
 });
+
+describe('CloudDC simulator request log', () => {
+  it('keeps the latest requests only, but counts every poll and 429 of an export', async () => {
+    const sim = await CloudDCSimulator.start({ rateLimitPerProject: 10, requestLogLimit: 20 });
+    try {
+      const record = sim.createExport('p-log', 'srv-1', { durationMs: 60_000 });
+      const path = `${sim.url}/v1/p-log/physicalservers/srv-1/logs/exports/${record.exportId}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 40; i++) statuses.push((await fetch(path)).status);
+      expect(sim.requests.length).toBeLessThanOrEqual(22);
+      expect(sim.statusTally(record)).toEqual({
+        requests: 40,
+        throttled: statuses.filter((s) => s === 429).length,
+      });
+      expect(sim.statusTally(record).throttled).toBeGreaterThan(0);
+    } finally {
+      await sim.close();
+    }
+  });
+});
