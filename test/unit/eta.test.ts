@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../src/dev/seeded-random.js';
 import {
   estimateCompletion,
   type ProgressSample,
@@ -6,7 +7,6 @@ import {
   withSample,
 } from '../../src/workflows/eta.js';
 import { nextPollDelay } from '../../src/workflows/polling-policy.js';
-import { seeded } from '../helpers/random.js';
 
 const MIN = 60_000;
 /** The readings a tracker keeps when it polls `curve` every `every` ms, `count` times. */

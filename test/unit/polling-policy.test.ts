@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { seeded } from '../../src/dev/seeded-random.js';
 import { nextPollDelay } from '../../src/workflows/polling-policy.js';
-import { seeded } from '../helpers/random.js';
 
 const constant = (value: number) => () => value;
 

@@ -5,7 +5,7 @@ import {
   throttledRetryDelay,
   transientRetryDelay,
 } from '../../src/activities/retry-delay.js';
-import { seeded } from '../helpers/random.js';
+import { seeded } from '../../src/dev/seeded-random.js';
 
 const constant = (value: number) => () => value;
 

@@ -1,4 +1,4 @@
-/** Deterministic PRNG (mulberry32) yielding values in [0, 1), for property-style loops. */
+/** Deterministic PRNG (mulberry32) yielding values in [0, 1): property-style test loops and the benchmark's mix. */
 export function seeded(seed: number): () => number {
   let state = seed >>> 0;
   return () => {

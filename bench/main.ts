@@ -1,0 +1,384 @@
+/**
+ * `npm run bench`: the fixed-interval loop, the retry-policy pattern and our adaptive tracker,
+ * side by side on the same mix of simulated exports, against a real dev server. Prints one table
+ * (or JSON) and writes a chart. See docs/benchmarks.md.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Client } from '@temporalio/client';
+import { Command, InvalidArgumentError } from 'commander';
+import { ALL_SEARCH_ATTRIBUTES, FailureType } from '../src/contract/index.js';
+import { startDevServer } from '../src/dev/dev-server.js';
+import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
+import { renderChart } from './chart.js';
+import { type WorkflowCost, workflowCost } from './histories.js';
+import { benchExports, type CurveKind } from './scenarios.js';
+import { STRATEGIES, type Strategy, workflowStart } from './strategies.js';
+
+const TOKEN = 'bench-token';
+
+interface Options {
+  exports: number;
+  timeScale: number;
+  strategies: Strategy[];
+  rateLimit?: number;
+  workerRateLimit?: number;
+  seed: number;
+  json: boolean;
+  chart: string | false;
+}
+
+interface ExportRun {
+  kind: CurveKind;
+  expected: 'completed' | 'failed';
+  got: 'completed' | 'failed' | 'error';
+  latencyMs: number;
+  calls: number;
+  throttled: number;
+  cost: WorkflowCost;
+}
+
+export interface StrategyFigures {
+  strategy: Strategy;
+  exports: number;
+  callsPerExport: number;
+  throttled: number;
+  throttledShare: number;
+  latencyMs: { p50: number; p95: number; max: number };
+  failureLatencyMs: { p50: number; max: number };
+  eventsPerExport: number;
+  maxEventsPerRun: number;
+  actionsPerExport: number;
+  workerCpuSeconds: number;
+  workerPeakRssMb: number;
+  peakConcurrent: number;
+  correct: number;
+  wallSeconds: number;
+}
+
+const positive = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number`);
+  return n;
+};
+
+function parseOptions(): Options {
+  const program = new Command('bench')
+    .description('Compare fixed-interval polling, retry-policy polling and the adaptive tracker')
+    .option('--exports <n>', 'exports per strategy', positive('--exports'), 100)
+    .option(
+      '--time-scale <k>',
+      'multiplies export durations and poll intervals (1: 20 s to 3 min)',
+      positive('--time-scale'),
+      1,
+    )
+    .option('--strategies <list>', 'comma-separated: fixed,retry,ours', (v) => parseStrategies(v), [
+      ...STRATEGIES,
+    ])
+    .option(
+      '--rate-limit <n>',
+      "the simulator's requests/s per project (default: none)",
+      positive('--rate-limit'),
+    )
+    .option(
+      '--worker-rate-limit <n>',
+      'ours: CLOUDDC_RATE_LIMIT (default: --rate-limit, else 1000)',
+      positive('--worker-rate-limit'),
+    )
+    .option('--seed <n>', 'seed of the export mix', positive('--seed'), 1)
+    .option('--json', 'print the figures as JSON', false)
+    .option('--chart <file>', 'SVG chart to write', 'docs/benchmark.svg')
+    .option('--no-chart', 'do not write a chart')
+    .parse();
+  return program.opts<Options>();
+}
+
+function parseStrategies(value: string): Strategy[] {
+  const list = value.split(',').map((s) => s.trim());
+  const unknown = list.filter((s) => !(STRATEGIES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown strategies: ${unknown.join(', ')}`);
+  return list as Strategy[];
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const env = await startDevServer({ searchAttributes: ALL_SEARCH_ATTRIBUTES });
+  const sim = await CloudDCSimulator.start({
+    tokens: [TOKEN],
+    requestLogLimit: 10_000,
+    ...(options.rateLimit ? { rateLimitPerProject: options.rateLimit } : {}),
+  });
+  const workers: ChildProcess[] = [];
+  try {
+    const mix = benchExports(options.exports, options.timeScale, options.seed);
+    log(
+      `${options.exports} exports per strategy (${countKinds(mix.map((m) => m.kind))}), time scale ${options.timeScale}` +
+        (options.rateLimit ? `, simulator limit ${options.rateLimit} requests/s per project` : ''),
+    );
+    const started = await Promise.all(
+      options.strategies.map(async (strategy) => {
+        const worker = spawnWorker(
+          strategy,
+          env.address,
+          sim.url,
+          options.workerRateLimit ?? options.rateLimit ?? 1_000,
+        );
+        workers.push(worker.process);
+        await worker.ready;
+        return { strategy, worker };
+      }),
+    );
+    log(`workers ready: ${options.strategies.join(', ')}`);
+    const figures = await Promise.all(
+      started.map(async ({ strategy, worker }) => {
+        const startedAt = Date.now();
+        const runs = await runStrategy(env.client, sim, strategy, mix, options.timeScale, log);
+        const wallSeconds = (Date.now() - startedAt) / 1000;
+        worker.process.kill('SIGTERM');
+        const usage = await worker.usage;
+        return summarize(strategy, runs, usage, wallSeconds);
+      }),
+    );
+    if (options.json) console.log(JSON.stringify({ options, figures }, null, 2));
+    else console.log(renderTable(figures, options));
+    if (options.chart) {
+      await writeFile(options.chart, renderChart(figures, options.exports, options.timeScale));
+      log(`chart written to ${options.chart}`);
+    }
+  } finally {
+    for (const worker of workers) if (worker.exitCode === null) worker.kill('SIGKILL');
+    await sim.close();
+    await env.teardown();
+  }
+}
+
+function spawnWorker(strategy: Strategy, address: string, endpoint: string, rateLimit: number) {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./worker.ts', import.meta.url).pathname],
+    {
+      env: {
+        ...process.env,
+        BENCH_STRATEGY: strategy,
+        BENCH_ADDRESS: address,
+        BENCH_TASK_QUEUE: `bench-${strategy}`,
+        BENCH_ENDPOINT: endpoint,
+        BENCH_TOKEN: TOKEN,
+        BENCH_RATE_LIMIT: String(rateLimit),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  let onReady: () => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    onReady = resolve;
+    child.once('exit', (code) =>
+      reject(new Error(`${strategy} worker exited with ${code} before it was ready`)),
+    );
+  });
+  const usage = new Promise<{ cpuSeconds: number; peakRssMb: number }>((resolve, reject) => {
+    lines.on('line', (line) => {
+      if (line === 'ready') onReady();
+      else if (line.startsWith('{')) resolve(JSON.parse(line));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`${strategy} worker exited with ${code} without its usage`)),
+    );
+  });
+  return { process: child, ready, usage };
+}
+
+async function runStrategy(
+  client: Client,
+  sim: CloudDCSimulator,
+  strategy: Strategy,
+  mix: ReturnType<typeof benchExports>,
+  scale: number,
+  log: (line: string) => void,
+): Promise<ExportRun[]> {
+  const projectId = `bench-${strategy}`;
+  const tracked: Array<{ record: SimulatedExport; kind: CurveKind; workflowId: string; runId: string }> = [];
+  // Started in batches: the export is created just before its tracker, as a real caller would.
+  for (let i = 0; i < mix.length; i += 50) {
+    const batch = mix.slice(i, i + 50);
+    tracked.push(
+      ...(await Promise.all(
+        batch.map(async ({ kind, scenario }, j) => {
+          const record = sim.createExport(projectId, `srv-${i + j}`, scenario);
+          const start = workflowStart(strategy, record, scale);
+          const handle = await client.workflow.start(start.workflowType, {
+            taskQueue: `bench-${strategy}`,
+            workflowId: start.workflowId,
+            args: start.args,
+          });
+          return { record, kind, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+        }),
+      )),
+    );
+  }
+  // One long poll at a time: all run at once, so waiting in order takes as long as the slowest.
+  const outcomes: Array<ExportRun['got']> = [];
+  let reported = Date.now();
+  for (const { workflowId } of tracked) {
+    outcomes.push(await outcomeOf(client, strategy, workflowId));
+    if (Date.now() - reported > 10_000) {
+      log(`${strategy}: ${outcomes.length} of ${tracked.length} done`);
+      reported = Date.now();
+    }
+  }
+  const runs: ExportRun[] = [];
+  for (let i = 0; i < tracked.length; i += 20) {
+    runs.push(
+      ...(await Promise.all(
+        tracked.slice(i, i + 20).map(async ({ record, kind, workflowId, runId }, j) => {
+          const cost = await workflowCost(client, workflowId, runId);
+          const got = outcomes[i + j] as ExportRun['got'];
+          const tally = sim.statusTally(record);
+          return {
+            kind,
+            expected: record.scenario.outcome,
+            got,
+            latencyMs: cost.closedAt - record.finishesAt,
+            calls: tally.requests,
+            throttled: tally.throttled,
+            cost,
+          };
+        }),
+      )),
+    );
+  }
+  return runs;
+}
+
+async function outcomeOf(client: Client, strategy: Strategy, workflowId: string): Promise<ExportRun['got']> {
+  try {
+    const result = (await client.workflow.getHandle(workflowId).result()) as {
+      outcome?: string;
+      phase?: string;
+    };
+    const phase = strategy === 'ours' ? result.outcome : result.phase;
+    if (phase === 'completed' || phase === 'failed') return phase;
+    process.stderr.write(`${strategy} ${workflowId}: unexpected result ${JSON.stringify(result)}\n`);
+    return 'error';
+  } catch (err) {
+    const cause = (err as { cause?: { type?: string; message?: string } }).cause;
+    if (cause?.type === FailureType.LogExportFailed) return 'failed';
+    process.stderr.write(
+      `${strategy} ${workflowId}: ${cause?.type ?? ''} ${cause?.message ?? String(err)}\n`,
+    );
+    return 'error';
+  }
+}
+
+function summarize(
+  strategy: Strategy,
+  runs: ExportRun[],
+  usage: { cpuSeconds: number; peakRssMb: number },
+  wallSeconds: number,
+): StrategyFigures {
+  const n = runs.length;
+  const calls = sum(runs.map((r) => r.calls));
+  const throttled = sum(runs.map((r) => r.throttled));
+  const latencies = runs.filter((r) => r.expected === 'completed').map((r) => r.latencyMs);
+  const failures = runs.filter((r) => r.expected === 'failed').map((r) => r.latencyMs);
+  return {
+    strategy,
+    exports: n,
+    callsPerExport: calls / n,
+    throttled,
+    throttledShare: calls === 0 ? 0 : throttled / calls,
+    latencyMs: {
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      max: Math.max(0, ...latencies),
+    },
+    failureLatencyMs: { p50: quantile(failures, 0.5), max: Math.max(0, ...failures) },
+    eventsPerExport: sum(runs.map((r) => r.cost.events)) / n,
+    maxEventsPerRun: Math.max(...runs.map((r) => r.cost.maxEventsPerRun)),
+    actionsPerExport: sum(runs.map((r) => r.cost.actions)) / n,
+    workerCpuSeconds: usage.cpuSeconds,
+    workerPeakRssMb: usage.peakRssMb,
+    peakConcurrent: peakOverlap(runs.map((r) => [r.cost.startedAt, r.cost.closedAt] as const)),
+    correct: runs.filter((r) => r.got === r.expected).length,
+    wallSeconds,
+  };
+}
+
+function renderTable(figures: StrategyFigures[], options: Options): string {
+  const rows: Array<[string, (f: StrategyFigures) => string]> = [
+    ['API calls per export', (f) => f.callsPerExport.toFixed(1)],
+    ['429s received (share of calls)', (f) => `${f.throttled} (${(f.throttledShare * 100).toFixed(2)} %)`],
+    [
+      'detection latency p50 / p95 / max (s)',
+      (f) => `${s(f.latencyMs.p50)} / ${s(f.latencyMs.p95)} / ${s(f.latencyMs.max)}`,
+    ],
+    ['failure detection p50 / max (s)', (f) => `${s(f.failureLatencyMs.p50)} / ${s(f.failureLatencyMs.max)}`],
+    [
+      'history events per export (max per run)',
+      (f) => `${f.eventsPerExport.toFixed(1)} (${f.maxEventsPerRun})`,
+    ],
+    ['billable actions per export', (f) => f.actionsPerExport.toFixed(1)],
+    [
+      'worker CPU s / peak RSS MB',
+      (f) => `${f.workerCpuSeconds.toFixed(1)} / ${f.workerPeakRssMb.toFixed(0)}`,
+    ],
+    ['exports tracked concurrently (peak)', (f) => String(f.peakConcurrent)],
+    ['right outcome', (f) => `${f.correct} of ${f.exports}`],
+    ['wall time (s)', (f) => f.wallSeconds.toFixed(0)],
+  ];
+  const header = ['', ...figures.map((f) => f.strategy)];
+  const body = rows.map(([label, cell]) => [label, ...figures.map(cell)]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
+  const lines = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+  const fixed = figures.find((f) => f.strategy === 'fixed');
+  const ours = figures.find((f) => f.strategy === 'ours');
+  if (fixed && ours) {
+    lines.push(
+      '',
+      `ours / fixed: ${(ours.callsPerExport / fixed.callsPerExport).toFixed(2)} of the API calls, ` +
+        `p95 detection ${s(ours.latencyMs.p95)} s vs ${s(fixed.latencyMs.p95)} s`,
+    );
+  }
+  if (options.rateLimit && ours) {
+    lines.push(
+      `ours: ${(ours.throttledShare * 100).toFixed(2)} % of calls answered 429 under ${options.rateLimit} requests/s`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function countKinds(kinds: CurveKind[]): string {
+  const counts = new Map<CurveKind, number>();
+  for (const kind of kinds) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
+}
+
+function peakOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
+  const edges = intervals.flatMap(([start, end]) => [
+    [start, 1],
+    [end, -1],
+  ]) as Array<[number, number]>;
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let running = 0;
+  let peak = 0;
+  for (const [, delta] of edges) {
+    running += delta;
+    peak = Math.max(peak, running);
+  }
+  return peak;
+}
+
+function quantile(values: number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+}
+
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+const s = (ms: number) => (ms / 1000).toFixed(1);
+
+await main();

@@ -1,0 +1,40 @@
+import { type ExportRef, logExportWorkflowId, WorkflowType } from '../src/contract/index.js';
+
+export const STRATEGIES = ['fixed', 'retry', 'ours'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** Intervals at time scale 1; every one is multiplied by the scale. */
+export const FIXED_INTERVAL_MS = 5_000;
+/** Ours: 70 % of fixed's interval around the end, at most 90 s apart while the end is far. */
+export const OURS_POLICY_MS = { min: 3_500, max: 90_000 };
+
+/** How each strategy's workflow is started for one export. */
+export function workflowStart(
+  strategy: Strategy,
+  { projectId, serverId, exportId }: ExportRef,
+  scale: number,
+) {
+  const ref = { projectId, serverId, exportId };
+  const workflowId = `${strategy}:${logExportWorkflowId(ref)}`;
+  if (strategy === 'ours') {
+    return {
+      workflowType: WorkflowType.TrackLogExport,
+      workflowId,
+      args: [
+        {
+          ...ref,
+          policy: {
+            minInterval: `${Math.round(OURS_POLICY_MS.min * scale)}ms`,
+            maxInterval: `${Math.round(OURS_POLICY_MS.max * scale)}ms`,
+            timeout: '6h',
+          },
+        },
+      ],
+    };
+  }
+  return {
+    workflowType: strategy === 'fixed' ? 'fixedIntervalTracker' : 'retryPollingTracker',
+    workflowId,
+    args: [{ ...ref, intervalMs: Math.round(FIXED_INTERVAL_MS * scale) }],
+  };
+}
