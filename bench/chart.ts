@@ -1,5 +1,6 @@
 import type { StrategyFigures } from './main.js';
 
+const TITLE = 'API calls, p95 detection latency and billable actions per export, by strategy';
 const COLORS: Record<string, string> = { fixed: '#9e9e9e', retry: '#f0a030', ours: '#2a7ab0' };
 
 /**
@@ -41,7 +42,7 @@ export function renderChart(figures: StrategyFigures[], exports: number, scale: 
       11,
     ),
   );
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n<title>${TITLE}</title>\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
 }
 
 function text(

@@ -23,15 +23,19 @@ export interface CompletionEstimate {
  * When the export should reach 100 %, from its recent readings, or null when they show no
  * progress. The pace is the median of the slopes between consecutive readings, so one jump or one
  * stall barely moves it and progress resuming after a stall counts at once; the line goes through
- * the latest readings at that pace.
+ * the latest readings at that pace, including `latest`, the newest poll even when it did not move,
+ * so each poll finding an export stalled pushes the estimate out.
  *
  * The uncertainty is the readings' own imprecision (a whole percentage point, plus their scatter
  * about the line) in time at that pace, stretched by how far beyond the observed span the estimate
  * reaches. With few readings it also covers the fastest pace they allow: a new percentage was
  * reached some time after the poll before it, which for a stepwise export may be long before.
  */
-export function estimateCompletion(samples: readonly ProgressSample[]): CompletionEstimate | null {
-  const line = fitLine(samples);
+export function estimateCompletion(
+  samples: readonly ProgressSample[],
+  latest?: ProgressSample,
+): CompletionEstimate | null {
+  const line = fitLine(samples, latest);
   if (line === null) return null;
   const at = (100 - line.intercept) / line.slope;
   const scatter = median(
@@ -60,7 +64,10 @@ export function withSample(samples: readonly ProgressSample[], sample: ProgressS
   return [...samples, sample].slice(-SAMPLES_KEPT);
 }
 
-function fitLine(points: readonly ProgressSample[]): { slope: number; intercept: number } | null {
+function fitLine(
+  points: readonly ProgressSample[],
+  latest?: ProgressSample,
+): { slope: number; intercept: number } | null {
   const slopes: number[] = [];
   for (let i = 1; i < points.length; i++) {
     const a = points[i - 1] as ProgressSample;
@@ -69,7 +76,9 @@ function fitLine(points: readonly ProgressSample[]): { slope: number; intercept:
   }
   const slope = median(slopes);
   if (slope === null || slope <= 0) return null;
-  const placing = points.slice(-PLACING_SAMPLES).map((p) => p.percentage - slope * p.at);
+  const last = points[points.length - 1] as ProgressSample;
+  const placingPoints = latest && latest.at > last.at ? [last, latest] : points.slice(-PLACING_SAMPLES);
+  const placing = placingPoints.map((p) => p.percentage - slope * p.at);
   return { slope, intercept: median(placing) as number };
 }
 

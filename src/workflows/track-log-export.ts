@@ -30,11 +30,11 @@ import {
   type TrackLogExportRequest,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
-import { estimateCompletion } from './eta.js';
 import { nextPollDelay, type PollingObservation } from './polling-policy.js';
 import { indexTracker } from './search-index.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
+  completionEstimate,
   currentDetails,
   initialState,
   progressOf,
@@ -103,7 +103,7 @@ function etaObservation(
   state: TrackerState,
   now: number,
 ): Pick<PollingObservation, 'msToEta' | 'etaUncertaintyMs'> {
-  const eta = estimateCompletion(state.samples);
+  const eta = completionEstimate(state);
   return eta === null ? {} : { msToEta: eta.at - now, etaUncertaintyMs: eta.uncertaintyMs };
 }
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../contract/index.js';
-import { estimateCompletion, withSample } from './eta.js';
+import { type CompletionEstimate, estimateCompletion, withSample } from './eta.js';
 import { type ExportPhase, exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
 
 /**
@@ -151,9 +151,18 @@ export function progressOf(
   };
 }
 
+/** When the export should finish, from the readings that moved and the newest poll. */
+export function completionEstimate(state: TrackerState): CompletionEstimate | null {
+  const latest =
+    state.lastPolledAt !== null && state.percentage !== null
+      ? { at: state.lastPolledAt, percentage: state.percentage }
+      : undefined;
+  return estimateCompletion(state.samples, latest);
+}
+
 /** The estimated completion, when the readings give one. */
 function etaField(state: TrackerState): { eta?: string } {
-  const eta = estimateCompletion(state.samples);
+  const eta = completionEstimate(state);
   return eta === null ? {} : { eta: new Date(eta.at).toISOString() };
 }
 
