@@ -1,0 +1,143 @@
+/**
+ * `npm run histories:record`: runs every workflow for real (a dev server, the simulator, a worker)
+ * and saves each run's history under test/fixtures/histories/, which the replay test feeds to
+ * `Worker.runReplayHistories` on every CI run. Refresh them after an intended change of workflow
+ * behaviour that running workflows may safely see (see "Upgrading safely" in the README).
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startCollection, startFleetCollection } from '../src/client/collection.js';
+import { startTracking } from '../src/client/tracking.js';
+import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../src/config.js';
+import {
+  ALL_SEARCH_ATTRIBUTES,
+  extendTimeoutUpdate,
+  logExportWorkflowId,
+  pollNowSignal,
+} from '../src/contract/index.js';
+import { startDevServer } from '../src/dev/dev-server.js';
+import { CloudDCSimulator } from '../src/simulator/server.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+
+const OUT = new URL('../test/fixtures/histories/', import.meta.url);
+const TOKEN = 'record-token';
+const PROJECT = 'proj-record';
+const TASK_QUEUE = 'record-histories';
+const POLICY = { minInterval: '100ms', maxInterval: '300ms' } as const;
+
+Runtime.install({ logger: new DefaultLogger('WARN') });
+// A low suggestion makes the longer trackers continue as new, so that path is recorded too.
+const env = await startDevServer({
+  searchAttributes: ALL_SEARCH_ATTRIBUTES,
+  extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
+});
+const sim = await CloudDCSimulator.start({ tokens: [TOKEN] });
+const archives = join(tmpdir(), `record-histories-${process.pid}`);
+const worker = await createTrackerWorker({
+  connection: env.nativeConnection,
+  namespace: 'default',
+  taskQueue: TASK_QUEUE,
+  dependencies: {
+    ...activityDependenciesFrom({
+      cloudDC: {
+        region: 'cn-east-3',
+        regions: ['cn-east-3'],
+        endpointTemplate: sim.url,
+        requestTimeoutMs: 5_000,
+        rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND * 100,
+        auth: { scheme: 'token', token: TOKEN },
+      },
+      archives: { directory: archives },
+    }),
+    searchIndex: true,
+  },
+});
+
+try {
+  await worker.runUntil(async () => {
+    await rm(OUT, { recursive: true, force: true });
+    await mkdir(OUT, { recursive: true });
+    const client = env.client;
+    const track = (serverId: string, scenario: Parameters<typeof sim.createExport>[2]) => {
+      const record = sim.createExport(PROJECT, serverId, scenario);
+      return startTracking(
+        client,
+        { projectId: PROJECT, serverId, exportId: record.exportId, policy: POLICY },
+        { taskQueue: TASK_QUEUE },
+      );
+    };
+
+    const completed = await track('srv-completed', { durationMs: 1_500, curve: 'steps', steps: 3 });
+    await completed.signal(pollNowSignal);
+    await completed.executeUpdate(extendTimeoutUpdate, { args: [{ by: '1h' }] });
+    await completed.result();
+    await save(client, 'track-completed', completed.workflowId);
+
+    const failed = await track('srv-failed', { durationMs: 1_000, outcome: 'failed', failAtPercent: 50 });
+    await failed.result().catch(() => undefined);
+    await save(client, 'track-failed', failed.workflowId);
+
+    const long = await track('srv-long', { durationMs: 12_000, stall: { atPercent: 30, forMs: 3_000 } });
+    await long.result();
+    await save(client, 'track-continued-as-new', long.workflowId);
+
+    const cancelled = await track('srv-cancelled', { durationMs: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await cancelled.cancel();
+    await cancelled.result().catch(() => undefined);
+    await save(client, 'track-cancelled', cancelled.workflowId);
+
+    sim.addServer(PROJECT, 'srv-collect', { exportScenario: { durationMs: 1_500 } });
+    const collection = await startCollection(
+      client,
+      { projectId: PROJECT, serverId: 'srv-collect', policy: POLICY },
+      { taskQueue: TASK_QUEUE },
+    );
+    const collected = await collection.result();
+    await save(client, 'collect-server', collection.workflowId);
+    await save(
+      client,
+      'collect-server-tracker',
+      logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-collect', exportId: collected.exportId }),
+    );
+
+    for (const id of ['srv-f1', 'srv-f2', 'srv-f3'])
+      sim.addServer(PROJECT, id, { exportScenario: { durationMs: 1_000 } });
+    const fleet = await startFleetCollection(
+      client,
+      { projectId: PROJECT, serverIds: ['srv-f1', 'srv-f2', 'srv-f3'], concurrency: 2, policy: POLICY },
+      { taskQueue: TASK_QUEUE, workflowId: 'record-fleet' },
+    );
+    await fleet.result();
+    await save(client, 'collect-fleet', fleet.workflowId);
+  });
+} finally {
+  await sim.close();
+  await env.teardown();
+  await rm(archives, { recursive: true, force: true });
+}
+
+/** Saves every run of the workflow's continue-as-new chain, first run first. */
+async function save(client: Client, name: string, workflowId: string): Promise<void> {
+  // Walk back from the latest run through the runs it continued.
+  const latest = await client.workflow.getHandle(workflowId).fetchHistory();
+  const chain = [latest];
+  let first = latest.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+  while (first) {
+    const previous = await client.workflow.getHandle(workflowId, first).fetchHistory();
+    chain.unshift(previous);
+    first = previous.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+  }
+  for (const [i, history] of chain.entries()) {
+    const file = new URL(`${name}${chain.length > 1 ? `.run${i + 1}` : ''}.json`, OUT);
+    await writeFile(
+      file,
+      `${JSON.stringify({ workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1)}\n`,
+    );
+  }
+  console.log(`${name}: ${chain.length} run(s) of ${workflowId}`);
+}

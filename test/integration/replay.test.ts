@@ -1,0 +1,30 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+
+const FIXTURES = new URL('../fixtures/histories/', import.meta.url);
+const files = readdirSync(FIXTURES).filter((name) => name.endsWith('.json'));
+
+describe('determinism guard', () => {
+  it('replays every recorded history with the current workflow code', async () => {
+    // Recorded by `npm run histories:record`: every workflow, a continue-as-new chain, children,
+    // a signal, an update, a cancellation, failures.
+    expect(files.length).toBeGreaterThanOrEqual(8);
+    const histories = files.map((name) => {
+      const { workflowId, history } = JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
+      return { workflowId: workflowId as string, history: historyFromJSON(history) };
+    });
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      histories,
+    )) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length);
+  });
+});
