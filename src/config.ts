@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, durationSchema, REGION_PATTERN } from './contract/index.js';
+import {
+  readTemporalSecurity,
+  TEMPORAL_SECRET_VARIABLES,
+  type TemporalSecurity,
+} from './temporal-connection.js';
 
 /** One of the three ways to authenticate to CloudDC; exactly one is configured. */
 export type AuthConfig =
@@ -15,6 +20,8 @@ export interface WorkerConfig {
     taskQueue: string;
     /** Activities per second the server hands out on the task queue, across all its workers. */
     taskQueueActivitiesPerSecond?: number;
+    /** TLS and API key, for a secured cluster or Temporal Cloud. */
+    security: TemporalSecurity;
   };
   /** Where downloaded archives go: a directory the worker owns. */
   archives: { directory: string };
@@ -118,6 +125,7 @@ export const SECRET_VARIABLES = [
   'CLOUDDC_SECRET_KEY',
   'CLOUDDC_SECURITY_TOKEN',
   'CLOUDDC_IAM_PASSWORD',
+  ...TEMPORAL_SECRET_VARIABLES,
 ];
 
 /** Which variables belong to which scheme; `required` ones make it complete. */
@@ -148,6 +156,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
     problems,
   );
   const auth = readAuth(env, problems);
+  const security = readTemporalSecurity(env, problems);
   if (!parsed.success || problems.length > 0 || !auth || !endpointTemplate) throw new ConfigError(problems);
   const data = parsed.data;
   return {
@@ -158,6 +167,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       ...(data.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND
         ? { taskQueueActivitiesPerSecond: data.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND }
         : {}),
+      security,
     },
     archives: { directory: data.CLOUDDC_ARCHIVE_DIR },
     cloudDC: {

@@ -1,12 +1,17 @@
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeCreateArgs } from './contract/index.js';
+import { connectionSecurity, type TemporalSecurity } from './temporal-connection.js';
 
 /**
  * Which of our search attributes the namespace lacks. Trackers only keep search attributes when
  * none is missing: upserting an unknown one would fail every workflow task.
  */
-export async function missingSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address });
+export async function missingSearchAttributes(
+  address: string,
+  namespace: string,
+  security: TemporalSecurity = { tls: false },
+): Promise<string[]> {
+  const connection = await Connection.connect({ address, ...(await connectionSecurity(security)) });
   try {
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
     return ALL_SEARCH_ATTRIBUTES.map((key) => key.name).filter((name) => !(name in (customAttributes ?? {})));

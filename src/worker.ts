@@ -1,16 +1,17 @@
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
+import { connectionSecurity } from './temporal-connection.js';
 import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
   // Read once into memory; nothing started later (a child process, a crash dump) inherits them.
   for (const name of SECRET_VARIABLES) delete process.env[name];
-  const { address, namespace, taskQueue } = config.temporal;
-  const missing = await missingSearchAttributes(address, namespace);
+  const { address, namespace, taskQueue, security } = config.temporal;
+  const missing = await missingSearchAttributes(address, namespace, security);
   if (missing.length > 0) console.warn(missingSearchAttributesWarning(namespace, missing));
-  const connection = await NativeConnection.connect({ address });
+  const connection = await NativeConnection.connect({ address, ...(await connectionSecurity(security)) });
   try {
     const worker = await createTrackerWorker({
       connection,
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
       dependencies: { ...activityDependenciesFrom(config), searchIndex: missing.length === 0 },
     });
     console.log(
-      `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}); ` +
+      `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}` +
+        `${security.tls ? `, TLS${security.certPath ? ' with a client certificate' : ''}${security.apiKey ? ' and an API key' : ''}` : ''}); ` +
         `CloudDC regions ${config.cloudDC.regions.join(', ')} (default ${config.cloudDC.region}) at ${config.cloudDC.endpointTemplate}; ` +
         `credentials: ${describeAuth(config.cloudDC.auth)}; at most ${config.cloudDC.rateLimitPerSecond} requests/s per project` +
         (config.temporal.taskQueueActivitiesPerSecond

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contract/index.js';
+import { connectionSecurity, readTemporalSecurity } from '../temporal-connection.js';
 
 /**
  * Exit codes, so scripts can tell a failed export from a mistyped command and from a Temporal
@@ -18,12 +19,23 @@ export interface GlobalOptions extends ConnectionOptions {
   taskQueue: string;
 }
 
-/** A client for one CLI command; `close` releases the connection so the process can exit. */
+/**
+ * A client for one CLI command; `close` releases the connection so the process can exit. TLS and
+ * an API key come from the environment, as for the worker and the Temporal CLI.
+ */
 export async function connectClient({ address, namespace }: ConnectionOptions): Promise<{
   client: Client;
   close: () => Promise<void>;
 }> {
-  const connection = await Connection.connect({ address, connectTimeout: '5s' });
+  const problems: string[] = [];
+  const security = readTemporalSecurity(process.env, problems);
+  if (problems.length > 0)
+    throw new Error(`Invalid Temporal connection settings:\n  - ${problems.join('\n  - ')}`);
+  const connection = await Connection.connect({
+    address,
+    connectTimeout: '5s',
+    ...(await connectionSecurity(security)),
+  });
   return { client: new Client({ connection, namespace }), close: () => connection.close() };
 }
 

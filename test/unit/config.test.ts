@@ -29,7 +29,12 @@ function endpointOf(env: NodeJS.ProcessEnv, region = 'cn-east-3'): string {
 describe('loadWorkerConfig', () => {
   it('gives the defaults for a minimal environment', () => {
     expect(loadWorkerConfig(minimal)).toEqual({
-      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'clouddc-log-exports' },
+      temporal: {
+        address: 'localhost:7233',
+        namespace: 'default',
+        taskQueue: 'clouddc-log-exports',
+        security: { tls: false },
+      },
       archives: { directory: './archives' },
       cloudDC: {
         region: 'cn-east-3',
@@ -59,6 +64,7 @@ describe('loadWorkerConfig', () => {
       address: 'temporal.internal:7233',
       namespace: 'ops',
       taskQueue: 'exports-2',
+      security: { tls: false },
     });
   });
 

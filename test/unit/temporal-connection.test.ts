@@ -1,0 +1,82 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadWorkerConfig, SECRET_VARIABLES } from '../../src/config.js';
+import { connectionSecurity, readTemporalSecurity } from '../../src/temporal-connection.js';
+
+const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
+
+function read(env: Record<string, string>) {
+  const problems: string[] = [];
+  return { security: readTemporalSecurity(env, problems), problems };
+}
+
+describe('Temporal connection security', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'temporal-tls-'));
+    await writeFile(join(dir, 'client.pem'), 'CERT');
+    await writeFile(join(dir, 'client.key'), 'KEY');
+    await writeFile(join(dir, 'ca.pem'), 'CA');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('connects in plain text by default, as to a dev server', async () => {
+    const { security, problems } = read({});
+    expect(problems).toEqual([]);
+    expect(await connectionSecurity(security)).toEqual({});
+  });
+
+  it('uses TLS with the system roots and the key for Temporal Cloud API keys', async () => {
+    const { security } = read({ TEMPORAL_API_KEY: 'key-123' });
+    expect(await connectionSecurity(security)).toEqual({ tls: true, apiKey: 'key-123' });
+  });
+
+  it('reads the client certificate, key and CA files for mTLS', async () => {
+    const { security, problems } = read({
+      TEMPORAL_TLS_CERT: join(dir, 'client.pem'),
+      TEMPORAL_TLS_KEY: join(dir, 'client.key'),
+      TEMPORAL_TLS_CA: join(dir, 'ca.pem'),
+      TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
+    });
+    expect(problems).toEqual([]);
+    const options = await connectionSecurity(security);
+    expect(options.tls).toEqual({
+      clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') },
+      serverRootCACertificate: Buffer.from('CA'),
+      serverNameOverride: 'temporal.internal',
+    });
+  });
+
+  it('names the variable of a file it cannot read', async () => {
+    const { security } = read({
+      TEMPORAL_TLS_CERT: join(dir, 'missing.pem'),
+      TEMPORAL_TLS_KEY: join(dir, 'client.key'),
+    });
+    await expect(connectionSecurity(security)).rejects.toThrow(
+      /TEMPORAL_TLS_CERT: cannot read .*missing\.pem \(ENOENT\)/,
+    );
+  });
+
+  it('refuses half a certificate pair, a bad flag, and TLS settings with TLS switched off', () => {
+    expect(read({ TEMPORAL_TLS_CERT: 'c.pem' }).problems).toEqual([
+      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (client certificate and its key) or neither',
+    ]);
+    expect(read({ TEMPORAL_TLS: 'yes' }).problems).toEqual(['TEMPORAL_TLS: must be true or false']);
+    expect(read({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' }).problems[0]).toMatch(
+      /^TEMPORAL_TLS: is false/,
+    );
+  });
+
+  it('is part of the worker configuration, the API key treated as a secret', () => {
+    expect(loadWorkerConfig({ ...minimal, TEMPORAL_API_KEY: 'k' }).temporal.security).toEqual({
+      tls: true,
+      apiKey: 'k',
+    });
+    expect(SECRET_VARIABLES).toContain('TEMPORAL_API_KEY');
+    expect(() => loadWorkerConfig({ ...minimal, TEMPORAL_TLS_KEY: 'k.pem' })).toThrow(ConfigError);
+  });
+});
