@@ -1,0 +1,21 @@
+# The worker (and, with another command, the simulator or the CLI). Two stages: dependencies are
+# installed with the full toolchain, and only they and the sources reach the small runtime image.
+# The SDK's native core needs glibc, so Debian slim rather than Alpine.
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+ && npm cache clean --force
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    CLOUDDC_ARCHIVE_DIR=/archives
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY bin ./bin
+COPY src ./src
+RUN mkdir -p /archives && chown node:node /archives
+USER node
+VOLUME ["/archives"]
+CMD ["node", "--import", "tsx", "src/worker.ts"]

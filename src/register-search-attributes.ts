@@ -1,0 +1,51 @@
+/**
+ * `npm run search-attributes`: adds our search attributes to the namespace, waiting for the
+ * cluster to come up first (Docker Compose runs it once at start). Already present ones are kept.
+ */
+import { Connection } from '@temporalio/client';
+import protos from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from './contract/index.js';
+import { missingSearchAttributes } from './search-attributes-check.js';
+import { connectionSecurity, readTemporalSecurity } from './temporal-connection.js';
+
+const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
+const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
+const problems: string[] = [];
+const security = readTemporalSecurity(process.env, problems);
+if (problems.length > 0) {
+  console.error(problems.join('\n'));
+  process.exit(2);
+}
+
+const deadline = Date.now() + 5 * 60_000;
+for (;;) {
+  try {
+    const missing = await missingSearchAttributes(address, namespace, security);
+    if (missing.length > 0) {
+      const connection = await Connection.connect({ address, ...(await connectionSecurity(security)) });
+      try {
+        await connection.operatorService.addSearchAttributes({
+          namespace,
+          searchAttributes: Object.fromEntries(
+            ALL_SEARCH_ATTRIBUTES.filter((key) => missing.includes(key.name)).map((key) => [
+              key.name,
+              key.type === 'INT'
+                ? protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT
+                : protos.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+            ]),
+          ),
+        });
+      } finally {
+        await connection.close();
+      }
+    }
+    console.log(
+      `Search attributes of namespace ${namespace}: ${missing.length > 0 ? `added ${missing.join(', ')}` : 'all present'}`,
+    );
+    break;
+  } catch (err) {
+    // The cluster (or its namespace) is still starting; anything else shows once the time is up.
+    if (Date.now() > deadline) throw err;
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
