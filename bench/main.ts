@@ -46,6 +46,8 @@ export interface StrategyFigures {
   throttled: number;
   throttledShare: number;
   latencyMs: { p50: number; p95: number; max: number };
+  /** Detection latency p95 by curve, completed exports only. */
+  latencyP95ByCurveMs: Partial<Record<CurveKind, number>>;
   failureLatencyMs: { p50: number; max: number };
   eventsPerExport: number;
   maxEventsPerRun: number;
@@ -295,6 +297,15 @@ function summarize(
       p95: quantile(latencies, 0.95),
       max: Math.max(0, ...latencies),
     },
+    latencyP95ByCurveMs: Object.fromEntries(
+      (['linear', 'steps', 'stall'] as const).map((kind) => [
+        kind,
+        quantile(
+          runs.filter((r) => r.kind === kind).map((r) => r.latencyMs),
+          0.95,
+        ),
+      ]),
+    ),
     failureLatencyMs: { p50: quantile(failures, 0.5), max: Math.max(0, ...failures) },
     eventsPerExport: sum(runs.map((r) => r.cost.events)) / n,
     maxEventsPerRun: Math.max(...runs.map((r) => r.cost.maxEventsPerRun)),
@@ -314,6 +325,11 @@ function renderTable(figures: StrategyFigures[], options: Options): string {
     [
       'detection latency p50 / p95 / max (s)',
       (f) => `${s(f.latencyMs.p50)} / ${s(f.latencyMs.p95)} / ${s(f.latencyMs.max)}`,
+    ],
+    [
+      'p95 by curve: linear / steps / stall (s)',
+      (f) =>
+        ['linear', 'steps', 'stall'].map((k) => s(f.latencyP95ByCurveMs[k as CurveKind] ?? 0)).join(' / '),
     ],
     ['failure detection p50 / max (s)', (f) => `${s(f.failureLatencyMs.p50)} / ${s(f.failureLatencyMs.max)}`],
     [

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TASK_QUEUE, durationSchema, REGION_PATTERN } from './contract/index.js';
+import type { TelemetryConfig } from './telemetry.js';
 import {
   readTemporalSecurity,
   TEMPORAL_SECRET_VARIABLES,
@@ -25,6 +26,7 @@ export interface WorkerConfig {
   };
   /** Where downloaded archives go: a directory the worker owns. */
   archives: { directory: string };
+  telemetry: TelemetryConfig;
   cloudDC: {
     /** Used when a workflow input names no region. */
     region: string;
@@ -109,6 +111,17 @@ const envSchema = z.object({
     .pipe(z.array(regionName))
     .optional(),
   CLOUDDC_ARCHIVE_DIR: z.string().trim().min(1).default('./archives'),
+  LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
+  LOG_LEVEL: z
+    .string()
+    .transform((level) => level.toUpperCase())
+    .pipe(
+      z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], {
+        error: 'must be TRACE, DEBUG, INFO, WARN or ERROR',
+      }),
+    )
+    .default('INFO'),
+  METRICS_ADDRESS: z.string().regex(HOST_PORT, { error: 'must be host:port, e.g. 0.0.0.0:9464' }).optional(),
   CLOUDDC_RATE_LIMIT: perSecond('requests per second to each project').default(DEFAULT_RATE_LIMIT_PER_SECOND),
   TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: perSecond('activities per second on the task queue').optional(),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema
@@ -170,6 +183,11 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       security,
     },
     archives: { directory: data.CLOUDDC_ARCHIVE_DIR },
+    telemetry: {
+      logFormat: data.LOG_FORMAT,
+      logLevel: data.LOG_LEVEL,
+      ...(data.METRICS_ADDRESS ? { metricsAddress: data.METRICS_ADDRESS } : {}),
+    },
     cloudDC: {
       region: data.CLOUDDC_REGION,
       regions: [...new Set([data.CLOUDDC_REGION, ...(data.CLOUDDC_REGIONS ?? [])])],

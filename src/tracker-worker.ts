@@ -9,6 +9,7 @@ import { staticTokenAuth } from './activities/auth/static-token.js';
 import { createCloudDCClient } from './activities/clouddc-client.js';
 import { regionTargets } from './activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from './activities/index.js';
+import type { ApiMetrics } from './activities/metrics.js';
 import { ProjectRateLimiter } from './activities/rate-limiter.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
 
@@ -33,18 +34,23 @@ export function authFrom(auth: AuthConfig, requestTimeoutMs: number): CloudDCAut
   }
 }
 
-/** Wires the real CloudDC client and archive sink from the worker's configuration into the activities. */
-export function activityDependenciesFrom({
-  cloudDC,
-  archives,
-}: Pick<WorkerConfig, 'cloudDC' | 'archives'>): ActivityDependencies {
+/**
+ * Wires the real CloudDC client and archive sink from the worker's configuration into the
+ * activities; `metrics` (the worker's Prometheus meter) counts their traffic.
+ */
+export function activityDependenciesFrom(
+  { cloudDC, archives }: Pick<WorkerConfig, 'cloudDC' | 'archives'>,
+  metrics?: ApiMetrics,
+): ActivityDependencies {
   return {
     archives: localDirectorySink(archives.directory),
     cloudDC: createCloudDCClient({
       auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,
       rateLimiter: new ProjectRateLimiter({ perSecond: cloudDC.rateLimitPerSecond }),
+      ...(metrics ? { metrics } : {}),
     }),
+    ...(metrics ? { metrics } : {}),
     targetFor: regionTargets(cloudDC.region, cloudDC.regions, (region) =>
       endpointFor(cloudDC.endpointTemplate, region),
     ),

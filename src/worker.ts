@@ -1,6 +1,8 @@
 import { NativeConnection } from '@temporalio/worker';
+import { meterApiMetrics } from './activities/metrics.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
+import { installTelemetry } from './telemetry.js';
 import { connectionSecurity } from './temporal-connection.js';
 import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
 
@@ -8,27 +10,33 @@ async function main(): Promise<void> {
   const config = loadWorkerConfig();
   // Read once into memory; nothing started later (a child process, a crash dump) inherits them.
   for (const name of SECRET_VARIABLES) delete process.env[name];
-  const { address, namespace, taskQueue, security } = config.temporal;
+  const runtime = installTelemetry(config.telemetry);
+  const log = runtime.logger;
+  const { address, namespace, taskQueue, security, taskQueueActivitiesPerSecond } = config.temporal;
   const missing = await missingSearchAttributes(address, namespace, security);
-  if (missing.length > 0) console.warn(missingSearchAttributesWarning(namespace, missing));
+  if (missing.length > 0) log.warn(missingSearchAttributesWarning(namespace, missing));
   const connection = await NativeConnection.connect({ address, ...(await connectionSecurity(security)) });
   try {
     const worker = await createTrackerWorker({
       connection,
       namespace,
       taskQueue,
-      ...(config.temporal.taskQueueActivitiesPerSecond
-        ? { taskQueueActivitiesPerSecond: config.temporal.taskQueueActivitiesPerSecond }
-        : {}),
-      dependencies: { ...activityDependenciesFrom(config), searchIndex: missing.length === 0 },
+      ...(taskQueueActivitiesPerSecond ? { taskQueueActivitiesPerSecond } : {}),
+      dependencies: {
+        ...activityDependenciesFrom(config, meterApiMetrics(runtime.metricMeter)),
+        searchIndex: missing.length === 0,
+      },
     });
-    console.log(
-      `Worker polling ${config.temporal.taskQueue} on ${config.temporal.address} (namespace ${config.temporal.namespace}` +
+    log.info(
+      `Worker polling ${taskQueue} on ${address} (namespace ${namespace}` +
         `${security.tls ? `, TLS${security.certPath ? ' with a client certificate' : ''}${security.apiKey ? ' and an API key' : ''}` : ''}); ` +
         `CloudDC regions ${config.cloudDC.regions.join(', ')} (default ${config.cloudDC.region}) at ${config.cloudDC.endpointTemplate}; ` +
         `credentials: ${describeAuth(config.cloudDC.auth)}; at most ${config.cloudDC.rateLimitPerSecond} requests/s per project` +
-        (config.temporal.taskQueueActivitiesPerSecond
-          ? `, ${config.temporal.taskQueueActivitiesPerSecond} activities/s on the task queue`
+        (taskQueueActivitiesPerSecond
+          ? `, ${taskQueueActivitiesPerSecond} activities/s on the task queue`
+          : '') +
+        (config.telemetry.metricsAddress
+          ? `; metrics on http://${config.telemetry.metricsAddress}/metrics`
           : ''),
     );
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.

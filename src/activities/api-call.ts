@@ -4,6 +4,7 @@ import { FailureType } from '../contract/index.js';
 import type { ArchiveSink } from './archive/sink.js';
 import type { ApiTarget, CallLimits, CloudDCApiError, CloudDCClient } from './clouddc-client.js';
 import { toActivityFailure } from './failures.js';
+import type { ApiMetrics } from './metrics.js';
 import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-delay.js';
 
 export interface ActivityDependencies {
@@ -17,6 +18,8 @@ export interface ActivityDependencies {
   backoff?: BackoffSettings;
   /** Source of jitter; injectable so tests can pin it. */
   random?: () => number;
+  /** Traffic counters (the worker's Prometheus endpoint); none by default. */
+  metrics?: ApiMetrics;
 }
 
 /**
@@ -36,9 +39,21 @@ export interface ApiCall {
   fail(subject: string, err: CloudDCApiError, failedBefore?: number): ApplicationFailure;
 }
 
-export function apiCall(deps: ActivityDependencies, subject: string, region: string | undefined): ApiCall {
+export function apiCall(
+  deps: ActivityDependencies,
+  subject: string,
+  region: string | undefined,
+  /** Added to this call's log lines, e.g. the export ID, so logs can be searched by it. */
+  logFields: Record<string, string> = {},
+): ApiCall {
   const context = Context.current();
   const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs } = context.info;
+  if (attempt > 1) {
+    // Tagged with the activity type by the SDK's activity meter.
+    context.metricMeter
+      .createCounter('clouddc_activity_retries', 'attempts', 'Retried CloudDC activity attempts')
+      .add(1);
+  }
   const target = deps.targetFor(region);
   if (target === undefined) {
     throw ApplicationFailure.create({
@@ -66,6 +81,7 @@ export function apiCall(deps: ActivityDependencies, subject: string, region: str
         deps.random ?? Math.random,
       );
       context.log.warn('CloudDC call failed', {
+        ...logFields,
         subject: failedSubject,
         failureType: failure.type,
         httpStatus: err.info.httpStatus,

@@ -2,6 +2,7 @@ import ky, { type KyInstance } from 'ky';
 import { z } from 'zod';
 import type { ExportRef, ExportStatusSnapshot } from '../contract/index.js';
 import { type AuthContext, type CloudDCAuth, CredentialsError } from './auth/index.js';
+import { type ApiMetrics, NO_API_METRICS, operationOf } from './metrics.js';
 import { type ProjectRateLimiter, RateLimitedLocally } from './rate-limiter.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -51,6 +52,8 @@ export interface CloudDCClientOptions {
   now?: () => number;
   /** Paces requests per project across every activity of the worker; none in tests of the client alone. */
   rateLimiter?: ProjectRateLimiter;
+  /** Counts requests by operation and status; nothing by default. */
+  metrics?: ApiMetrics;
 }
 
 /** Where a request goes: the region's base URL, and the region (for credentials scoped to it). */
@@ -145,6 +148,7 @@ const errorBodySchema = z.looseObject({
  */
 export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClient {
   const now = options.now ?? Date.now;
+  const metrics = options.metrics ?? NO_API_METRICS;
   const http: KyInstance = ky.create({
     // The deadline is an AbortSignal per request instead of ky's `timeout`, because ky's stops
     // at the response headers and a body that trickles in must not hold the activity.
@@ -235,6 +239,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
           ],
         },
       });
+      metrics.response(operationOf(method, path), response.status);
       if (response.status === 429) options.rateLimiter?.throttled(project);
       const text =
         body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
@@ -246,6 +251,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
       if (err instanceof RateLimitedLocally) {
+        metrics.heldBack(operationOf(method, path));
         throw new CloudDCApiError({
           kind: 'throttled',
           message: `${method} ${path} not sent: ${err.message}`,
@@ -253,6 +259,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
           mayHaveArrived: false,
         });
       }
+      if (sent !== undefined) metrics.response(operationOf(method, path), 'no-answer');
       throw new CloudDCApiError({
         kind: 'unavailable',
         message: `${method} ${path} failed: ${describeTransportError(err)}`,

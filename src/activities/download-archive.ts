@@ -28,7 +28,7 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
   return async function downloadArchive(input: DownloadArchiveInput): Promise<ArchiveInfo> {
     const context = Context.current();
     const subject = describeExport(input);
-    const call = apiCall(deps, subject, input.region);
+    const call = apiCall(deps, subject, input.region, { exportId: input.exportId });
     let download: Awaited<ReturnType<typeof deps.cloudDC.downloadServerLogs>>;
     try {
       download = await deps.cloudDC.downloadServerLogs(call.target, input, call.limits);
@@ -63,6 +63,7 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
         idleTimer = setTimeout(() => idle.abort(new Error(`no data for ${IDLE_MS} ms`)), IDLE_MS);
         hash.update(chunk);
         bytes += chunk.length;
+        deps.metrics?.downloaded(chunk.length);
         context.heartbeat({ bytes });
         done(null, chunk);
       },
@@ -95,8 +96,8 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
   };
 }
 
-/** Longest pause in a download's body before the attempt is given up (and retried). */
-const IDLE_MS = 30_000;
+/** Longest pause in a download's body before the attempt gives up (and is retried); under the heartbeat timeout, so the error says why. */
+const IDLE_MS = 15_000;
 
 /** `{exportId}-{SN}-dump.tar.gz`, with the SN from the API's file name when it gives a usable one. */
 function archiveName(input: DownloadArchiveInput, filename: string | undefined): string {

@@ -13,7 +13,7 @@ export function createActivities(deps: ActivityDependencies) {
     /** One ShowLogsExportStatus call; every retry is Temporal's, paced by the failure it raises. */
     async getExportStatus(request: ExportStatusRequest): Promise<ExportStatusSnapshot> {
       const subject = describeExport(request);
-      const call = apiCall(deps, subject, request.region);
+      const call = apiCall(deps, subject, request.region, { exportId: request.exportId });
       try {
         return await deps.cloudDC.showLogsExportStatus(call.target, request, call.limits);
       } catch (err) {

@@ -47,7 +47,7 @@ export function requestExportActivity(deps: ActivityDependencies) {
       });
       return earlier.data;
     }
-    const call = apiCall(deps, subject, input.region);
+    const call = apiCall(deps, subject, input.region, { serverId: input.serverId });
     try {
       const accepted = await deps.cloudDC.exportServerLogs(call.target, input, call.limits);
       context.heartbeat(accepted);

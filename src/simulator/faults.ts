@@ -28,6 +28,8 @@ export const faultSchema = z.discriminatedUnion('kind', [
   }),
   /** Sends the headers and part of the body, then resets the connection. */
   z.strictObject({ kind: z.literal('reset-mid-body') }),
+  /** Answers normally, but sends an archive's body at this pace (a slow link, a long download). */
+  z.strictObject({ kind: z.literal('trickle'), bytesPerSecond: z.number().int().positive() }),
 ]);
 
 export const faultRuleSchema = z.strictObject({
@@ -52,6 +54,17 @@ interface ActiveRule {
 /** The queue of injected faults. */
 export class FaultPlan {
   #rules: ActiveRule[] = [];
+  #injected = 0;
+
+  /** Faults applied to requests so far. */
+  get injected(): number {
+    return this.#injected;
+  }
+
+  /** Faults still waiting for a matching request. */
+  get pending(): number {
+    return this.#rules.reduce((sum, rule) => sum + rule.remaining, 0);
+  }
 
   add(...inputs: FaultRuleInput[]): void {
     for (const input of inputs) {
@@ -77,6 +90,7 @@ export class FaultPlan {
     );
     if (!rule) return undefined;
     rule.remaining -= 1;
+    this.#injected += 1;
     this.#rules = this.#rules.filter((r) => r.remaining > 0);
     return rule.fault;
   }

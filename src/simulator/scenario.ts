@@ -24,6 +24,8 @@ export const exportScenarioSchema = z.strictObject({
   percentageFormat: z
     .enum(['percent-string', 'number', 'numeric-string', 'garbage'])
     .default('percent-string'),
+  /** How `created_at` is written: ISO 8601 (as documented), epoch seconds or milliseconds, or an HTTP date. */
+  createdAtFormat: z.enum(['iso', 'epoch-seconds', 'epoch-ms', 'http-date']).default('iso'),
   /** Size of the random payload inside the archive DownloadServerLogs serves once complete. */
   archiveBytes: z
     .number()
@@ -83,5 +85,19 @@ export function formatPercentage(scenario: ExportScenario, percentage: number): 
       return 'n/a';
     default:
       return `${percentage}%`;
+  }
+}
+
+/** The `created_at` field as this scenario's API version writes it. */
+export function formatCreatedAt(scenario: ExportScenario, createdAt: number): string | number {
+  switch (scenario.createdAtFormat) {
+    case 'epoch-seconds':
+      return Math.floor(createdAt / 1000);
+    case 'epoch-ms':
+      return createdAt;
+    case 'http-date':
+      return new Date(createdAt).toUTCString();
+    default:
+      return new Date(createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
 }

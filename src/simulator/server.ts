@@ -12,6 +12,7 @@ import {
   exportScenarioSchema,
   exportViewAt,
   finishAfterMs,
+  formatCreatedAt,
   formatPercentage,
 } from './scenario.js';
 
@@ -103,6 +104,8 @@ export class CloudDCSimulator {
   readonly #http: Server;
   readonly #archives = new Map<string, Promise<SimulatedArchive>>();
   readonly #tallies = new Map<string, RequestTally>();
+  /** Answers whose archive body a `trickle` fault slows down. */
+  readonly #trickled = new WeakMap<ServerResponse, number>();
   readonly #requestLogLimit: number;
   #nextExportId = 1;
   #url = '';
@@ -339,7 +342,15 @@ export class CloudDCSimulator {
       'Content-Length': String(archive.bytes.length),
       'Content-Disposition': `attachment; filename="${sn}-dump.tar.gz"`,
     });
-    res.end(archive.bytes);
+    const pace = this.#trickled.get(res);
+    if (pace === undefined) return void res.end(archive.bytes);
+    // Ten chunks a second; a client that goes away ends the loop.
+    const chunk = Math.max(1, Math.round(pace / 10));
+    for (let at = 0; at < archive.bytes.length && !res.destroyed; at += chunk) {
+      res.write(archive.bytes.subarray(at, at + chunk));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    res.end();
   }
 
   /** ListServers: sorted by ID, paged with `marker` (the last ID of the previous page) and `limit`. */
@@ -372,6 +383,9 @@ export class CloudDCSimulator {
   /** Applies a fault; returns true when it answered (or dropped) the request. */
   async #applyFault(fault: Fault, res: ServerResponse, record: RecordedRequest): Promise<boolean> {
     switch (fault.kind) {
+      case 'trickle':
+        this.#trickled.set(res, fault.bytesPerSecond);
+        return false;
       case 'delay':
         await new Promise((resolve) => setTimeout(resolve, fault.ms));
         return false;
@@ -462,7 +476,7 @@ export class CloudDCSimulator {
       export_id: record.exportId,
       status: view.status,
       percentage: formatPercentage(record.scenario, view.percentage),
-      created_at: new Date(record.createdAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      created_at: formatCreatedAt(record.scenario, record.createdAt),
     };
   }
 

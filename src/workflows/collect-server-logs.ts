@@ -51,8 +51,9 @@ const REQUEST_PATIENCE_MS = 30 * 60_000;
 
 const { downloadArchive } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '2h',
-  // Bytes arrive as heartbeats: a download that stalls this long is retried from the start.
-  heartbeatTimeout: '1m',
+  // Bytes arrive as heartbeats: a download that stalls this long, or whose worker died, is
+  // retried from the start by another worker.
+  heartbeatTimeout: '20s',
   retry: { ...retryTransientApiFailures, maximumAttempts: 8 },
   summary: 'download the log archive (DownloadServerLogs)',
 });

@@ -32,6 +32,7 @@ import {
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { nextPollDelay, type PollingObservation } from './polling-policy.js';
 import { indexTracker } from './search-index.js';
+import { countPoll, recordDetectionWindow } from './tracker-metrics.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
   completionEstimate,
@@ -144,9 +145,14 @@ async function track(
     }
 
     s.pollRequested = false;
+    const previousPollAt = s.lastPolledAt;
     const snapshot = await pollStatus(request, s);
+    countPoll(snapshot !== undefined);
     if (snapshot) {
       const effect = recordSnapshot(s, snapshot, Date.now());
+      if (effect.phase !== 'running' && previousPollAt !== null) {
+        recordDetectionWindow(Date.now() - previousPollAt, effect.phase);
+      }
       if (effect.newUnknownStatus !== undefined) {
         log.warn('Unknown export status word; treating it as in progress', {
           status: effect.newUnknownStatus,

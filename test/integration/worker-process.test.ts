@@ -1,5 +1,4 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
@@ -14,8 +13,8 @@ import {
   TEST_TOKEN,
   waitFor,
 } from '../helpers/harness.js';
+import { exitOf, freePort, startWorkerProcess } from '../helpers/worker-process.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
 let h: Harness;
@@ -33,30 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** `npm run worker`, as a separate process configured only through its environment. */
-function startWorkerProcess(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  return { child, output: () => output };
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
 
 describe('npm run worker', () => {
   it('refuses to start, naming every missing or invalid variable', async () => {
@@ -122,6 +97,66 @@ describe('npm run worker', () => {
       expect(await exitOf(child)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('logs JSON lines with the workflow, export and request IDs, and serves Prometheus metrics', async () => {
+    const taskQueue = `${h.taskQueue}-telemetry`;
+    const metricsPort = await freePort();
+    const { child, output } = startWorkerProcess({
+      TEMPORAL_ADDRESS: h.env.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      CLOUDDC_REGION: TEST_REGION,
+      CLOUDDC_ENDPOINT: h.sim.url,
+      CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
+      LOG_FORMAT: 'json',
+      METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+    });
+    try {
+      await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
+        timeoutMs: 60_000,
+        what: 'the worker to start',
+      });
+      const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 600 });
+      h.sim.injectFaults({ fault: { kind: 'status', status: 429 }, times: 1 });
+      const handle = await startTracking(
+        h.env.client,
+        { projectId: 'proj-telemetry', serverId: 'srv-1', exportId: record.exportId, policy: FAST_POLICY },
+        { taskQueue },
+      );
+      await handle.result();
+
+      const lines = output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const throttled = lines.find(
+        (line) => line.message === 'CloudDC call failed' && line.httpStatus === 429,
+      );
+      expect(throttled).toMatchObject({
+        level: 'WARN',
+        workflowId: handle.workflowId,
+        exportId: record.exportId,
+        requestId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
+      expect(lines.find((line) => String(line.message).startsWith('Worker polling'))).toBeDefined();
+
+      const metrics = await waitFor(
+        async () => {
+          const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          return text.includes('clouddc_detection_window') ? text : undefined;
+        },
+        { timeoutMs: 20_000, what: 'the tracker metrics to be exported' },
+      );
+      expect(metrics).toMatch(/clouddc_api_requests\w*\{[^}]*operation="status"[^}]*status="429"/);
+      expect(metrics).toMatch(/clouddc_api_requests\w*\{[^}]*status="200"/);
+      expect(metrics).toMatch(/clouddc_tracker_polls\w*\{[^}]*answered="true"/);
+      expect(metrics).toMatch(/clouddc_activity_retries/);
+      expect(metrics).toMatch(/temporal_workflow_completed/);
+      expect(metrics).not.toContain(TEST_TOKEN);
+    } finally {
+      child.kill('SIGTERM');
+      await exitOf(child);
     }
   });
 

@@ -36,6 +36,7 @@ describe('loadWorkerConfig', () => {
         security: { tls: false },
       },
       archives: { directory: './archives' },
+      telemetry: { logFormat: 'text', logLevel: 'INFO' },
       cloudDC: {
         region: 'cn-east-3',
         regions: ['cn-east-3'],
@@ -136,6 +137,27 @@ describe('loadWorkerConfig', () => {
       expect(
         names(configError({ ...minimal, CLOUDDC_REQUEST_TIMEOUT: 'abc' }), 'CLOUDDC_REQUEST_TIMEOUT'),
       ).toBe(true);
+    });
+  });
+
+  describe('logs and metrics', () => {
+    it('reads the log format, level and metrics address', () => {
+      expect(
+        loadWorkerConfig({
+          ...minimal,
+          LOG_FORMAT: 'json',
+          LOG_LEVEL: 'debug',
+          METRICS_ADDRESS: '0.0.0.0:9464',
+        }).telemetry,
+      ).toEqual({ logFormat: 'json', logLevel: 'DEBUG', metricsAddress: '0.0.0.0:9464' });
+    });
+
+    it.each([
+      ['LOG_FORMAT', 'xml'],
+      ['LOG_LEVEL', 'loud'],
+      ['METRICS_ADDRESS', 'http://0.0.0.0:9464'],
+    ])('rejects %s=%j, naming it', (name, value) => {
+      expect(names(configError({ ...minimal, [name]: value }), name)).toBe(true);
     });
   });
 
