@@ -25,7 +25,8 @@ interface Options {
   rateLimit?: number;
   workerRateLimit?: number;
   seed: number;
-  json: boolean;
+  /** File for the figures as JSON; `-` for stdout (after the dev server's banner). */
+  json?: string;
   chart: string | false;
 }
 
@@ -89,7 +90,10 @@ function parseOptions(): Options {
       positive('--worker-rate-limit'),
     )
     .option('--seed <n>', 'seed of the export mix', positive('--seed'), 1)
-    .option('--json', 'print the figures as JSON', false)
+    .option(
+      '--json <file>',
+      "write the figures as JSON to this file ('-': stdout, after the dev server's banner)",
+    )
     .option('--chart <file>', 'SVG chart to write', 'docs/benchmark.svg')
     .option('--no-chart', 'do not write a chart')
     .parse();
@@ -143,8 +147,12 @@ async function main(): Promise<void> {
         return summarize(strategy, runs, usage, wallSeconds);
       }),
     );
-    if (options.json) console.log(JSON.stringify({ options, figures }, null, 2));
-    else console.log(renderTable(figures, options));
+    const json = `${JSON.stringify({ options, figures }, null, 2)}\n`;
+    if (options.json === '-') process.stdout.write(json);
+    else {
+      console.log(renderTable(figures, options));
+      if (options.json) await writeFile(options.json, json);
+    }
     if (options.chart) {
       await writeFile(options.chart, renderChart(figures, options.exports, options.timeScale));
       log(`chart written to ${options.chart}`);

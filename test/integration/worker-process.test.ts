@@ -117,11 +117,17 @@ describe('npm run worker', () => {
         timeoutMs: 60_000,
         what: 'the worker to start',
       });
-      const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 600 });
+      const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 3_000 });
       h.sim.injectFaults({ fault: { kind: 'status', status: 429 }, times: 1 });
       const handle = await startTracking(
         h.env.client,
-        { projectId: 'proj-telemetry', serverId: 'srv-1', exportId: record.exportId, policy: FAST_POLICY },
+        {
+          projectId: 'proj-telemetry',
+          serverId: 'srv-1',
+          exportId: record.exportId,
+          // Long enough a poll to outlast the worker's 2 s throttling backoff: the 429 is retried.
+          policy: { minInterval: '100ms', maxInterval: '2s' },
+        },
         { taskQueue },
       );
       await handle.result();

@@ -19,6 +19,7 @@ describe('exportScenarioSchema', () => {
       failAtPercent: 40,
       runningStatus: 'processing',
       percentageFormat: 'percent-string',
+      createdAtFormat: 'iso',
       archiveBytes: 65_536,
     });
   });
