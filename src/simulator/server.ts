@@ -42,6 +42,13 @@ export interface SimulatorOptions {
   requestLogLimit?: number;
 }
 
+/** Which export a question about requests is about. */
+export interface SimulatedExportRef {
+  projectId: string;
+  serverId: string;
+  exportId: string;
+}
+
 /** Requests to one path, and how many of them were refused with 429. */
 export interface RequestTally {
   requests: number;
@@ -215,29 +222,13 @@ export class CloudDCSimulator {
   }
 
   /** Status polls of one export (requests to exactly its path). */
-  statusRequests({
-    projectId,
-    serverId,
-    exportId,
-  }: {
-    projectId: string;
-    serverId: string;
-    exportId: string;
-  }) {
+  statusRequests({ projectId, serverId, exportId }: SimulatedExportRef) {
     const path = statusPath(projectId, serverId, exportId);
     return this.requests.filter((r) => r.path === path);
   }
 
   /** How many status polls of one export arrived, and how many were throttled, however long the run. */
-  statusTally({
-    projectId,
-    serverId,
-    exportId,
-  }: {
-    projectId: string;
-    serverId: string;
-    exportId: string;
-  }): RequestTally {
+  statusTally({ projectId, serverId, exportId }: SimulatedExportRef): RequestTally {
     return {
       ...(this.#tallies.get(statusPath(projectId, serverId, exportId)) ?? { requests: 0, throttled: 0 }),
     };

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { findTemporalCli } from '../../src/dev/temporal-cli.js';
 
 const CLI = fileURLToPath(new URL('../../bin/clouddc-logs.js', import.meta.url));
 
@@ -21,4 +23,30 @@ export function runCli(args: string[]): Promise<CliRun> {
       },
     );
   });
+}
+
+/** `temporal workflow start` with raw JSON input, as an operator would type it. */
+export async function startWithTemporalCli(options: {
+  address: string;
+  type: string;
+  taskQueue: string;
+  workflowId: string;
+  input: unknown;
+}): Promise<void> {
+  const cli = await findTemporalCli();
+  if (!cli) throw new Error('no Temporal CLI');
+  await promisify(execFile)(cli.path, [
+    'workflow',
+    'start',
+    '--address',
+    options.address,
+    '--type',
+    options.type,
+    '--task-queue',
+    options.taskQueue,
+    '--workflow-id',
+    options.workflowId,
+    '--input',
+    JSON.stringify(options.input),
+  ]);
 }

@@ -3,6 +3,7 @@ import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import { applicationFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
+import { busiestSecond } from '../helpers/request-rate.js';
 
 const SKEW_MS = 11 * 60_000;
 let h: Harness;
@@ -27,16 +28,6 @@ const SCENARIOS: Array<[string, ExportScenarioInput]> = [
   ['fails', { durationMs: 3_000, outcome: 'failed', failAtPercent: 60 }],
   ['fails-late', { durationMs: 4_000, outcome: 'failed', failAtPercent: 90 }],
 ];
-
-/** The most requests `times` holds within any one second. */
-function busiestSecond(times: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while ((times[j] as number) - (times[i] as number) >= 1_000) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
 
 describe('API chaos', () => {
   it('brings every export to the right outcome through storms, outages and garbled answers, without a request storm', async () => {

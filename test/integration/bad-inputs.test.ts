@@ -1,12 +1,9 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureType, WorkflowType } from '../../src/contract/index.js';
-import { findTemporalCli } from '../../src/dev/temporal-cli.js';
+import { startWithTemporalCli } from '../helpers/cli.js';
 import { applicationFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
 
-const run = promisify(execFile);
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
@@ -77,8 +74,6 @@ describe('bad input sent through the Temporal CLI as raw JSON', () => {
   it.each(CASES)(
     '%s fails with InvalidInput naming the field, calls no API, disturbs nothing',
     async (_, type, input, field) => {
-      const cli = await findTemporalCli();
-      if (!cli) throw new Error('no Temporal CLI');
       const neighbour = h.sim.createExport(PROJECT, `srv-neighbour-${field}`, { durationMs: 800 });
       const running = await h.track({
         projectId: PROJECT,
@@ -91,20 +86,7 @@ describe('bad input sent through the Temporal CLI as raw JSON', () => {
         .filter((r) => !r.path.includes('srv-neighbour')).length;
 
       const workflowId = `bad-${type}-${Date.now()}-${Math.random()}`;
-      await run(cli.path, [
-        'workflow',
-        'start',
-        '--address',
-        h.env.address,
-        '--type',
-        type,
-        '--task-queue',
-        h.taskQueue,
-        '--workflow-id',
-        workflowId,
-        '--input',
-        JSON.stringify(input),
-      ]);
+      await startWithTemporalCli({ address: h.env.address, type, taskQueue: h.taskQueue, workflowId, input });
       const failure = await applicationFailure(h.env.client.workflow.getHandle(workflowId).result());
 
       expect(failure.type).toBe(FailureType.InvalidInput);

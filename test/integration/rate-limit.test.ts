@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
+import { busiestSecond } from '../helpers/request-rate.js';
 
 const LIMIT = 8;
 let h: Harness;
@@ -10,16 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** The most requests the simulator saw for `fragment` within any one second. */
-function busiestSecond(times: number[]): number {
-  let most = 0;
-  for (let i = 0, j = 0; j < times.length; j++) {
-    while ((times[j] as number) - (times[i] as number) >= 1_000) i++;
-    most = Math.max(most, j - i + 1);
-  }
-  return most;
-}
 
 describe('the shared per-project rate limit', () => {
   it('keeps 30 trackers polling fast on one project under the gateway limit, without a 429', async () => {

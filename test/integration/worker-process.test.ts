@@ -1,10 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
 import { logExportWorkflowId, WorkflowType } from '../../src/contract/index.js';
-import { findTemporalCli } from '../../src/dev/temporal-cli.js';
 import type { trackLogExport } from '../../src/workflows/index.js';
+import { startWithTemporalCli } from '../helpers/cli.js';
 import {
   FAST_POLICY,
   type Harness,
@@ -14,8 +12,6 @@ import {
   waitFor,
 } from '../helpers/harness.js';
 import { exitOf, freePort, startWorkerProcess } from '../helpers/worker-process.js';
-
-const run = promisify(execFile);
 
 let h: Harness;
 beforeAll(async () => {
@@ -32,6 +28,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+/** A worker on its own task queue, against the simulator with the static test token. */
+function simulatedWorkerEnv(taskQueue: string): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: h.env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    CLOUDDC_REGION: TEST_REGION,
+    CLOUDDC_ENDPOINT: h.sim.url,
+    CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
+  };
+}
 
 describe('npm run worker', () => {
   it('refuses to start, naming every missing or invalid variable', async () => {
@@ -53,13 +60,7 @@ describe('npm run worker', () => {
 
   it('tracks an export started as raw JSON by the Temporal CLI, then stops gracefully on SIGTERM', async () => {
     const taskQueue = `${h.taskQueue}-process`;
-    const { child, output } = startWorkerProcess({
-      TEMPORAL_ADDRESS: h.env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      CLOUDDC_REGION: TEST_REGION,
-      CLOUDDC_ENDPOINT: h.sim.url,
-      CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
-    });
+    const { child, output } = startWorkerProcess(simulatedWorkerEnv(taskQueue));
     try {
       await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
         timeoutMs: 60_000,
@@ -74,22 +75,14 @@ describe('npm run worker', () => {
       const sim = h.sim.createExport('proj-proc', 'srv-1', { durationMs: 800 });
       const ref = { projectId: 'proj-proc', serverId: 'srv-1', exportId: sim.exportId };
       const workflowId = logExportWorkflowId(ref);
-      const cli = await findTemporalCli();
-      if (!cli) throw new Error('no Temporal CLI');
-      await run(cli.path, [
-        'workflow',
-        'start',
-        '--address',
-        h.env.address,
-        '--type',
-        WorkflowType.TrackLogExport,
-        '--task-queue',
+      await startWithTemporalCli({
+        address: h.env.address,
+        type: WorkflowType.TrackLogExport,
         taskQueue,
-        '--workflow-id',
         workflowId,
-        '--input',
-        JSON.stringify({ ...ref, policy: { minInterval: '100ms', maxInterval: 400 } }),
-      ]);
+        input: { ...ref, policy: { minInterval: '100ms', maxInterval: 400 } },
+      });
+
       const result = await h.env.client.workflow.getHandle<typeof trackLogExport>(workflowId).result();
       expect(result).toMatchObject({ ...ref, outcome: 'completed', percentage: 100 });
 
@@ -104,11 +97,7 @@ describe('npm run worker', () => {
     const taskQueue = `${h.taskQueue}-telemetry`;
     const metricsPort = await freePort();
     const { child, output } = startWorkerProcess({
-      TEMPORAL_ADDRESS: h.env.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      CLOUDDC_REGION: TEST_REGION,
-      CLOUDDC_ENDPOINT: h.sim.url,
-      CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
+      ...simulatedWorkerEnv(taskQueue),
       LOG_FORMAT: 'json',
       METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
     });
