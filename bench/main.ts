@@ -292,8 +292,10 @@ function summarize(
   const n = runs.length;
   const calls = sum(runs.map((r) => r.calls));
   const throttled = sum(runs.map((r) => r.throttled));
-  const latencies = runs.filter((r) => r.expected === 'completed').map((r) => r.latencyMs);
-  const failures = runs.filter((r) => r.expected === 'failed').map((r) => r.latencyMs);
+  // Latency means something only for exports that reached the right end.
+  const right = runs.filter((r) => r.got === r.expected);
+  const latencies = right.filter((r) => r.expected === 'completed').map((r) => r.latencyMs);
+  const failures = right.filter((r) => r.expected === 'failed').map((r) => r.latencyMs);
   return {
     strategy,
     exports: n,
@@ -309,14 +311,14 @@ function summarize(
       (['linear', 'steps', 'stall'] as const).map((kind) => [
         kind,
         quantile(
-          runs.filter((r) => r.kind === kind).map((r) => r.latencyMs),
+          right.filter((r) => r.kind === kind).map((r) => r.latencyMs),
           0.95,
         ),
       ]),
     ),
     failureLatencyMs: { p50: quantile(failures, 0.5), max: Math.max(0, ...failures) },
     eventsPerExport: sum(runs.map((r) => r.cost.events)) / n,
-    maxEventsPerRun: Math.max(...runs.map((r) => r.cost.maxEventsPerRun)),
+    maxEventsPerRun: Math.max(0, ...runs.map((r) => r.cost.maxEventsPerRun)),
     actionsPerExport: sum(runs.map((r) => r.cost.actions)) / n,
     workerCpuSeconds: usage.cpuSeconds,
     workerPeakRssMb: usage.peakRssMb,

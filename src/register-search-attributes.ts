@@ -17,12 +17,16 @@ if (problems.length > 0) {
   process.exit(2);
 }
 
+// Read once, before waiting for the cluster: an unreadable certificate is not worth retrying.
+const connectionOptions = { address, ...(await connectionSecurity(security)) };
+/** gRPC codes that waiting will not cure: bad request, no permission (e.g. Temporal Cloud), unknown method, bad credentials. */
+const PERMANENT_GRPC_CODES = new Set([3, 7, 12, 16]);
 const deadline = Date.now() + 5 * 60_000;
 for (;;) {
   try {
     const missing = await missingSearchAttributes(address, namespace, security);
     if (missing.length > 0) {
-      const connection = await Connection.connect({ address, ...(await connectionSecurity(security)) });
+      const connection = await Connection.connect(connectionOptions);
       try {
         await connection.operatorService.addSearchAttributes({
           namespace,
@@ -44,8 +48,8 @@ for (;;) {
     );
     break;
   } catch (err) {
-    // The cluster (or its namespace) is still starting; anything else shows once the time is up.
-    if (Date.now() > deadline) throw err;
+    // The cluster (or its namespace) may still be starting.
+    if (PERMANENT_GRPC_CODES.has((err as { code?: number }).code ?? -1) || Date.now() > deadline) throw err;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
 }

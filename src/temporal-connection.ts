@@ -3,7 +3,9 @@ import type { TLSConfig } from '@temporalio/client';
 
 /**
  * How to reach a secured cluster or Temporal Cloud: TLS (with a client certificate for mTLS) or
- * an API key. Read from the same variables the Temporal CLI uses, by the worker and our CLI alike.
+ * an API key. Read from the variables of Temporal's client environment configuration (the CLI and
+ * SDKs use them), by the worker and our CLI alike; the CLI's older flag variables
+ * (`TEMPORAL_TLS_CERT`, `_KEY`, `_CA`) are accepted too.
  */
 export interface TemporalSecurity {
   tls: boolean;
@@ -15,6 +17,10 @@ export interface TemporalSecurity {
   /** A secret: held in memory, dropped from the environment by the worker. */
   apiKey?: string;
 }
+
+const CERT = 'TEMPORAL_TLS_CLIENT_CERT_PATH';
+const KEY = 'TEMPORAL_TLS_CLIENT_KEY_PATH';
+const CA = 'TEMPORAL_TLS_SERVER_CA_CERT_PATH';
 
 /** Variables holding Temporal secrets (the key file is a path, not a secret). */
 export const TEMPORAL_SECRET_VARIABLES = ['TEMPORAL_API_KEY'];
@@ -28,16 +34,14 @@ export function readTemporalSecurity(
     const value = env[name]?.trim();
     return value ? value : undefined;
   };
-  const certPath = set('TEMPORAL_TLS_CERT');
-  const keyPath = set('TEMPORAL_TLS_KEY');
-  const caPath = set('TEMPORAL_TLS_CA');
+  const certPath = set(CERT) ?? set('TEMPORAL_TLS_CERT');
+  const keyPath = set(KEY) ?? set('TEMPORAL_TLS_KEY');
+  const caPath = set(CA) ?? set('TEMPORAL_TLS_CA');
   const serverName = set('TEMPORAL_TLS_SERVER_NAME');
   const apiKey = set('TEMPORAL_API_KEY');
   const tlsFlag = set('TEMPORAL_TLS');
   if ((certPath === undefined) !== (keyPath === undefined)) {
-    problems.push(
-      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (client certificate and its key) or neither',
-    );
+    problems.push(`${CERT} and ${KEY}: set both (client certificate and its key) or neither`);
   }
   if (tlsFlag !== undefined && !['true', 'false'].includes(tlsFlag)) {
     problems.push('TEMPORAL_TLS: must be true or false');
@@ -70,12 +74,12 @@ export async function connectionSecurity(
     ...(certPath && keyPath
       ? {
           clientCertPair: {
-            crt: await readPem(certPath, 'TEMPORAL_TLS_CERT'),
-            key: await readPem(keyPath, 'TEMPORAL_TLS_KEY'),
+            crt: await readPem(certPath, CERT),
+            key: await readPem(keyPath, KEY),
           },
         }
       : {}),
-    ...(caPath ? { serverRootCACertificate: await readPem(caPath, 'TEMPORAL_TLS_CA') } : {}),
+    ...(caPath ? { serverRootCACertificate: await readPem(caPath, CA) } : {}),
     ...(serverName ? { serverNameOverride: serverName } : {}),
   };
   return { tls: Object.keys(tls).length > 0 ? tls : true, ...(apiKey ? { apiKey } : {}) };

@@ -9,6 +9,8 @@ import { parseRetryAfter } from './retry-after.js';
 /** Why an API call failed, in the terms the tracker acts on. */
 export type CloudDCErrorKind =
   | 'throttled'
+  /** Not sent: this worker's own rate limit had no turn for it soon enough. */
+  | 'held-back'
   | 'unavailable'
   | 'malformed'
   | 'unauthorized'
@@ -215,6 +217,8 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     { signal, sendBy }: CallLimits,
     body: 'text' | 'stream',
   ): Promise<Exchange> {
+    const project = `project ${context.projectId} in ${context.region}`;
+    const turnAt = await waitForTurn(method, path, project, { signal, sendBy });
     // Aborted at the deadline, which for a stream only runs until the headers have arrived.
     const timer = new AbortController();
     const timeout = setTimeout(
@@ -222,9 +226,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       options.timeoutMs,
     );
     let sent: Request | undefined;
-    const project = `project ${context.projectId} in ${context.region}`;
     try {
-      await options.rateLimiter?.acquire(project, { signal, sendBy });
       const response = await http(url, {
         method,
         signal: signal ? AbortSignal.any([timer.signal, signal]) : timer.signal,
@@ -240,7 +242,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
         },
       });
       metrics.response(operationOf(method, path), response.status);
-      if (response.status === 429) options.rateLimiter?.throttled(project);
+      if (response.status === 429) options.rateLimiter?.throttled(project, turnAt);
       const text =
         body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
       return {
@@ -250,15 +252,6 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
-      if (err instanceof RateLimitedLocally) {
-        metrics.heldBack(operationOf(method, path));
-        throw new CloudDCApiError({
-          kind: 'throttled',
-          message: `${method} ${path} not sent: ${err.message}`,
-          retryAfterMs: err.waitMs,
-          mayHaveArrived: false,
-        });
-      }
       if (sent !== undefined) metrics.response(operationOf(method, path), 'no-answer');
       throw new CloudDCApiError({
         kind: 'unavailable',
@@ -267,6 +260,37 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
       });
     } finally {
       clearTimeout(timeout);
+    }
+  }
+
+  /**
+   * Waits for the project's turn under the worker's rate limit, before the request's own timeout
+   * starts; returns when the turn was granted. A turn too far away becomes a `held-back` error.
+   */
+  async function waitForTurn(
+    method: string,
+    path: string,
+    project: string,
+    limits: CallLimits,
+  ): Promise<number> {
+    if (!options.rateLimiter) return Date.now();
+    try {
+      return await options.rateLimiter.acquire(project, limits);
+    } catch (err) {
+      if (err instanceof RateLimitedLocally) {
+        metrics.heldBack(operationOf(method, path));
+        throw new CloudDCApiError({
+          kind: 'held-back',
+          message: `${method} ${path} not sent: ${err.message}`,
+          retryAfterMs: err.waitMs,
+          mayHaveArrived: false,
+        });
+      }
+      throw new CloudDCApiError({
+        kind: 'unavailable',
+        message: `${method} ${path} not sent: ${describeTransportError(err)}`,
+        mayHaveArrived: false,
+      });
     }
   }
 

@@ -6,7 +6,12 @@ import {
   TransientFailureType,
 } from '../contract/index.js';
 import type { CloudDCErrorInfo, CloudDCErrorKind } from './clouddc-client.js';
-import { type BackoffSettings, throttledRetryDelay, transientRetryDelay } from './retry-delay.js';
+import {
+  type BackoffSettings,
+  heldBackRetryDelay,
+  throttledRetryDelay,
+  transientRetryDelay,
+} from './retry-delay.js';
 
 const PERMANENT_TYPES: Partial<Record<CloudDCErrorKind, FailureTypeName>> = {
   unauthorized: FailureType.CloudDCAuthError,
@@ -41,9 +46,11 @@ export function toActivityFailure(
   const permanent = PERMANENT_TYPES[info.kind];
   const retryInMs = permanent
     ? null
-    : info.kind === 'throttled'
-      ? throttledRetryDelay(retry.attempt, info.retryAfterMs, backoff, random)
-      : transientRetryDelay(retry.attempt, info.retryAfterMs, backoff, random);
+    : info.kind === 'held-back'
+      ? heldBackRetryDelay(info.retryAfterMs, random)
+      : info.kind === 'throttled'
+        ? throttledRetryDelay(retry.attempt, info.retryAfterMs, backoff, random)
+        : transientRetryDelay(retry.attempt, info.retryAfterMs, backoff, random);
   const details: ApiFailureDetails = {
     httpStatus: info.httpStatus ?? null,
     requestId: info.requestId ?? null,
@@ -54,7 +61,7 @@ export function toActivityFailure(
   };
   const type =
     permanent ??
-    (info.kind === 'throttled'
+    (info.kind === 'throttled' || info.kind === 'held-back'
       ? TransientFailureType.CloudDCThrottled
       : info.kind === 'malformed'
         ? TransientFailureType.CloudDCMalformedResponse

@@ -6,8 +6,8 @@ import { setTimeout as delay } from 'node:timers/promises';
  * thousand trackers on one project must share one budget.
  *
  * Requests are spaced evenly (a token bucket without burst): a turn every 1/rate seconds. A 429
- * halves the project's rate, at most once a second so one burst of refusals counts once, and the
- * rate then grows back linearly, to the configured ceiling within a minute of the last 429
+ * halves the project's rate, once for all the requests that had their turn before the halving,
+ * and the rate then grows back linearly, to the configured ceiling within a minute of the last 429
  * (additive increase, multiplicative decrease, as TCP does). A caller whose turn would come after
  * its deadline, or more than `maxWaitMs` away, is refused at once with the wait it would have had,
  * without taking the turn: its activity gives the worker slot back and Temporal retries it after
@@ -48,8 +48,6 @@ interface ProjectPace {
 const RECOVERY_PER_SECOND = 1 / 60;
 /** The rate never falls below this share of the ceiling. */
 const FLOOR_SHARE = 1 / 16;
-/** 429s within this long after a decrease answer requests sent before it, so they count once. */
-const DECREASE_HOLD_MS = 1_000;
 
 export class ProjectRateLimiter {
   readonly #ceiling: number;
@@ -70,31 +68,44 @@ export class ProjectRateLimiter {
   }
 
   /**
-   * Waits for the project's next turn; rejects when it comes later than `sendBy` or `maxWaitMs`
-   * from now, or when `signal` aborts.
+   * Waits for the project's next turn and returns when it was; rejects when it comes later than
+   * `sendBy` or `maxWaitMs` from now, or when `signal` aborts (giving the turn back if no later
+   * one was handed out meanwhile).
    */
   async acquire(
     key: string,
     { signal, sendBy }: { signal?: AbortSignal; sendBy?: number } = {},
-  ): Promise<void> {
+  ): Promise<number> {
     signal?.throwIfAborted();
     const now = this.#now();
     const pace = this.#pace(key, now);
     const rate = this.#rateOf(pace, now);
     const turn = Math.max(now, pace.nextTurnAt);
     const waitMs = turn - now;
-    if (waitMs > Math.min(this.#maxWaitMs, (sendBy ?? Number.POSITIVE_INFINITY) - now)) {
+    if (waitMs > 0 && waitMs > Math.min(this.#maxWaitMs, (sendBy ?? Number.POSITIVE_INFINITY) - now)) {
       throw new RateLimitedLocally(key, waitMs, rate);
     }
-    pace.nextTurnAt = turn + 1000 / rate;
-    if (waitMs > 0) await delay(waitMs, undefined, signal ? { signal } : {});
+    const next = turn + 1000 / rate;
+    pace.nextTurnAt = next;
+    if (waitMs > 0) {
+      try {
+        await delay(waitMs, undefined, signal ? { signal } : {});
+      } catch (err) {
+        if (pace.nextTurnAt === next) pace.nextTurnAt = turn;
+        throw err;
+      }
+    }
+    return turn;
   }
 
-  /** The API answered 429 for this project. */
-  throttled(key: string): void {
+  /**
+   * The API answered 429 to a request sent on the turn granted at `turnAt`. Refusals of requests
+   * whose turn came before the last decrease answer the old pace, so one overload halves once.
+   */
+  throttled(key: string, turnAt: number = this.#now()): void {
     const now = this.#now();
     const pace = this.#pace(key, now);
-    if (pace.loweredAt !== undefined && now - pace.loweredAt < DECREASE_HOLD_MS) return;
+    if (pace.loweredAt !== undefined && turnAt <= pace.loweredAt) return;
     pace.loweredTo = Math.max(this.#ceiling * FLOOR_SHARE, this.#rateOf(pace, now) / 2);
     pace.loweredAt = now;
   }

@@ -55,3 +55,12 @@ export function throttledRetryDelay(
 function exponentialCap(attempt: number, baseMs: number, maxMs: number): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
 }
+
+/**
+ * A request this worker held back for its own rate limit is tried again when its turn would have
+ * come, plus a little spread: no backoff, since the API refused nothing.
+ */
+export function heldBackRetryDelay(waitMs: number | undefined, random: () => number): number {
+  const wait = Math.max(50, waitMs ?? 0);
+  return Math.round(wait + random() * wait * 0.2);
+}

@@ -13,6 +13,9 @@ const PLACING_SAMPLES = 2;
 /** Below this many readings their scatter says nothing, so the time between polls bounds the pace. */
 const FEW_SAMPLES = 3;
 
+/** The largest time a JavaScript Date can hold. */
+const LATEST_DATE_MS = 8.64e15;
+
 /** When the export should reach 100 %, and how far off that may plausibly be. */
 export interface CompletionEstimate {
   at: number;
@@ -38,6 +41,8 @@ export function estimateCompletion(
   const line = fitLine(samples, latest);
   if (line === null) return null;
   const at = (100 - line.intercept) / line.slope;
+  // A pace too slow to mean anything (tiny or rounding-level changes) has no end a Date can hold.
+  if (!Number.isFinite(at) || Math.abs(at) > LATEST_DATE_MS) return null;
   const scatter = median(
     samples.map((s) => Math.abs(s.percentage - (line.intercept + line.slope * s.at))),
   ) as number;
@@ -50,7 +55,10 @@ export function estimateCompletion(
     const earliest = fastest === null ? at : Math.min(at, (100 - fastest.intercept) / fastest.slope);
     uncertaintyMs += (at - earliest) / 2;
   }
-  return { at: Math.round(at), uncertaintyMs: Math.round(uncertaintyMs) };
+  return {
+    at: Math.round(at),
+    uncertaintyMs: Number.isFinite(uncertaintyMs) ? Math.round(uncertaintyMs) : LATEST_DATE_MS,
+  };
 }
 
 /**

@@ -37,7 +37,7 @@ export function nextPollDelay(
   const steps = Math.max(0, observation.unchangedPolls);
   const { msToEta, etaUncertaintyMs = Number.POSITIVE_INFINITY } = observation;
   const widened =
-    msToEta === undefined || msToEta === null
+    msToEta === undefined || msToEta === null || !Number.isFinite(msToEta)
       ? minIntervalMs * BACKOFF_FACTOR ** steps
       : msToEta > 0
         ? msToEta > CONFIDENCE * etaUncertaintyMs

@@ -50,6 +50,15 @@ describe('estimateCompletion', () => {
     expect(Math.abs((eta?.at ?? 0) - 140 * MIN)).toBeLessThan(5 * MIN);
   });
 
+  it('gives no estimate for a pace too slow for any date', () => {
+    expect(
+      estimateCompletion([
+        { at: 0, percentage: 0 },
+        { at: 60_000, percentage: 1e-15 },
+      ]),
+    ).toBeNull();
+  });
+
   it('gives no estimate while nothing moves, or with too few readings', () => {
     expect(estimateCompletion(readings(() => 40, 5 * MIN, 6))).toBeNull();
     expect(estimateCompletion([{ at: 0, percentage: 10 }])).toBeNull();
@@ -121,6 +130,10 @@ describe('nextPollDelay with an estimate', () => {
     expect(nextPollDelay(policy, { unchangedPolls: 9, msToEta: -1_000 }, noJitter)).toBe(10_000);
     expect(nextPollDelay(policy, { unchangedPolls: 9, msToEta: -60_000 }, noJitter)).toBe(30_000);
     expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: -60 * MIN }, noJitter)).toBe(5 * MIN);
+  });
+
+  it('ignores an estimate that is not a number', () => {
+    expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: Number.NaN }, noJitter)).toBe(10_000);
   });
 
   it('widens with each unchanged poll without an estimate', () => {

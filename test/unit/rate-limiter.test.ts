@@ -69,6 +69,34 @@ describe('ProjectRateLimiter', () => {
     await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
   });
 
+  it('gives an aborted wait its turn back, so the next caller does not queue behind it', async () => {
+    const { limiter } = limiterAt(2);
+    await limiter.acquire('p');
+    const abort = new AbortController();
+    const waiting = limiter.acquire('p', { signal: abort.signal });
+    abort.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(limiter.acquire('p', { sendBy: Date.now() + 600 })).resolves.toBeTypeOf('number');
+  });
+
+  it('lets a caller past its deadline through when no wait is needed', async () => {
+    const { limiter, clock } = limiterAt(10);
+    await expect(limiter.acquire('p', { sendBy: clock.now - 1_000 })).resolves.toBe(clock.now);
+  });
+
+  it('halves once for the 429s of requests whose turn came before the halving', () => {
+    const { limiter, clock } = limiterAt(20);
+    const earlyTurn = clock.now;
+    clock.now += 100;
+    limiter.throttled('p', earlyTurn);
+    expect(limiter.rate('p')).toBe(10);
+    clock.now += 5_000;
+    limiter.throttled('p', earlyTurn + 50);
+    expect(limiter.rate('p')).toBeCloseTo(10 + (20 / 60) * 5);
+    limiter.throttled('p', clock.now);
+    expect(limiter.rate('p')).toBeCloseTo((10 + (20 / 60) * 5) / 2);
+  });
+
   it('rejects a rate that is not positive', () => {
     expect(() => new ProjectRateLimiter({ perSecond: 0 })).toThrow(RangeError);
   });

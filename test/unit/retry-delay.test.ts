@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { toActivityFailure } from '../../src/activities/failures.js';
 import {
   type BackoffSettings,
   DEFAULT_BACKOFF,
+  heldBackRetryDelay,
   throttledRetryDelay,
   transientRetryDelay,
 } from '../../src/activities/retry-delay.js';
@@ -157,5 +159,24 @@ describe('throttledRetryDelay', () => {
       expect(throttledRetryDelay(1, undefined, custom, constant(0))).toBe(5_000);
       expect(throttledRetryDelay(2, undefined, custom, constant(0))).toBe(10_000);
     });
+  });
+});
+
+describe('a request held back by the worker’s own rate limit', () => {
+  it('is retried when its turn would have come, with a little spread and no backoff', () => {
+    expect(heldBackRetryDelay(3_000, () => 0)).toBe(3_000);
+    expect(heldBackRetryDelay(3_000, () => 1)).toBe(3_600);
+    expect(heldBackRetryDelay(undefined, () => 0)).toBe(50);
+  });
+
+  it('fails the attempt as throttled with that delay, whatever the attempt number', () => {
+    const failure = toActivityFailure(
+      'Log export 1',
+      { kind: 'held-back', message: 'not sent', retryAfterMs: 2_000, mayHaveArrived: false },
+      { attempt: 9, now: 0, giveUpAt: 60_000 },
+      DEFAULT_BACKOFF,
+      () => 0,
+    );
+    expect(failure).toMatchObject({ type: 'CloudDCThrottled', nonRetryable: false, nextRetryDelay: 2_000 });
   });
 });

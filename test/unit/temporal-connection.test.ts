@@ -37,9 +37,9 @@ describe('Temporal connection security', () => {
 
   it('reads the client certificate, key and CA files for mTLS', async () => {
     const { security, problems } = read({
-      TEMPORAL_TLS_CERT: join(dir, 'client.pem'),
-      TEMPORAL_TLS_KEY: join(dir, 'client.key'),
-      TEMPORAL_TLS_CA: join(dir, 'ca.pem'),
+      TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'),
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: join(dir, 'ca.pem'),
       TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
     });
     expect(problems).toEqual([]);
@@ -51,19 +51,28 @@ describe('Temporal connection security', () => {
     });
   });
 
+  it("accepts the Temporal CLI's older flag variables too", () => {
+    const { security } = read({
+      TEMPORAL_TLS_CERT: 'c.pem',
+      TEMPORAL_TLS_KEY: 'k.pem',
+      TEMPORAL_TLS_CA: 'ca.pem',
+    });
+    expect(security).toEqual({ tls: true, certPath: 'c.pem', keyPath: 'k.pem', caPath: 'ca.pem' });
+  });
+
   it('names the variable of a file it cannot read', async () => {
     const { security } = read({
-      TEMPORAL_TLS_CERT: join(dir, 'missing.pem'),
-      TEMPORAL_TLS_KEY: join(dir, 'client.key'),
+      TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'missing.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'),
     });
     await expect(connectionSecurity(security)).rejects.toThrow(
-      /TEMPORAL_TLS_CERT: cannot read .*missing\.pem \(ENOENT\)/,
+      /TEMPORAL_TLS_CLIENT_CERT_PATH: cannot read .*missing\.pem \(ENOENT\)/,
     );
   });
 
   it('refuses half a certificate pair, a bad flag, and TLS settings with TLS switched off', () => {
-    expect(read({ TEMPORAL_TLS_CERT: 'c.pem' }).problems).toEqual([
-      'TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: set both (client certificate and its key) or neither',
+    expect(read({ TEMPORAL_TLS_CLIENT_CERT_PATH: 'c.pem' }).problems).toEqual([
+      'TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH: set both (client certificate and its key) or neither',
     ]);
     expect(read({ TEMPORAL_TLS: 'yes' }).problems).toEqual(['TEMPORAL_TLS: must be true or false']);
     expect(read({ TEMPORAL_TLS: 'false', TEMPORAL_API_KEY: 'k' }).problems[0]).toMatch(
@@ -77,6 +86,8 @@ describe('Temporal connection security', () => {
       apiKey: 'k',
     });
     expect(SECRET_VARIABLES).toContain('TEMPORAL_API_KEY');
-    expect(() => loadWorkerConfig({ ...minimal, TEMPORAL_TLS_KEY: 'k.pem' })).toThrow(ConfigError);
+    expect(() => loadWorkerConfig({ ...minimal, TEMPORAL_TLS_CLIENT_KEY_PATH: 'k.pem' })).toThrow(
+      ConfigError,
+    );
   });
 });
