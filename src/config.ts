@@ -21,6 +21,8 @@ export interface WorkerConfig {
     taskQueue: string;
     /** Activities per second the server hands out on the task queue, across all its workers. */
     taskQueueActivitiesPerSecond?: number;
+    /** Trackers kept in memory between their workflow tasks; the rest are replayed when they wake. */
+    maxCachedWorkflows?: number;
     /** TLS and API key, for a secured cluster or Temporal Cloud. */
     security: TemporalSecurity;
   };
@@ -124,6 +126,11 @@ const envSchema = z.object({
   METRICS_ADDRESS: z.string().regex(HOST_PORT, { error: 'must be host:port, e.g. 0.0.0.0:9464' }).optional(),
   CLOUDDC_RATE_LIMIT: perSecond('requests per second to each project').default(DEFAULT_RATE_LIMIT_PER_SECOND),
   TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: perSecond('activities per second on the task queue').optional(),
+  TEMPORAL_MAX_CACHED_WORKFLOWS: z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(0, { error: 'must be 0 or more' })
+    .optional(),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema
     .refine((ms) => ms <= 60_000, { error: 'must be at most 60s (a status poll is a small request)' })
     .optional(),
@@ -179,6 +186,9 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       taskQueue: data.TEMPORAL_TASK_QUEUE,
       ...(data.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND
         ? { taskQueueActivitiesPerSecond: data.TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND }
+        : {}),
+      ...(data.TEMPORAL_MAX_CACHED_WORKFLOWS !== undefined
+        ? { maxCachedWorkflows: data.TEMPORAL_MAX_CACHED_WORKFLOWS }
         : {}),
       security,
     },

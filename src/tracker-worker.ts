@@ -64,6 +64,8 @@ export interface TrackerWorkerOptions {
   dependencies: ActivityDependencies;
   /** Server-side cap on activities per second for the whole task queue, across all workers. */
   taskQueueActivitiesPerSecond?: number;
+  /** Trackers kept in memory (the SDK's default depends on the machine's memory). */
+  maxCachedWorkflows?: number;
   /** A prebuilt bundle (tests build one for all files); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -78,6 +80,7 @@ export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Work
     ...(options.taskQueueActivitiesPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.taskQueueActivitiesPerSecond }
       : {}),
+    ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     // Lets a poll in flight finish on shutdown instead of being cancelled mid-request.
     shutdownGraceTime: '10s',
   });

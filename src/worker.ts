@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   for (const name of SECRET_VARIABLES) delete process.env[name];
   const runtime = installTelemetry(config.telemetry);
   const log = runtime.logger;
-  const { address, namespace, taskQueue, security, taskQueueActivitiesPerSecond } = config.temporal;
+  const { address, namespace, taskQueue, security, taskQueueActivitiesPerSecond, maxCachedWorkflows } =
+    config.temporal;
   const missing = await missingSearchAttributes(address, namespace, security);
   if (missing.length > 0) log.warn(missingSearchAttributesWarning(namespace, missing));
   const connection = await NativeConnection.connect({ address, ...(await connectionSecurity(security)) });
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
       namespace,
       taskQueue,
       ...(taskQueueActivitiesPerSecond ? { taskQueueActivitiesPerSecond } : {}),
+      ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
       dependencies: {
         ...activityDependenciesFrom(config, meterApiMetrics(runtime.metricMeter)),
         searchIndex: missing.length === 0,

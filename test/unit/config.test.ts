@@ -162,14 +162,22 @@ describe('loadWorkerConfig', () => {
   });
 
   describe('rate limits', () => {
-    it('reads CLOUDDC_RATE_LIMIT and the task-queue cap', () => {
+    it('reads CLOUDDC_RATE_LIMIT, the task-queue cap and the workflow cache size', () => {
       const config = loadWorkerConfig({
         ...minimal,
         CLOUDDC_RATE_LIMIT: '2.5',
         TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: '40',
+        TEMPORAL_MAX_CACHED_WORKFLOWS: '500',
       });
       expect(config.cloudDC.rateLimitPerSecond).toBe(2.5);
       expect(config.temporal.taskQueueActivitiesPerSecond).toBe(40);
+      expect(config.temporal.maxCachedWorkflows).toBe(500);
+      expect(
+        names(
+          configError({ ...minimal, TEMPORAL_MAX_CACHED_WORKFLOWS: '1.5' }),
+          'TEMPORAL_MAX_CACHED_WORKFLOWS',
+        ),
+      ).toBe(true);
     });
 
     it.each(['0', '-1', 'fast', '1e9'])('rejects %j, naming the variable', (value) => {
