@@ -95,11 +95,14 @@ const perSecond = (what: string) =>
     .max(10_000, { error: `must be at most 10000 (${what})` });
 const regionName = z.string().regex(REGION_PATTERN, { error: 'must be a region name such as cn-east-3' });
 
-const envSchema = z.object({
+const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: nonEmpty('host:port of the Temporal frontend')
     .regex(HOST_PORT, { error: 'must be host:port, e.g. localhost:7233 (no scheme)' })
     .default('localhost:7233'),
   TEMPORAL_NAMESPACE: nonEmpty('Temporal namespace').default('default'),
+});
+
+const envSchema = temporalEnvSchema.extend({
   TEMPORAL_TASK_QUEUE: nonEmpty('task queue').default(DEFAULT_TASK_QUEUE),
   CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').pipe(regionName),
   CLOUDDC_REGIONS: z
@@ -163,13 +166,23 @@ const SCHEMES = {
   token: { label: 'static token', required: ['CLOUDDC_AUTH_TOKEN'], optional: [] },
 } as const;
 
+/** Where the Temporal cluster is and how to reach it, for tools that need no CloudDC credentials. */
+export function loadTemporalConnectionConfig(
+  rawEnv: NodeJS.ProcessEnv = process.env,
+): Pick<WorkerConfig['temporal'], 'address' | 'namespace' | 'security'> {
+  const env = withoutBlanks(rawEnv);
+  const parsed = temporalEnvSchema.safeParse(env);
+  const problems = parsed.success ? [] : issuesOf(parsed.error);
+  const security = readTemporalSecurity(env, problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return { address: parsed.data.TEMPORAL_ADDRESS, namespace: parsed.data.TEMPORAL_NAMESPACE, security };
+}
+
 /** Reads and checks the whole environment at once, so one start-up names every problem. */
 export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const env = withoutBlanks(rawEnv);
   const parsed = envSchema.safeParse(env);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  const problems = parsed.success ? [] : issuesOf(parsed.error);
   const endpointTemplate = checkEndpoint(
     'CLOUDDC_ENDPOINT',
     env.CLOUDDC_ENDPOINT ?? DEFAULT_CLOUDDC_ENDPOINT,
@@ -306,6 +319,10 @@ function checkEndpoint(variable: string, template: string, problems: string[]): 
     return undefined;
   }
   return template.trim().replace(/\/+$/, '');
+}
+
+function issuesOf(error: z.ZodError): string[] {
+  return error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
 }
 
 /** An empty variable (`FOO=`) means unset, as in most tools. */

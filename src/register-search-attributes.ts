@@ -4,18 +4,19 @@
  */
 import { Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
+import { ConfigError, loadTemporalConnectionConfig } from './config.js';
 import { ALL_SEARCH_ATTRIBUTES } from './contract/index.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
-import { connectionSecurity, readTemporalSecurity } from './temporal-connection.js';
+import { connectionSecurity } from './temporal-connection.js';
 
-const address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233';
-const namespace = process.env.TEMPORAL_NAMESPACE ?? 'default';
-const problems: string[] = [];
-const security = readTemporalSecurity(process.env, problems);
-if (problems.length > 0) {
-  console.error(problems.join('\n'));
+let config: ReturnType<typeof loadTemporalConnectionConfig>;
+try {
+  config = loadTemporalConnectionConfig();
+} catch (err) {
+  console.error(err instanceof ConfigError ? err.message : err);
   process.exit(2);
 }
+const { address, namespace, security } = config;
 
 // Read once, before waiting for the cluster: an unreadable certificate is not worth retrying.
 const connectionOptions = { address, ...(await connectionSecurity(security)) };

@@ -31,9 +31,10 @@ const ABORT_MARGIN_MS = 500;
 /** What every API-calling activity needs for one attempt: where to send it, and when to stop. */
 export interface ApiCall {
   target: ApiTarget;
-  /** Fires on cancellation and just before this attempt's Temporal deadline. */
-  signal: AbortSignal;
-  /** For the client: that signal, and the latest time worth waiting for a turn (half the attempt). */
+  /**
+   * For the client: a signal that fires on cancellation and just before this attempt's Temporal
+   * deadline, and the latest time worth waiting for a turn under the rate limit (half the attempt).
+   */
   limits: CallLimits;
   /** Turns an API error into this activity's failure (retry delay, or final). */
   fail(subject: string, err: CloudDCApiError, failedBefore?: number): ApplicationFailure;
@@ -70,7 +71,6 @@ export function apiCall(
   const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
   return {
     target,
-    signal,
     limits: { signal, sendBy: Date.now() + usable / 2 },
     fail(failedSubject, err, failedBefore = 0) {
       const failure = toActivityFailure(

@@ -7,6 +7,7 @@ import {
   throttledRetryDelay,
   transientRetryDelay,
 } from '../../src/activities/retry-delay.js';
+import { TransientFailureType } from '../../src/contract/index.js';
 import { seeded } from '../../src/dev/seeded-random.js';
 
 const constant = (value: number) => () => value;
@@ -177,6 +178,10 @@ describe('a request held back by the worker’s own rate limit', () => {
       DEFAULT_BACKOFF,
       () => 0,
     );
-    expect(failure).toMatchObject({ type: 'CloudDCThrottled', nonRetryable: false, nextRetryDelay: 2_000 });
+    expect(failure).toMatchObject({
+      type: TransientFailureType.CloudDCThrottled,
+      nonRetryable: false,
+      nextRetryDelay: 2_000,
+    });
   });
 });

@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadWorkerConfig, SECRET_VARIABLES } from '../../src/config.js';
+import {
+  ConfigError,
+  loadTemporalConnectionConfig,
+  loadWorkerConfig,
+  SECRET_VARIABLES,
+} from '../../src/config.js';
 import { connectionSecurity, readTemporalSecurity } from '../../src/temporal-connection.js';
 
 const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
@@ -88,6 +93,17 @@ describe('Temporal connection security', () => {
     expect(SECRET_VARIABLES).toContain('TEMPORAL_API_KEY');
     expect(() => loadWorkerConfig({ ...minimal, TEMPORAL_TLS_CLIENT_KEY_PATH: 'k.pem' })).toThrow(
       ConfigError,
+    );
+  });
+
+  it('is read alone, without CloudDC credentials, by tools such as npm run search-attributes', () => {
+    expect(loadTemporalConnectionConfig({ TEMPORAL_API_KEY: 'k' })).toEqual({
+      address: 'localhost:7233',
+      namespace: 'default',
+      security: { tls: true, apiKey: 'k' },
+    });
+    expect(() => loadTemporalConnectionConfig({ TEMPORAL_ADDRESS: 'http://x:7233' })).toThrow(
+      /TEMPORAL_ADDRESS/,
     );
   });
 });
