@@ -35,17 +35,20 @@ const worker =
         namespace: 'default',
         taskQueue: BENCH_TASK_QUEUE,
         dependencies: {
-          ...activityDependenciesFrom({
-            cloudDC: {
-              region: REGION,
-              regions: [REGION],
-              endpointTemplate: BENCH_ENDPOINT,
-              requestTimeoutMs: 10_000,
-              rateLimitPerSecond: BENCH_RATE_LIMIT,
-              auth: { scheme: 'token', token: BENCH_TOKEN },
+          ...activityDependenciesFrom(
+            {
+              cloudDC: {
+                region: REGION,
+                regions: [REGION],
+                endpointTemplate: BENCH_ENDPOINT,
+                requestTimeoutMs: 10_000,
+                rateLimitPerSecond: BENCH_RATE_LIMIT,
+                auth: { scheme: 'token', token: BENCH_TOKEN },
+              },
+              archives: { directory: await mkdtemp(join(tmpdir(), 'bench-archives-')) },
             },
-            archives: { directory: await mkdtemp(join(tmpdir(), 'bench-archives-')) },
-          }),
+            { pacing: 'temporal' },
+          ),
           searchIndex: true,
         },
       })

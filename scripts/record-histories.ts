@@ -42,17 +42,20 @@ const worker = await createTrackerWorker({
   namespace: 'default',
   taskQueue: TASK_QUEUE,
   dependencies: {
-    ...activityDependenciesFrom({
-      cloudDC: {
-        region: 'cn-east-3',
-        regions: ['cn-east-3'],
-        endpointTemplate: sim.url,
-        requestTimeoutMs: 5_000,
-        rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND * 100,
-        auth: { scheme: 'token', token: TOKEN },
+    ...activityDependenciesFrom(
+      {
+        cloudDC: {
+          region: 'cn-east-3',
+          regions: ['cn-east-3'],
+          endpointTemplate: sim.url,
+          requestTimeoutMs: 5_000,
+          rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND * 100,
+          auth: { scheme: 'token', token: TOKEN },
+        },
+        archives: { directory: archives },
       },
-      archives: { directory: archives },
-    }),
+      { pacing: 'temporal' },
+    ),
     searchIndex: true,
   },
 });

@@ -38,7 +38,10 @@ export interface WorkerConfig {
     endpointTemplate: string;
     /** Per HTTP request, body included. */
     requestTimeoutMs: number;
-    /** Requests per second to each project, shared by all of this worker's activities. */
+    /**
+     * The gateway's quota: requests per second to each project, for the whole deployment (held by
+     * Temporal's task queue, or by each worker where the server cannot).
+     */
     rateLimitPerSecond: number;
     auth: AuthConfig;
   };
@@ -71,10 +74,10 @@ export function describeAuth(auth: AuthConfig): string {
 }
 
 /**
- * Requests per second to one project, per worker. Five a second keeps well under the per-user
- * throttles API gateways are usually configured with (tens per second) and, spread by the adaptive
- * policy, covers about 1,500 running exports per project at the default maxInterval of 5 minutes.
- * A 429 lowers it further on its own.
+ * Requests per second to one project. Five a second keeps well under the per-user throttles API
+ * gateways are usually configured with (tens per second) and, spread by the adaptive policy,
+ * covers hundreds of running exports per project at the default maxInterval of 5 minutes. A 429
+ * of the gateway lowers it further on its own.
  */
 export const DEFAULT_RATE_LIMIT_PER_SECOND = 5;
 

@@ -121,17 +121,20 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue: DEFAULT_TASK_QUEUE,
     dependencies: {
-      ...activityDependenciesFrom({
-        cloudDC: {
-          region: REGION,
-          regions: [REGION],
-          endpointTemplate: sim.url,
-          requestTimeoutMs: 10_000,
-          rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
-          auth: { scheme: 'token', token },
+      ...activityDependenciesFrom(
+        {
+          cloudDC: {
+            region: REGION,
+            regions: [REGION],
+            endpointTemplate: sim.url,
+            requestTimeoutMs: 10_000,
+            rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
+            auth: { scheme: 'token', token },
+          },
+          archives: { directory: join(process.cwd(), 'archives') },
         },
-        archives: { directory: join(process.cwd(), 'archives') },
-      }),
+        { pacing: 'temporal' },
+      ),
       searchIndex: true,
     },
   });

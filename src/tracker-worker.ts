@@ -11,7 +11,9 @@ import { regionTargets } from './activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from './activities/index.js';
 import type { ApiMetrics } from './activities/metrics.js';
 import { ProjectRateLimiter } from './activities/rate-limiter.js';
+import { reportThrottleToKeeper } from './activities/throttle-report.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
+import type { ProjectPacing } from './rate-limits/project-pacing.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
 export const workflowsPath = fileURLToPath(
@@ -36,20 +38,25 @@ export function authFrom(auth: AuthConfig, requestTimeoutMs: number): CloudDCAut
 
 /**
  * Wires the real CloudDC client and archive sink from the worker's configuration into the
- * activities; `metrics` (the worker's Prometheus meter) counts their traffic.
+ * activities. `pacing` says who keeps each project's request budget: Temporal (the task queue's
+ * per-key limits, lowered by the budget keepers that 429s are reported to) or, where the server
+ * cannot, an in-process limiter. `metrics` (the worker's Prometheus meter) counts their traffic.
  */
 export function activityDependenciesFrom(
   { cloudDC, archives }: Pick<WorkerConfig, 'cloudDC' | 'archives'>,
-  metrics?: ApiMetrics,
+  { pacing, metrics }: { pacing: ProjectPacing; metrics?: ApiMetrics },
 ): ActivityDependencies {
+  const localRateLimiter =
+    pacing === 'worker' ? new ProjectRateLimiter({ perSecond: cloudDC.rateLimitPerSecond }) : undefined;
   return {
     archives: localDirectorySink(archives.directory),
     cloudDC: createCloudDCClient({
       auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,
-      rateLimiter: new ProjectRateLimiter({ perSecond: cloudDC.rateLimitPerSecond }),
+      ...(localRateLimiter ? { rateLimiter: localRateLimiter } : {}),
       ...(metrics ? { metrics } : {}),
     }),
+    ...(localRateLimiter ? { localRateLimiter } : { reportThrottle: reportThrottleToKeeper }),
     ...(metrics ? { metrics } : {}),
     targetFor: regionTargets(cloudDC.region, cloudDC.regions, (region) =>
       endpointFor(cloudDC.endpointTemplate, region),

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
+import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
 import { installTelemetry } from './telemetry.js';
 import { connectionSecurity } from './temporal-connection.js';
@@ -18,6 +19,11 @@ async function main(): Promise<void> {
   if (missing.length > 0) log.warn(missingSearchAttributesWarning(namespace, missing));
   const connection = await NativeConnection.connect({ address, ...(await connectionSecurity(security)) });
   try {
+    const pacing = await setUpProjectPacing(
+      { service: connection.workflowService, namespace, taskQueue },
+      config.cloudDC.rateLimitPerSecond,
+      (message) => log.warn(message),
+    );
     const worker = await createTrackerWorker({
       connection,
       namespace,
@@ -25,7 +31,7 @@ async function main(): Promise<void> {
       ...(taskQueueActivitiesPerSecond ? { taskQueueActivitiesPerSecond } : {}),
       ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
       dependencies: {
-        ...activityDependenciesFrom(config, meterApiMetrics(runtime.metricMeter)),
+        ...activityDependenciesFrom(config, { pacing, metrics: meterApiMetrics(runtime.metricMeter) }),
         searchIndex: missing.length === 0,
       },
     });
@@ -33,7 +39,7 @@ async function main(): Promise<void> {
       `Worker polling ${taskQueue} on ${address} (namespace ${namespace}` +
         `${security.tls ? `, TLS${security.certPath ? ' with a client certificate' : ''}${security.apiKey ? ' and an API key' : ''}` : ''}); ` +
         `CloudDC regions ${config.cloudDC.regions.join(', ')} (default ${config.cloudDC.region}) at ${config.cloudDC.endpointTemplate}; ` +
-        `credentials: ${describeAuth(config.cloudDC.auth)}; at most ${config.cloudDC.rateLimitPerSecond} requests/s per project` +
+        `credentials: ${describeAuth(config.cloudDC.auth)}; at most ${config.cloudDC.rateLimitPerSecond} requests/s per project, ${pacing === 'temporal' ? 'held by the task queue for every worker' : 'held by this worker alone'}` +
         (taskQueueActivitiesPerSecond
           ? `, ${taskQueueActivitiesPerSecond} activities/s on the task queue`
           : '') +

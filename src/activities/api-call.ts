@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../contract/index.js';
+import { FailureType, type ThrottleReport } from '../contract/index.js';
 import type { ArchiveSink } from './archive/sink.js';
 import type { ApiTarget, CallLimits, CloudDCApiError, CloudDCClient } from './clouddc-client.js';
 import { toActivityFailure } from './failures.js';
 import type { ApiMetrics } from './metrics.js';
+import type { ProjectRateLimiter } from './rate-limiter.js';
 import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-delay.js';
 
 export interface ActivityDependencies {
@@ -20,6 +21,22 @@ export interface ActivityDependencies {
   random?: () => number;
   /** Traffic counters (the worker's Prometheus endpoint); none by default. */
   metrics?: ApiMetrics;
+  /**
+   * Tells the project's budget keeper (`projectRateLimit`) about a 429 of the gateway, when
+   * Temporal holds the per-project budgets; see `throttle-report.ts`.
+   */
+  reportThrottle?: (report: ThrottleReport) => Promise<void>;
+  /** The in-process limiter the client paces with, when the server cannot; it counts our own waits. */
+  localRateLimiter?: ProjectRateLimiter;
+}
+
+/**
+ * The gateway's own answer when a project is over its quota ("policy user over ratelimit").
+ * Only this lowers the project's budget: any other 429 (the service's "request is overloaded", a
+ * throttle on one export) is waited out by the call that got it.
+ */
+export function isGatewayQuotaRefusal(errorCode: string | undefined): boolean {
+  return errorCode !== undefined && /^APIGW?\.0308$/i.test(errorCode);
 }
 
 /**
@@ -36,19 +53,30 @@ export interface ApiCall {
    * deadline, and the latest time worth waiting for a turn under the rate limit (half the attempt).
    */
   limits: CallLimits;
-  /** Turns an API error into this activity's failure (retry delay, or final). */
-  fail(subject: string, err: CloudDCApiError, failedBefore?: number): ApplicationFailure;
+  /**
+   * Turns an API error into this activity's failure (retry delay, or final), after reporting a
+   * gateway 429 to the project's budget keeper. With `throttleToWorkflow`, a 429 ends the attempt
+   * and the workflow schedules the retry itself, ahead of the project's queue.
+   */
+  fail(
+    subject: string,
+    err: CloudDCApiError,
+    options?: { failedBefore?: number; throttleToWorkflow?: boolean },
+  ): Promise<ApplicationFailure>;
 }
 
 export function apiCall(
   deps: ActivityDependencies,
   subject: string,
-  region: string | undefined,
+  { projectId, region }: { projectId: string; region?: string | undefined },
   /** Added to this call's log lines, e.g. the export ID, so logs can be searched by it. */
   logFields: Record<string, string> = {},
 ): ApiCall {
   const context = Context.current();
-  const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs } = context.info;
+  const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs, activityId } =
+    context.info;
+  const execution = context.info.workflowExecution;
+  const ticket = `${execution?.workflowId}/${execution?.runId}/${activityId}`;
   if (attempt > 1) {
     // Tagged with the activity type by the SDK's activity meter.
     context.metricMeter
@@ -71,12 +99,28 @@ export function apiCall(
   const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
   return {
     target,
-    limits: { signal, sendBy: Date.now() + usable / 2 },
-    fail(failedSubject, err, failedBefore = 0) {
+    limits: { signal, sendBy: Date.now() + usable / 2, ticket },
+    async fail(failedSubject, err, { failedBefore = 0, throttleToWorkflow = false } = {}) {
+      if (err.info.kind === 'throttled' && isGatewayQuotaRefusal(err.info.errorCode) && deps.reportThrottle) {
+        await deps.reportThrottle({
+          projectId,
+          region: target.region,
+          sentAt: err.info.sentAt ?? Date.now(),
+          refusedAt: Date.now(),
+          ...(err.info.requestId ? { requestId: err.info.requestId } : {}),
+          ...(err.info.errorCode ? { errorCode: err.info.errorCode } : {}),
+        });
+      }
+      // Attempts this worker's own pacing refused are not failures of the API: backoff skips them.
+      const ownRefusals = deps.localRateLimiter?.refusals(ticket) ?? 0;
       const failure = toActivityFailure(
         failedSubject,
         err.info,
-        { attempt: failedBefore + attempt, now: Date.now(), giveUpAt },
+        {
+          attempt: failedBefore + attempt - ownRefusals,
+          now: Date.now(),
+          giveUpAt: throttleToWorkflow && err.info.kind === 'throttled' ? Date.now() : giveUpAt,
+        },
         deps.backoff ?? DEFAULT_BACKOFF,
         deps.random ?? Math.random,
       );

@@ -30,6 +30,8 @@ export interface CloudDCErrorInfo {
   errorMsg?: string;
   /** From `Retry-After` (on a 429 or a 5xx), when present and readable. */
   retryAfterMs?: number;
+  /** When the refused request was sent (epoch ms), for answers the API gave. */
+  sentAt?: number;
   /**
    * For failures without an answer: false only when the request provably never left (connection
    * refused, host not found), so even a non-idempotent call may be sent again.
@@ -94,6 +96,8 @@ export interface CallLimits {
   signal?: AbortSignal;
   /** Latest time (epoch ms) worth waiting for a turn under the rate limit; later, the call is refused. */
   sendBy?: number;
+  /** Names the caller across its retries, so a turn the rate limit refused is kept for it. */
+  ticket?: string;
 }
 
 export interface CloudDCClient {
@@ -181,7 +185,8 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     const { response } = exchange;
     if (response.status < 200 || response.status > 299) {
       const text = exchange.text ?? (await readText(response));
-      throw classifyHttpError(`${method} ${path}`, response.status, response.headers, text, now());
+      const error = classifyHttpError(`${method} ${path}`, response.status, response.headers, text, now());
+      throw new CloudDCApiError({ ...error.info, sentAt: exchange.sentAt });
     }
     return exchange;
   }
@@ -214,11 +219,13 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     url: string,
     path: string,
     context: AuthContext,
-    { signal, sendBy }: CallLimits,
+    limits: CallLimits,
     body: 'text' | 'stream',
   ): Promise<Exchange> {
+    const { signal } = limits;
     const project = `project ${context.projectId} in ${context.region}`;
-    const turnAt = await waitForTurn(method, path, project, { signal, sendBy });
+    const turnAt = await waitForTurn(method, path, project, limits);
+    const sentAt = Date.now();
     // Aborted at the deadline, which for a stream only runs until the headers have arrived.
     const timer = new AbortController();
     const timeout = setTimeout(
@@ -249,6 +256,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
         response,
         ...(text !== undefined ? { text } : {}),
         sent: sent ?? new Request(url, { method }),
+        sentAt,
       };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
@@ -424,6 +432,7 @@ interface Exchange {
   /** The body, read, unless the caller asked for the stream of a successful answer. */
   text?: string;
   sent: Request;
+  sentAt: number;
 }
 
 function exportPath({ projectId, serverId, exportId }: ExportRef): string {

@@ -28,12 +28,12 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
   return async function downloadArchive(input: DownloadArchiveInput): Promise<ArchiveInfo> {
     const context = Context.current();
     const subject = describeExport(input);
-    const call = apiCall(deps, subject, input.region, { exportId: input.exportId });
+    const call = apiCall(deps, subject, input, { exportId: input.exportId });
     let download: Awaited<ReturnType<typeof deps.cloudDC.downloadServerLogs>>;
     try {
       download = await deps.cloudDC.downloadServerLogs(call.target, input, call.limits);
     } catch (err) {
-      if (err instanceof CloudDCApiError) throw call.fail(subject, err);
+      if (err instanceof CloudDCApiError) throw await call.fail(subject, err);
       throw err;
     }
     const key = [input.destination, input.projectId, input.serverId, archiveName(input, download.filename)]
@@ -82,7 +82,7 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
     } catch (err) {
       await upload.abort();
       if (context.cancellationSignal.aborted) throw err;
-      throw call.fail(
+      throw await call.fail(
         subject,
         new CloudDCApiError({
           kind: 'unavailable',

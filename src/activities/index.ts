@@ -3,6 +3,7 @@ import { describeExport } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
 import { CloudDCApiError } from './clouddc-client.js';
 import { downloadArchiveActivity } from './download-archive.js';
+import { applyProjectWeightActivity } from './project-weight.js';
 import { requestExportActivity } from './request-export.js';
 
 export type { ActivityDependencies } from './api-call.js';
@@ -13,11 +14,17 @@ export function createActivities(deps: ActivityDependencies) {
     /** One ShowLogsExportStatus call; every retry is Temporal's, paced by the failure it raises. */
     async getExportStatus(request: ExportStatusRequest): Promise<ExportStatusSnapshot> {
       const subject = describeExport(request);
-      const call = apiCall(deps, subject, request.region, { exportId: request.exportId });
+      const call = apiCall(deps, subject, request, { exportId: request.exportId });
       try {
         return await deps.cloudDC.showLogsExportStatus(call.target, request, call.limits);
       } catch (err) {
-        if (err instanceof CloudDCApiError) throw call.fail(subject, err, request.failedAttempts);
+        if (err instanceof CloudDCApiError) {
+          // The tracker waits out a 429 itself and polls again ahead of its project's queue.
+          throw await call.fail(subject, err, {
+            failedBefore: request.failedAttempts,
+            throttleToWorkflow: true,
+          });
+        }
         throw err;
       }
     },
@@ -26,7 +33,7 @@ export function createActivities(deps: ActivityDependencies) {
       input: ListServersPageInput,
     ): Promise<{ serverIds: string[]; nextMarker?: string }> {
       const subject = `Server listing of project ${input.projectId}`;
-      const call = apiCall(deps, subject, input.region);
+      const call = apiCall(deps, subject, input);
       try {
         const page = await deps.cloudDC.listServers(
           call.target,
@@ -43,10 +50,11 @@ export function createActivities(deps: ActivityDependencies) {
           ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}),
         };
       } catch (err) {
-        if (err instanceof CloudDCApiError) throw call.fail(subject, err);
+        if (err instanceof CloudDCApiError) throw await call.fail(subject, err);
         throw err;
       }
     },
+    applyProjectWeight: applyProjectWeightActivity,
     /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */
     async searchAttributesAvailable(): Promise<boolean> {
       return deps.searchIndex ?? false;

@@ -1,20 +1,20 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 /**
- * Paces one worker's requests to each CloudDC project, shared by every activity it runs: the
- * gateway throttles per project ("policy user over ratelimit, limit:N, time:1 second"), so a
- * thousand trackers on one project must share one budget.
+ * The fallback for servers that cannot limit each project's activities themselves (see
+ * `rate-limits/task-queue-config.ts`): paces one worker's requests to each CloudDC project, shared
+ * by every activity it runs. It holds for one worker only; with several, each has the whole budget.
  *
- * Requests are spaced evenly (a token bucket without burst): a turn every 1/rate seconds. A 429
- * halves the project's rate, once for all the requests that had their turn before the halving,
- * and the rate then grows back linearly, to the configured ceiling within a minute of the last 429
- * (additive increase, multiplicative decrease, as TCP does). A caller whose turn would come after
- * its deadline, or more than `maxWaitMs` away, is refused at once with the wait it would have had,
- * without taking the turn: its activity gives the worker slot back and Temporal retries it after
- * that wait instead.
+ * Requests are spaced evenly (a token bucket without burst), first come, first served: a turn
+ * every 1/rate seconds. A 429 halves the project's rate, once for all the requests that had their
+ * turn before the halving, and the rate then grows back linearly, to the configured ceiling within
+ * a minute of the last 429 (additive increase, multiplicative decrease, as TCP does). A caller
+ * whose turn would come after its deadline, or more than `maxWaitMs` away, is refused at once
+ * with the wait it would have had; its turn is kept for it under its `ticket` (its activity), so
+ * when Temporal retries it at that time it goes at once instead of queueing again.
  *
  * Hand-written: the pacing libraries (bottleneck, limiter, p-throttle) keep a fixed rate, and
- * none lowers it on a refusal or turns a long queue into a retry delay.
+ * none lowers it on a refusal or turns a long queue into a retry delay that keeps its place.
  */
 export interface RateLimiterOptions {
   /** Requests per second per project, the ceiling the rate recovers to. */
@@ -44,6 +44,15 @@ interface ProjectPace {
   loweredAt?: number;
 }
 
+/** How often a caller was refused a turn, and when last. */
+interface Refusals {
+  count: number;
+  at: number;
+}
+
+/** A kept turn not claimed this long after it came is forgotten (its activity went elsewhere). */
+const RESERVATION_TTL_MS = 5 * 60_000;
+
 /** Share of the ceiling regained per second after a 429. */
 const RECOVERY_PER_SECOND = 1 / 60;
 /** The rate never falls below this share of the ceiling. */
@@ -54,6 +63,9 @@ export class ProjectRateLimiter {
   readonly #maxWaitMs: number;
   readonly #now: () => number;
   readonly #paces = new Map<string, ProjectPace>();
+  /** Turns kept for refused callers, by ticket. */
+  readonly #reservations = new Map<string, number>();
+  readonly #refusals = new Map<string, Refusals>();
 
   constructor(options: RateLimiterOptions) {
     if (!(options.perSecond > 0)) throw new RangeError('perSecond must be positive');
@@ -69,24 +81,37 @@ export class ProjectRateLimiter {
 
   /**
    * Waits for the project's next turn and returns when it was; rejects when it comes later than
-   * `sendBy` or `maxWaitMs` from now, or when `signal` aborts (giving the turn back if no later
-   * one was handed out meanwhile).
+   * `sendBy` or `maxWaitMs` from now (keeping the turn for `ticket`), or when `signal` aborts
+   * (giving the turn back if no later one was handed out meanwhile).
    */
   async acquire(
     key: string,
-    { signal, sendBy }: { signal?: AbortSignal; sendBy?: number } = {},
+    { signal, sendBy, ticket }: { signal?: AbortSignal; sendBy?: number; ticket?: string } = {},
   ): Promise<number> {
     signal?.throwIfAborted();
     const now = this.#now();
+    this.#forgetStaleReservations(now);
+    const kept = ticket === undefined ? undefined : this.#reservations.get(ticket);
+    if (kept !== undefined && ticket !== undefined) {
+      this.#reservations.delete(ticket);
+      if (kept > now) await delay(kept - now, undefined, signal ? { signal } : {});
+      return kept;
+    }
     const pace = this.#pace(key, now);
     const rate = this.#rateOf(pace, now);
     const turn = Math.max(now, pace.nextTurnAt);
     const waitMs = turn - now;
-    if (waitMs > 0 && waitMs > Math.min(this.#maxWaitMs, (sendBy ?? Number.POSITIVE_INFINITY) - now)) {
-      throw new RateLimitedLocally(key, waitMs, rate);
-    }
     const next = turn + 1000 / rate;
     pace.nextTurnAt = next;
+    if (waitMs > 0 && waitMs > Math.min(this.#maxWaitMs, (sendBy ?? Number.POSITIVE_INFINITY) - now)) {
+      if (ticket === undefined) {
+        pace.nextTurnAt = turn;
+      } else {
+        this.#reservations.set(ticket, turn);
+        this.#refusals.set(ticket, { count: this.refusals(ticket) + 1, at: now });
+      }
+      throw new RateLimitedLocally(key, waitMs, rate);
+    }
     if (waitMs > 0) {
       try {
         await delay(waitMs, undefined, signal ? { signal } : {});
@@ -96,6 +121,20 @@ export class ProjectRateLimiter {
       }
     }
     return turn;
+  }
+
+  /** How often the caller holding `ticket` was refused a turn: waits of ours, not failures of the API. */
+  refusals(ticket: string): number {
+    return this.#refusals.get(ticket)?.count ?? 0;
+  }
+
+  #forgetStaleReservations(now: number): void {
+    for (const [ticket, turnAt] of this.#reservations) {
+      if (turnAt + RESERVATION_TTL_MS < now) this.#reservations.delete(ticket);
+    }
+    for (const [ticket, refused] of this.#refusals) {
+      if (refused.at + RESERVATION_TTL_MS < now) this.#refusals.delete(ticket);
+    }
   }
 
   /**

@@ -47,7 +47,7 @@ export function requestExportActivity(deps: ActivityDependencies) {
       });
       return earlier.data;
     }
-    const call = apiCall(deps, subject, input.region, { serverId: input.serverId });
+    const call = apiCall(deps, subject, input, { serverId: input.serverId });
     try {
       const accepted = await deps.cloudDC.exportServerLogs(call.target, input, call.limits);
       context.heartbeat(accepted);
@@ -63,7 +63,7 @@ export function requestExportActivity(deps: ActivityDependencies) {
           details: [{ httpStatus: info.httpStatus ?? null, requestId: info.requestId ?? null }],
         });
       }
-      throw call.fail(subject, err, input.failedAttempts);
+      throw await call.fail(subject, err, { failedBefore: input.failedAttempts });
     }
   };
 }

@@ -33,23 +33,25 @@ export function transientRetryDelay(
 }
 
 /**
- * After a 429: the throttling backoff (from `throttledBaseMs`, doubling per attempt) or the
- * server's `Retry-After`, whichever is longer, so neither a `Retry-After: 0` nor a short one
- * during a long storm brings the tracker back at once. Up to half as much again is added at
- * random so throttled trackers do not come back in lockstep.
+ * After a 429. With a `Retry-After`, the call is due exactly then, plus a little spread (a tenth of
+ * the wait, between a quarter second and a second) so throttled trackers do not come back in
+ * lockstep. Without one: full jitter, uniform up to `throttledBaseMs` doubled per refusal in a row
+ * (never under a tenth of it), so the first retry comes after two seconds at most, as Huawei
+ * advises, and a long storm spreads retries out. `refusals` counts the API's refusals only: waits
+ * for our own pacing never grow it.
  */
 export function throttledRetryDelay(
-  attempt: number,
+  refusals: number,
   retryAfterMs: number | undefined,
   settings: BackoffSettings,
   random: () => number,
 ): number {
-  const floor = Math.max(
-    retryAfterMs ?? 0,
-    exponentialCap(attempt, settings.throttledBaseMs, settings.maxMs),
-  );
-  const spread = Math.min(floor, settings.maxMs) * 0.5;
-  return Math.round(floor + random() * spread);
+  if (retryAfterMs !== undefined) {
+    const spread = Math.min(1_000, Math.max(250, retryAfterMs / 10));
+    return Math.round(retryAfterMs + random() * spread);
+  }
+  const cap = exponentialCap(refusals, settings.throttledBaseMs, settings.maxMs);
+  return Math.round(Math.max(settings.throttledBaseMs / 10, random() * cap));
 }
 
 function exponentialCap(attempt: number, baseMs: number, maxMs: number): number {

@@ -15,6 +15,7 @@ import { addCollectCommands } from './collect-commands.js';
 import { connectClient, ExitCode, type GlobalOptions, withClient } from './connect.js';
 import { addListCommands, outputOption } from './list-command.js';
 import { createProgressBars } from './progress-view.js';
+import { addRateLimitCommands } from './rate-limit-commands.js';
 import { describeFailure, watchTracker } from './watch.js';
 
 interface TrackOptions {
@@ -128,6 +129,7 @@ export function buildProgram(): Command {
 
   addListCommands(program);
   addCollectCommands(program);
+  addRateLimitCommands(program);
   return program;
 }
 

@@ -1,2 +1,3 @@
 export * from './collection.js';
+export * from './rate-limits.js';
 export * from './tracking.js';

@@ -18,6 +18,19 @@ export interface DevServerOptions {
 }
 
 /**
+ * One partition per task queue: Temporal's per-key rate limits are kept per partition, so with the
+ * default four a project's budget is split into four buckets that fill unevenly (bursts of several
+ * times the rate, then a slow tail). A production cluster sets the same in its dynamic config for
+ * the activity task queue (see docs/rate-limits.md).
+ */
+export const SINGLE_PARTITION_ARGS = [
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=1',
+];
+
+/**
  * Starts a real Temporal dev server (the CLI's `server start-dev`) from the CLI that
  * `findTemporalCli` finds or installs, falling back to the SDK's own download.
  */
@@ -32,7 +45,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ...(options.namespace ? { namespace: options.namespace } : {}),
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
       ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
-      extraArgs: ['--log-level', 'error', ...(options.extraArgs ?? [])],
+      extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_ARGS, ...(options.extraArgs ?? [])],
     },
   });
 }

@@ -24,8 +24,10 @@ import {
   type FleetFailure,
   type FleetSuccess,
   getFleetProgressQuery,
+  PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
   parseCollectFleetLogsInput,
+  projectPriority,
 } from '../contract/index.js';
 import { collectServerLogs } from './collect-server-logs.js';
 
@@ -41,6 +43,7 @@ export interface FleetState {
 const CHILDREN_PER_RUN = 400;
 
 const { listServersPage } = proxyActivities<TrackerActivities>({
+  ...PACED_ACTIVITY,
   startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '30m',
   retry: {
@@ -164,12 +167,14 @@ async function listAll(
   const serverIds: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await listServersPage({
-      projectId,
-      manageState: manageState ?? DEFAULT_FLEET_MANAGE_STATE,
-      ...(region ? { region } : {}),
-      ...(marker ? { marker } : {}),
-    });
+    const page = await listServersPage.executeWithOptions({ priority: projectPriority(projectId) }, [
+      {
+        projectId,
+        manageState: manageState ?? DEFAULT_FLEET_MANAGE_STATE,
+        ...(region ? { region } : {}),
+        ...(marker ? { marker } : {}),
+      },
+    ]);
     serverIds.push(...page.serverIds);
     marker = page.nextMarker;
   } while (marker);

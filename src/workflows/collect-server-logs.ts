@@ -22,9 +22,12 @@ import {
   FailureType,
   getCollectionProgressQuery,
   logExportWorkflowId,
+  PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
   parseCollectServerLogsInput,
+  projectPriority,
   type RequestExportInput,
+  TransientFailureType,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { trackLogExport } from './track-log-export.js';
@@ -41,6 +44,7 @@ const retryTransientApiFailures: RetryPolicy = {
  * (see `requestExportOnce`), so no retry can be made that might start a second export.
  */
 const { requestExport } = proxyActivities<TrackerActivities>({
+  ...PACED_ACTIVITY,
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 1 },
   summary: 'request a log export (ExportServerLogs)',
@@ -50,6 +54,7 @@ const { requestExport } = proxyActivities<TrackerActivities>({
 const REQUEST_PATIENCE_MS = 30 * 60_000;
 
 const { downloadArchive } = proxyActivities<TrackerActivities>({
+  ...PACED_ACTIVITY,
   startToCloseTimeout: '2h',
   // Bytes arrive as heartbeats: a download that stalls this long, or whose worker died, is
   // retried from the start by another worker.
@@ -85,7 +90,9 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
 
   progress.phase = 'downloading';
   const archive = await asOwnFailure(
-    downloadArchive({ ...ref, ...where, ...(destination ? { destination } : {}) }),
+    downloadArchive.executeWithOptions({ priority: projectPriority(projectId) }, [
+      { ...ref, ...where, ...(destination ? { destination } : {}) },
+    ]),
     FailureType.LogArchiveDownloadFailed,
   );
   progress.phase = 'done';
@@ -101,9 +108,12 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
 async function requestExportOnce(input: RequestExportInput) {
   const giveUpAt = Date.now() + REQUEST_PATIENCE_MS;
   let failedAttempts = 0;
+  let refused = false;
   for (;;) {
     try {
-      return await requestExport({ ...input, failedAttempts });
+      return await requestExport.executeWithOptions({ priority: projectPriority(input.projectId, refused) }, [
+        { ...input, failedAttempts },
+      ]);
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;
@@ -120,6 +130,7 @@ async function requestExportOnce(input: RequestExportInput) {
       if (!(cause instanceof ApplicationFailure) || cause.nonRetryable || Date.now() >= giveUpAt) throw err;
       const details = apiFailureDetails(cause);
       failedAttempts = details?.attempt ?? failedAttempts + 1;
+      refused = cause.type === TransientFailureType.CloudDCThrottled;
       await sleep(details?.retryInMs ?? 2_000, { summary: 'the API asked to wait before requesting again' });
     }
   }

@@ -22,12 +22,15 @@ import {
   formatDuration,
   getProgressQuery,
   type LogExportResult,
+  PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
   parseTrackLogExportInput,
   pollNowSignal,
+  projectPriority,
   type TrackerStatus,
   type TrackLogExportInput,
   type TrackLogExportRequest,
+  TransientFailureType,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { nextPollDelay, type PollingObservation } from './polling-policy.js';
@@ -58,6 +61,7 @@ const POLL_RETRY_BUDGET_MS = { min: 2_000, max: 120_000 };
 const { searchAttributesAvailable } = proxyLocalActivities<TrackerActivities>({ startToCloseTimeout: '10s' });
 
 const { getExportStatus } = proxyActivities<TrackerActivities>({
+  ...PACED_ACTIVITY,
   startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
   retry: {
     // The activity sets `nextRetryDelay` on every failure it raises (Retry-After, jittered
@@ -175,21 +179,19 @@ async function track(
     if (now >= s.deadline) throw timedOut(request, s);
     if (now >= stallDeadline) throw stalled(request, s);
 
-    // pollNow may cut the policy's wait short, never the API's Retry-After or our backoff.
+    // pollNow may cut the policy's wait short, never the API's Retry-After or our backoff. A
+    // refused poll is due exactly when the API said (or the backoff), not at the policy's pace.
     const earliest = Math.min(s.retryNotBefore ?? now, s.deadline, stallDeadline);
-    const wakeAt = Math.min(
-      Math.max(
-        now +
+    const policyWakeAt =
+      s.refused && s.retryNotBefore !== null
+        ? s.retryNotBefore
+        : now +
           nextPollDelay(
             request.policy,
             { unchangedPolls: s.unchangedPolls, ...etaObservation(s, now) },
             Math.random,
-          ),
-        earliest,
-      ),
-      s.deadline,
-      stallDeadline,
-    );
+          );
+    const wakeAt = Math.min(Math.max(policyWakeAt, earliest), s.deadline, stallDeadline);
     setNextPollAt(wakeAt);
     setCurrentDetails(currentDetails(s, wakeAt));
     await condition(() => s.pollRequested, wakeAt - now, {
@@ -236,6 +238,7 @@ async function pollStatus(
         // Even the last poll at the deadline gets a fair chance to answer.
         scheduleToCloseTimeout: Math.max(budget, POLL_RETRY_BUDGET_MS.min),
         summary: `poll status of export ${exportId}`,
+        priority: projectPriority(projectId, state.refused),
       },
       [
         {
@@ -259,7 +262,15 @@ async function pollStatus(
       });
     }
     const details = cause instanceof ApplicationFailure ? apiFailureDetails(cause) : undefined;
-    recordFailedPoll(state, { message: cause?.message || innermostMessage(err), ...details }, Date.now());
+    recordFailedPoll(
+      state,
+      {
+        message: cause?.message || innermostMessage(err),
+        ...details,
+        refused: cause instanceof ApplicationFailure && cause.type === TransientFailureType.CloudDCThrottled,
+      },
+      Date.now(),
+    );
     log.warn('Status poll gave up for now; will poll again', { exportId, error: state.lastError });
     return undefined;
   }

@@ -23,6 +23,8 @@ export const trackerStateSchema = z.strictObject({
   failedAttempts: z.number().int().nonnegative(),
   /** The API asked (Retry-After), or backoff requires, that it is not called before this time. */
   retryNotBefore: z.number().nullable(),
+  /** The last poll was refused with a 429: the next one is due at `retryNotBefore`, ahead of the project's queue. */
+  refused: z.boolean().default(false),
   pollRequested: z.boolean(),
   /** Unknown status words already logged, so each is logged once. */
   unknownStatuses: z.array(z.string()),
@@ -53,6 +55,7 @@ export function initialState(request: TrackLogExportRequest, now: number, indexe
     unchangedPolls: 0,
     failedAttempts: 0,
     retryNotBefore: null,
+    refused: false,
     pollRequested: false,
     unknownStatuses: [],
     samples: [],
@@ -95,6 +98,7 @@ export function recordSnapshot(
   delete state.lastError;
   state.failedAttempts = 0;
   state.retryNotBefore = null;
+  state.refused = false;
   if (percentage !== null) {
     state.samples = withSample(state.samples, {
       at: now,
@@ -115,12 +119,13 @@ export function recordSnapshot(
 /** Folds a poll that gave up after transient errors into the state. */
 export function recordFailedPoll(
   state: TrackerState,
-  failure: { message: string; attempt?: number; retryInMs?: number | null },
+  failure: { message: string; attempt?: number; retryInMs?: number | null; refused?: boolean },
   now: number,
 ): void {
   state.lastError = failure.message;
   state.failedAttempts = failure.attempt ?? state.failedAttempts + 1;
   state.retryNotBefore = failure.retryInMs ? now + failure.retryInMs : null;
+  state.refused = failure.refused ?? false;
 }
 
 /** The `getProgress` answer; before the input is even parsed, an empty one. */

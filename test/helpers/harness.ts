@@ -10,6 +10,8 @@ import { startTracking, type TrackerHandle } from '../../src/client/tracking.js'
 import type { AuthConfig } from '../../src/config.js';
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
+import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
+import { applyDefaultQuota } from '../../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../../src/tracker-worker.js';
 
@@ -28,8 +30,13 @@ export interface HarnessOptions {
   devServerArgs?: string[];
   simulator?: SimulatorOptions;
   requestTimeoutMs?: number;
-  /** The worker's requests per second per project; by default high enough never to matter. */
+  /**
+   * Requests per second per project (CLOUDDC_RATE_LIMIT), set on the task queue as the worker
+   * does at start-up; by default none, so nothing is paced.
+   */
   rateLimit?: number;
+  /** Who paces each project: the task queue (default), or the worker's own fallback limiter. */
+  pacing?: ProjectPacing;
   backoff?: BackoffSettings;
   /** Credentials of the worker; a static token the simulator accepts by default. */
   auth?: AuthConfig;
@@ -80,23 +87,32 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const sim = await CloudDCSimulator.start({ tokens: [TEST_TOKEN], ...options.simulator });
   const taskQueue = `test-${randomUUID()}`;
+  if (options.rateLimit !== undefined && (options.pacing ?? 'temporal') === 'temporal') {
+    await applyDefaultQuota(
+      { service: env.client.workflowService, namespace: 'default', taskQueue },
+      options.rateLimit,
+    );
+  }
   const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
   const worker = await createTrackerWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
     dependencies: {
-      ...activityDependenciesFrom({
-        cloudDC: {
-          region: TEST_REGION,
-          regions: [TEST_REGION, ...(options.regions ?? [])],
-          endpointTemplate: sim.url,
-          requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-          rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
-          auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
+      ...activityDependenciesFrom(
+        {
+          cloudDC: {
+            region: TEST_REGION,
+            regions: [TEST_REGION, ...(options.regions ?? [])],
+            endpointTemplate: sim.url,
+            requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+            rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
+            auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
+          },
+          archives: { directory: archiveDir },
         },
-        archives: { directory: archiveDir },
-      }),
+        { pacing: options.pacing ?? 'temporal' },
+      ),
       backoff: options.backoff ?? FAST_BACKOFF,
       searchIndex: indexed,
     },

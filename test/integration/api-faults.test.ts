@@ -40,7 +40,11 @@ describe('throttling (429)', () => {
     expect(result.outcome).toBe('completed');
     const seen = requests();
     expect(seen.slice(0, 3).map((r) => r.status)).toEqual([429, 429, 429]);
-    for (const gap of gaps(seen).slice(0, 3)) expect(gap).toBeGreaterThanOrEqual(1_000);
+    for (const gap of gaps(seen).slice(0, 3)) {
+      expect(gap).toBeGreaterThanOrEqual(1_000);
+      // Due then, plus at most a quarter second of spread and the round trip through Temporal.
+      expect(gap).toBeLessThanOrEqual(2_250);
+    }
   });
 
   it('waits at least until an HTTP-date Retry-After, measured against the response Date', async () => {
@@ -53,7 +57,7 @@ describe('throttling (429)', () => {
     for (const gap of gaps(seen).slice(0, 2)) expect(gap).toBeGreaterThanOrEqual(2_000);
   });
 
-  it('backs off from the throttling base without Retry-After, in a JSON or a plain-text body', async () => {
+  it('backs off with full jitter from the throttling base without Retry-After, in a JSON or a plain-text body', async () => {
     const { handle, requests } = await trackWithFaults('srv-429-bare', [
       { fault: { kind: 'status', status: 429 }, times: 2 },
       {
@@ -72,8 +76,12 @@ describe('throttling (429)', () => {
     const seen = requests();
     expect(seen.slice(0, 4).map((r) => r.status)).toEqual([429, 429, 429, 429]);
     const waits = gaps(seen).slice(0, 4);
-    // FAST_BACKOFF.throttledBaseMs is 200, doubling: 200, 400, 800, 1600 at least.
-    for (const [i, gap] of waits.entries()) expect(gap).toBeGreaterThanOrEqual(200 * 2 ** i);
+    // FAST_BACKOFF.throttledBaseMs is 200, its cap doubling per refusal (200, 400, 800, 1600),
+    // never under a tenth of the base; plus the round trip through Temporal.
+    for (const [i, gap] of waits.entries()) {
+      expect(gap).toBeGreaterThanOrEqual(20);
+      expect(gap).toBeLessThanOrEqual(200 * 2 ** i + 1_000);
+    }
   });
 });
 

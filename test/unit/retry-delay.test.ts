@@ -78,87 +78,60 @@ describe('transientRetryDelay', () => {
 
 describe('throttledRetryDelay', () => {
   describe('with Retry-After', () => {
-    it('is exactly Retry-After with random 0 while it exceeds the backoff', () => {
-      expect(throttledRetryDelay(1, 7_000, settings, constant(0))).toBe(7_000);
-      expect(throttledRetryDelay(2, 7_000, settings, constant(0))).toBe(7_000);
-    });
-
-    it('is the backoff when that is longer than Retry-After', () => {
-      expect(throttledRetryDelay(5, 7_000, settings, constant(0))).toBe(32_000);
-      expect(throttledRetryDelay(1, 1_000, settings, constant(0))).toBe(2_000);
-    });
-
-    it('adds up to half as much again with random 1', () => {
-      expect(throttledRetryDelay(1, 7_000, settings, constant(1))).toBe(10_500);
-      expect(throttledRetryDelay(3, 40_000, settings, constant(1))).toBe(60_000);
-    });
-
-    it('does not let a Retry-After of 0 mean "at once"', () => {
-      expect(throttledRetryDelay(1, 0, settings, constant(0))).toBe(2_000);
-      expect(throttledRetryDelay(4, 0, settings, constant(0))).toBe(16_000);
-    });
-
-    it('is never sooner than Retry-After, even when it exceeds maxMs', () => {
-      const retryAfterMs = 120_000;
-      expect(throttledRetryDelay(1, retryAfterMs, settings, constant(0))).toBe(retryAfterMs);
-      const rng = seeded(99);
-      for (let i = 0; i < 200; i++) {
-        const delay = throttledRetryDelay(1 + (i % 10), retryAfterMs, settings, rng);
-        expect(delay).toBeGreaterThanOrEqual(retryAfterMs);
-        expect(delay).toBeLessThanOrEqual(retryAfterMs * 1.5);
+    it('is Retry-After exactly with random 0, however many refusals came before', () => {
+      for (const refusals of [1, 2, 5, 20]) {
+        expect(throttledRetryDelay(refusals, 7_000, settings, constant(0))).toBe(7_000);
+        expect(throttledRetryDelay(refusals, 3_000, settings, constant(0))).toBe(3_000);
       }
-      expect(throttledRetryDelay(1, retryAfterMs, settings, constant(1))).toBeGreaterThan(retryAfterMs);
     });
 
-    it('is never sooner than Retry-After for random values', () => {
+    it('adds a tenth of the wait at most, between a quarter second and a second', () => {
+      expect(throttledRetryDelay(1, 3_000, settings, constant(1))).toBe(3_300);
+      expect(throttledRetryDelay(1, 1_000, settings, constant(1))).toBe(1_250);
+      expect(throttledRetryDelay(1, 120_000, settings, constant(1))).toBe(121_000);
+    });
+
+    it('lets a Retry-After of 0 mean soon, spread over a quarter second', () => {
+      expect(throttledRetryDelay(4, 0, settings, constant(0))).toBe(0);
+      expect(throttledRetryDelay(4, 0, settings, constant(1))).toBe(250);
+    });
+
+    it('is never sooner than Retry-After nor more than a second later, for random values', () => {
       const rng = seeded(5);
       for (const retryAfterMs of [1, 500, 2_000, 59_999, 60_000, 60_001, 3_600_000]) {
         for (let i = 0; i < 50; i++) {
-          const delay = throttledRetryDelay(1, retryAfterMs, settings, rng);
+          const delay = throttledRetryDelay(1 + (i % 10), retryAfterMs, settings, rng);
           expect(delay).toBeGreaterThanOrEqual(retryAfterMs);
-          expect(delay).toBeLessThanOrEqual(
-            Math.round(Math.max(retryAfterMs, settings.throttledBaseMs) * 1.5),
-          );
+          expect(delay).toBeLessThanOrEqual(retryAfterMs + 1_000);
         }
       }
     });
   });
 
   describe('without Retry-After', () => {
-    it('starts at throttledBaseMs for attempt 1 with random 0', () => {
-      expect(throttledRetryDelay(1, undefined, settings, constant(0))).toBe(2_000);
+    it('is full jitter up to throttledBaseMs for the first refusal, never under a tenth of it', () => {
+      expect(throttledRetryDelay(1, undefined, settings, constant(1))).toBe(2_000);
+      expect(throttledRetryDelay(1, undefined, settings, constant(0.5))).toBe(1_000);
+      expect(throttledRetryDelay(1, undefined, settings, constant(0))).toBe(200);
     });
 
-    it('doubles per attempt', () => {
-      expect(throttledRetryDelay(2, undefined, settings, constant(0))).toBe(4_000);
-      expect(throttledRetryDelay(3, undefined, settings, constant(0))).toBe(8_000);
-      expect(throttledRetryDelay(4, undefined, settings, constant(0))).toBe(16_000);
-      expect(throttledRetryDelay(5, undefined, settings, constant(0))).toBe(32_000);
+    it('doubles its cap per refusal in a row, up to maxMs', () => {
+      expect(throttledRetryDelay(2, undefined, settings, constant(1))).toBe(4_000);
+      expect(throttledRetryDelay(4, undefined, settings, constant(1))).toBe(16_000);
+      expect(throttledRetryDelay(30, undefined, settings, constant(1))).toBe(60_000);
     });
 
-    it('is capped by maxMs', () => {
-      expect(throttledRetryDelay(6, undefined, settings, constant(0))).toBe(60_000);
-      expect(throttledRetryDelay(25, undefined, settings, constant(0))).toBe(60_000);
-    });
-
-    it('adds up to half as much again at random', () => {
-      expect(throttledRetryDelay(1, undefined, settings, constant(1))).toBe(3_000);
-      expect(throttledRetryDelay(3, undefined, settings, constant(1))).toBe(12_000);
-      const rng = seeded(77);
-      for (let attempt = 1; attempt <= 12; attempt++) {
-        const floor = Math.min(settings.maxMs, settings.throttledBaseMs * 2 ** (attempt - 1));
-        for (let i = 0; i < 30; i++) {
-          const delay = throttledRetryDelay(attempt, undefined, settings, rng);
-          expect(delay).toBeGreaterThanOrEqual(floor);
-          expect(delay).toBeLessThanOrEqual(floor * 1.5);
-        }
-      }
+    it('spreads retries over the whole window', () => {
+      const rng = seeded(11);
+      const delays = Array.from({ length: 400 }, () => throttledRetryDelay(3, undefined, settings, rng));
+      expect(Math.min(...delays)).toBeLessThan(1_000);
+      expect(Math.max(...delays)).toBeGreaterThan(7_000);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(8_000);
     });
 
     it('uses the configured throttledBaseMs, not the transient base', () => {
-      const custom = { ...settings, throttledBaseMs: 5_000 };
-      expect(throttledRetryDelay(1, undefined, custom, constant(0))).toBe(5_000);
-      expect(throttledRetryDelay(2, undefined, custom, constant(0))).toBe(10_000);
+      const custom = { transientBaseMs: 10, throttledBaseMs: 5_000, maxMs: 60_000 };
+      expect(throttledRetryDelay(1, undefined, custom, constant(1))).toBe(5_000);
     });
   });
 });

@@ -1,0 +1,159 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { TrackerActivities } from '../activities/index.js';
+import {
+  CONTROL_FAIRNESS_KEY,
+  getRateLimitQuery,
+  type ProjectRateLimitInput,
+  type ProjectRateLimitStatus,
+  parseProjectRateLimitInput,
+  parseQuotaChange,
+  projectFairnessKey,
+  setQuotaUpdate,
+  type ThrottleReport,
+  throttledSignal,
+} from '../contract/index.js';
+import { type AimdState, afterRecoveryStep, afterThrottle, initialAimd } from './aimd.js';
+
+const { applyProjectWeight } = proxyActivities<TrackerActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+  priority: { fairnessKey: CONTROL_FAIRNESS_KEY },
+  summary: "set the project's weight on the activity task queue",
+});
+
+/** A keeper with nothing to remember (default quota, full share) ends after this long without a 429. */
+const IDLE_MS = 10 * 60_000;
+
+/**
+ * Keeps one project's request budget for every worker of the deployment. The gateway's 429s
+ * (reported by whichever activity got one) halve the project's share of its quota once per
+ * overload, and the share grows back step by step (`aimd.ts`); operators can give the project a
+ * quota of its own. Each change is written to the activity task queue as the weight of the
+ * project's fairness key, so Temporal's matching service paces the project's activities at the
+ * new rate, on every worker at once.
+ */
+export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<ProjectRateLimitStatus> {
+  const input = parseProjectRateLimitInput(raw);
+  const { projectId } = input;
+  const fairnessKey = projectFairnessKey(projectId);
+  let quota = input.quota ?? null;
+  let aimd: AimdState = {
+    ...initialAimd(input.share ?? 1, Date.now()),
+    throttles: input.throttles ?? 0,
+    decreases: input.decreases ?? 0,
+    ...(input.loweredAt !== undefined ? { loweredAt: input.loweredAt } : {}),
+  };
+  let lastThrottle = input.lastThrottle;
+  const pending: ThrottleReport[] = [];
+  /** Bumped by every change the task queue must hear about; `applied.version` says how far it has. */
+  let version = quota !== null || aimd.share < 1 ? 1 : 0;
+  let applied = { version: 0, defaultQuota: null as number | null, weight: 1 };
+  let decreaseToApply = false;
+
+  const status = (): ProjectRateLimitStatus => {
+    const effective = quota ?? applied.defaultQuota;
+    return {
+      projectId,
+      fairnessKey,
+      quota,
+      defaultQuota: applied.defaultQuota,
+      share: aimd.share,
+      rate: effective === null ? null : effective * aimd.share,
+      weight: applied.weight,
+      throttles: aimd.throttles,
+      decreases: aimd.decreases,
+      ...(lastThrottle
+        ? { lastThrottle: { ...lastThrottle, refusedAtIso: new Date(lastThrottle.refusedAt).toISOString() } }
+        : {}),
+    };
+  };
+  setHandler(getRateLimitQuery, status);
+  setHandler(throttledSignal, (report) => {
+    pending.push(report);
+  });
+  setHandler(
+    setQuotaUpdate,
+    async (change) => {
+      quota = parseQuotaChange(change).quota;
+      const wanted = ++version;
+      await condition(() => applied.version >= wanted);
+      return status();
+    },
+    { validator: (change) => void parseQuotaChange(change) },
+  );
+
+  for (;;) {
+    if (applied.version < version) {
+      const target = version;
+      applied = { version: target, ...(await applyProjectWeight({ fairnessKey, quota, share: aimd.share })) };
+      // A decrease takes effect once the task queue has it; refusals of requests sent before
+      // then are still the old overload.
+      if (decreaseToApply) aimd = { ...aimd, loweredAt: Date.now() };
+      decreaseToApply = false;
+      setCurrentDetails(details(status()));
+      continue;
+    }
+    const idleUntil = (lastThrottle?.refusedAt ?? workflowInfo().runStartTime.getTime()) + IDLE_MS;
+    const wakeAt = aimd.nextRecoveryAt ?? idleUntil;
+    await condition(() => pending.length > 0 || applied.version < version, Math.max(1, wakeAt - Date.now()));
+    const now = Date.now();
+    for (const report of pending.splice(0)) {
+      const before = aimd.decreases;
+      aimd = afterThrottle(aimd, report.sentAt, now);
+      lastThrottle = report;
+      if (aimd.decreases !== before) {
+        version++;
+        decreaseToApply = true;
+      }
+    }
+    if (aimd.nextRecoveryAt !== null && now >= aimd.nextRecoveryAt) {
+      aimd = afterRecoveryStep(aimd, now);
+      version++;
+    }
+    if (applied.version < version) continue;
+    setCurrentDetails(details(status()));
+    const idle = quota === null && aimd.share >= 1 && now >= idleUntil;
+    if (idle || workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      if (pending.length > 0 || applied.version < version) continue;
+      if (idle) return status();
+      await continueAsNew<typeof projectRateLimit>({
+        projectId,
+        quota,
+        share: aimd.share,
+        throttles: aimd.throttles,
+        decreases: aimd.decreases,
+        ...(aimd.loweredAt !== undefined ? { loweredAt: aimd.loweredAt } : {}),
+        ...(lastThrottle ? { lastThrottle } : {}),
+      });
+    }
+  }
+}
+
+/** What the Web UI shows on the keeper's page. */
+function details(s: ProjectRateLimitStatus): string {
+  const quota =
+    s.quota === null ? `${s.defaultQuota ?? '?'}/s (the default)` : `${s.quota}/s (this project's own)`;
+  const lines = [
+    `**Rate now:** ${s.rate === null ? 'unknown' : `${round(s.rate)}/s`} · **Quota:** ${quota} · **Share in use:** ${Math.round(s.share * 100)} %`,
+    `**429s from the gateway:** ${s.throttles} · **Decreases:** ${s.decreases}`,
+  ];
+  if (s.lastThrottle) {
+    lines.push(
+      `**Last 429:** ${s.lastThrottle.refusedAtIso} in ${s.lastThrottle.region}${s.lastThrottle.requestId ? ` (X-Request-Id ${s.lastThrottle.requestId})` : ''}`,
+    );
+  }
+  return lines.join('\n\n');
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
