@@ -16,7 +16,7 @@ export interface AimdState {
 
 /** The share never falls below this: the project keeps making progress, slowly. */
 export const FLOOR_SHARE = 1 / 16;
-/** The share regains a sixth of the quota every 10 s: full rate a minute after the last decrease. */
+/** The share regains a sixth of the quota every 10 s: full rate within a minute of the last decrease. */
 export const RECOVERY_STEP_MS = 10_000;
 export const RECOVERY_PER_STEP = 1 / 6;
 
@@ -42,6 +42,8 @@ export function afterThrottle(state: AimdState, sentAt: number, now: number): Ai
 
 /** One step of recovery, when `nextRecoveryAt` has come. */
 export function afterRecoveryStep(state: AimdState, now: number): AimdState {
-  const share = Math.min(1, state.share + RECOVERY_PER_STEP);
+  // Sixths do not add up to exactly 1 in floating point.
+  const grown = state.share + RECOVERY_PER_STEP;
+  const share = grown > 1 - 1e-9 ? 1 : grown;
   return { ...state, share, nextRecoveryAt: share < 1 ? now + RECOVERY_STEP_MS : null };
 }

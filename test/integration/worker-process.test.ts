@@ -107,14 +107,18 @@ describe('npm run worker', () => {
         what: 'the worker to start',
       });
       const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 3_000 });
-      h.sim.injectFaults({ fault: { kind: 'status', status: 429 }, times: 1 });
+      h.sim.injectFaults(
+        { fault: { kind: 'status', status: 429 }, times: 1 },
+        { fault: { kind: 'status', status: 503 }, times: 1 },
+      );
       const handle = await startTracking(
         h.env.client,
         {
           projectId: 'proj-telemetry',
           serverId: 'srv-1',
           exportId: record.exportId,
-          // Long enough a poll to outlast the worker's 2 s throttling backoff: the 429 is retried.
+          // The 429 goes back to the tracker, which polls again when due; the 503 is retried by
+          // the activity itself, within a poll's retry budget of twice maxInterval.
           policy: { minInterval: '100ms', maxInterval: '2s' },
         },
         { taskQueue },

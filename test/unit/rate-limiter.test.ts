@@ -36,6 +36,26 @@ describe('ProjectRateLimiter', () => {
     expect(performance.now() - started).toBeLessThan(140);
   });
 
+  it('keeps a refused caller its turn: it goes at once when it comes back, ahead of later callers', async () => {
+    const { limiter, clock } = limiterAt(10, 250);
+    for (let i = 0; i < 3; i++) void limiter.acquire('p');
+    const refusal = (await limiter
+      .acquire('p', { ticket: 'wf/run/1' })
+      .catch((err: unknown) => err)) as RateLimitedLocally;
+    expect(refusal.waitMs).toBe(300);
+    expect(limiter.refusals('wf/run/1')).toBe(1);
+    // Others arriving meanwhile queue behind the kept turn.
+    const later = await limiter.acquire('p', { sendBy: clock.now + 10_000 }).catch((err: unknown) => err);
+    expect(later).toBeInstanceOf(RateLimitedLocally);
+    expect((later as RateLimitedLocally).waitMs).toBe(400);
+    // Back at its turn (Temporal's retry after waitMs), the refused caller goes without queueing again.
+    clock.now += 300;
+    const started = performance.now();
+    expect(await limiter.acquire('p', { ticket: 'wf/run/1' })).toBe(clock.now);
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(limiter.refusals('wf/run/1')).toBe(1);
+  });
+
   it('halves the rate on a 429, once for a burst of them, and recovers linearly', () => {
     const { limiter, clock } = limiterAt(20);
     limiter.throttled('p');

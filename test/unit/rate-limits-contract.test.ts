@@ -1,0 +1,60 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describe, expect, it } from 'vitest';
+import {
+  FailureType,
+  parseProjectRateLimitInput,
+  parseQuotaChange,
+  projectFairnessKey,
+  projectPriority,
+} from '../../src/contract/index.js';
+
+describe('projectFairnessKey', () => {
+  it('is the project ID itself when it fits in a fairness key', () => {
+    expect(projectFairnessKey('0605767b2900d4a62f4ec0138a1e1d4f')).toBe('0605767b2900d4a62f4ec0138a1e1d4f');
+    expect(projectFairnessKey('p'.repeat(64))).toBe('p'.repeat(64));
+  });
+
+  it('keeps longer IDs within 64 bytes, distinct and stable', () => {
+    const a = projectFairnessKey(`${'x'.repeat(100)}-a`);
+    const b = projectFairnessKey(`${'x'.repeat(100)}-b`);
+    expect(Buffer.byteLength(a)).toBeLessThanOrEqual(64);
+    expect(Buffer.byteLength(b)).toBeLessThanOrEqual(64);
+    expect(a).not.toBe(b);
+    expect(projectFairnessKey(`${'x'.repeat(100)}-a`)).toBe(a);
+  });
+});
+
+describe('projectPriority', () => {
+  it("puts a refused call's retry ahead of its project's queue, in the same project's budget", () => {
+    expect(projectPriority('p-1')).toEqual({ fairnessKey: 'p-1' });
+    expect(projectPriority('p-1', true)).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
+  });
+});
+
+describe('quota inputs', () => {
+  it.each([0, -1, Number.NaN, 20_000, '5'])(
+    'refuses a quota of %s with InvalidInput naming the field',
+    (quota) => {
+      const err = (() => {
+        try {
+          parseQuotaChange({ quota });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect((err as ApplicationFailure).type).toBe(FailureType.InvalidInput);
+      expect((err as ApplicationFailure).message).toMatch(/^setQuota: invalid input: quota: /);
+    },
+  );
+
+  it('takes a positive quota, or null for the default', () => {
+    expect(parseQuotaChange({ quota: 2.5 })).toEqual({ quota: 2.5 });
+    expect(parseQuotaChange({ quota: null })).toEqual({ quota: null });
+  });
+
+  it("checks the budget keeper's input", () => {
+    expect(parseProjectRateLimitInput({ projectId: 'p-1' })).toEqual({ projectId: 'p-1' });
+    expect(() => parseProjectRateLimitInput({ projectId: 'p/1', share: 2 })).toThrow(/projectId: .*share: /s);
+  });
+});
