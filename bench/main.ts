@@ -24,6 +24,8 @@ interface Options {
   strategies: Strategy[];
   rateLimit?: number;
   workerRateLimit?: number;
+  /** Worker processes of ours on its task queue, sharing the project's budget through Temporal. */
+  workers: number;
   seed: number;
   /** File for the figures as JSON; `-` for stdout (after the dev server's banner). */
   json?: string;
@@ -42,6 +44,8 @@ interface ExportRun {
 
 export interface StrategyFigures {
   strategy: Strategy;
+  /** The most requests the project got within one second. */
+  busiestSecond?: number;
   exports: number;
   callsPerExport: number;
   throttled: number;
@@ -89,6 +93,7 @@ function parseOptions(): Options {
       'ours: CLOUDDC_RATE_LIMIT (default: --rate-limit, else 1000)',
       positive('--worker-rate-limit'),
     )
+    .option('--workers <n>', 'ours: worker processes on its task queue', positive('--workers'), 1)
     .option('--seed <n>', 'seed of the export mix', positive('--seed'), 1)
     .option(
       '--json <file>',
@@ -125,26 +130,31 @@ async function main(): Promise<void> {
     );
     const started = await Promise.all(
       options.strategies.map(async (strategy) => {
-        const worker = spawnWorker(
-          strategy,
-          env.address,
-          sim.url,
-          options.workerRateLimit ?? options.rateLimit ?? 1_000,
+        const count = strategy === 'ours' ? options.workers : 1;
+        const spawned = Array.from({ length: count }, () =>
+          spawnWorker(strategy, env.address, sim.url, options.workerRateLimit ?? options.rateLimit ?? 1_000),
         );
-        workers.push(worker.process);
-        await worker.ready;
-        return { strategy, worker };
+        workers.push(...spawned.map((w) => w.process));
+        await Promise.all(spawned.map((w) => w.ready));
+        return { strategy, spawned };
       }),
     );
     log(`workers ready: ${options.strategies.join(', ')}`);
     const figures = await Promise.all(
-      started.map(async ({ strategy, worker }) => {
+      started.map(async ({ strategy, spawned }) => {
         const startedAt = Date.now();
         const runs = await runStrategy(env.client, sim, strategy, mix, options.timeScale, log);
         const wallSeconds = (Date.now() - startedAt) / 1000;
-        worker.process.kill('SIGTERM');
-        const usage = await worker.usage;
-        return summarize(strategy, runs, usage, wallSeconds);
+        for (const worker of spawned) worker.process.kill('SIGTERM');
+        const usages = await Promise.all(spawned.map((w) => w.usage));
+        const usage = {
+          cpuSeconds: sum(usages.map((u) => u.cpuSeconds)),
+          peakRssMb: Math.max(...usages.map((u) => u.peakRssMb)),
+        };
+        return {
+          ...summarize(strategy, runs, usage, wallSeconds),
+          busiestSecond: sim.busiestSecondOf(`bench-${strategy}`),
+        };
       }),
     );
     const json = `${JSON.stringify({ options, figures }, null, 2)}\n`;
@@ -332,6 +342,7 @@ function renderTable(figures: StrategyFigures[], options: Options): string {
   const rows: Array<[string, (f: StrategyFigures) => string]> = [
     ['API calls per export', (f) => f.callsPerExport.toFixed(1)],
     ['429s received (share of calls)', (f) => `${f.throttled} (${(f.throttledShare * 100).toFixed(2)} %)`],
+    ['requests in the busiest second', (f) => String(f.busiestSecond ?? '-')],
     [
       'detection latency p50 / p95 / max (s)',
       (f) => `${s(f.latencyMs.p50)} / ${s(f.latencyMs.p95)} / ${s(f.latencyMs.max)}`,

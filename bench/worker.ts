@@ -10,6 +10,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { z } from 'zod';
 import { staticTokenAuth } from '../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../src/activities/clouddc-client.js';
+import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
 import { createBaselineActivities } from './activities.js';
 import { STRATEGIES } from './strategies.js';
@@ -28,6 +29,15 @@ const REGION = 'cn-east-3';
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const connection = await NativeConnection.connect({ address: BENCH_ADDRESS });
+// Only ours is paced: the baselines are the naive pollers it is compared with.
+const pacing =
+  BENCH_STRATEGY === 'ours'
+    ? await setUpProjectPacing(
+        { service: connection.workflowService, namespace: 'default', taskQueue: BENCH_TASK_QUEUE },
+        BENCH_RATE_LIMIT,
+        (message) => console.error(message),
+      )
+    : 'worker';
 const worker =
   BENCH_STRATEGY === 'ours'
     ? await createTrackerWorker({

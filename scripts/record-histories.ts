@@ -2,24 +2,28 @@
  * `npm run histories:record`: runs every workflow for real (a dev server, the simulator, a worker)
  * and saves each run's history under test/fixtures/histories/, which the replay test feeds to
  * `Worker.runReplayHistories` on every CI run. Refresh them after an intended change of workflow
- * behaviour that running workflows may safely see (see "Upgrading safely" in the README).
+ * behaviour that running workflows may safely see (see "Upgrading safely" in the README); keep the
+ * histories of the previous version in a folder beside them, since workflows started by it may
+ * still be running when the new code takes over.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startCollection, startFleetCollection } from '../src/client/collection.js';
+import { setProjectQuota } from '../src/client/rate-limits.js';
 import { startTracking } from '../src/client/tracking.js';
-import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../src/config.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
   extendTimeoutUpdate,
   logExportWorkflowId,
   pollNowSignal,
+  projectRateLimitWorkflowId,
 } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { applyDefaultQuota } from '../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
 
@@ -28,6 +32,8 @@ const TOKEN = 'record-token';
 const PROJECT = 'proj-record';
 const TASK_QUEUE = 'record-histories';
 const POLICY = { minInterval: '100ms', maxInterval: '300ms' } as const;
+/** High enough never to slow the recording; set on the task queue so the budget keeper has a default. */
+const QUOTA = 500;
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 // A low suggestion makes the longer trackers continue as new, so that path is recorded too.
@@ -49,7 +55,7 @@ const worker = await createTrackerWorker({
           regions: ['cn-east-3'],
           endpointTemplate: sim.url,
           requestTimeoutMs: 5_000,
-          rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND * 100,
+          rateLimitPerSecond: QUOTA,
           auth: { scheme: 'token', token: TOKEN },
         },
         archives: { directory: archives },
@@ -62,9 +68,12 @@ const worker = await createTrackerWorker({
 
 try {
   await worker.runUntil(async () => {
-    await rm(OUT, { recursive: true, force: true });
     await mkdir(OUT, { recursive: true });
+    for (const name of await readdir(OUT)) {
+      if (name.endsWith('.json')) await rm(new URL(name, OUT));
+    }
     const client = env.client;
+    await applyDefaultQuota({ service: client.workflowService, namespace: 'default', taskQueue: TASK_QUEUE }, QUOTA);
     const track = (serverId: string, scenario: Parameters<typeof sim.createExport>[2]) => {
       const record = sim.createExport(PROJECT, serverId, scenario);
       return startTracking(
@@ -117,6 +126,30 @@ try {
     );
     await fleet.result();
     await save(client, 'collect-fleet', fleet.workflowId);
+
+    // The gateway refuses the project twice (its quota is used up elsewhere): the tracker waits
+    // out each Retry-After and polls again ahead of the queue, and the budget keeper lowers the
+    // project's share; an operator then gives the project a quota of its own.
+    const throttledRecord = sim.createExport(PROJECT, 'srv-throttled', { durationMs: 1_500 });
+    sim.injectFaults({
+      fault: {
+        kind: 'status',
+        status: 429,
+        body: { error_code: 'APIGW.0308', error_msg: 'policy user over ratelimit,limit:500,time:1 second' },
+        retryAfter: { seconds: 1, as: 'delta' },
+      },
+      times: 2,
+      path: `/physicalservers/srv-throttled/logs/exports/${throttledRecord.exportId}$`,
+    });
+    const throttled = await startTracking(
+      client,
+      { projectId: PROJECT, serverId: 'srv-throttled', exportId: throttledRecord.exportId, policy: POLICY },
+      { taskQueue: TASK_QUEUE },
+    );
+    await throttled.result();
+    await save(client, 'track-throttled', throttled.workflowId);
+    await setProjectQuota(client, { projectId: PROJECT, quota: 50, taskQueue: TASK_QUEUE });
+    await save(client, 'project-rate-limit', projectRateLimitWorkflowId(PROJECT));
   });
 } finally {
   await sim.close();

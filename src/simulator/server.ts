@@ -111,6 +111,8 @@ export class CloudDCSimulator {
   readonly #http: Server;
   readonly #archives = new Map<string, Promise<SimulatedArchive>>();
   readonly #tallies = new Map<string, RequestTally>();
+  /** Each project's requests of the last second, and the most there ever were. */
+  readonly #secondWindows = new Map<string, { times: number[]; most: number }>();
   /** Answers whose archive body a `trickle` fault slows down. */
   readonly #trickled = new WeakMap<ServerResponse, number>();
   readonly #requestLogLimit: number;
@@ -234,6 +236,19 @@ export class CloudDCSimulator {
     };
   }
 
+  /** The most requests one project made within any one second, however long the run. */
+  busiestSecondOf(projectId: string): number {
+    return this.#secondWindows.get(projectId)?.most ?? 0;
+  }
+
+  #countInBusiestSecond(projectId: string, at: number): void {
+    const window = this.#secondWindows.get(projectId) ?? { times: [], most: 0 };
+    this.#secondWindows.set(projectId, window);
+    window.times.push(at);
+    while ((window.times[0] ?? at) <= at - 1_000) window.times.shift();
+    window.most = Math.max(window.most, window.times.length);
+  }
+
   /** Requests whose path contains `fragment`. */
   requestsTo(fragment: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path.includes(fragment));
@@ -266,6 +281,8 @@ export class CloudDCSimulator {
     const tally = this.#tallies.get(url.pathname) ?? { requests: 0, throttled: 0 };
     this.#tallies.set(url.pathname, tally);
     tally.requests += 1;
+    const requestProject = /^\/v1\/([^/]+)\//.exec(url.pathname)?.[1];
+    if (requestProject) this.#countInBusiestSecond(requestProject, record.at);
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Date', new Date(this.#clock()).toUTCString());
     res.on('finish', () => {

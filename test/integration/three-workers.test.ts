@@ -49,7 +49,7 @@ describe('three workers on one task queue', () => {
     for (const worker of workers)
       expect(worker.output()).toContain('held by the task queue for every worker');
     const exports = Array.from({ length: 90 }, (_, i) =>
-      h.sim.createExport(PROJECT, `srv-${i}`, { durationMs: 2_000 + (i % 10) * 500 }),
+      h.sim.createExport(PROJECT, `srv-${i}`, { durationMs: 500 + (i % 10) * 200 }),
     );
     const handles = await Promise.all(
       exports.map((e) =>

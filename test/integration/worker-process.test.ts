@@ -106,7 +106,8 @@ describe('npm run worker', () => {
         timeoutMs: 60_000,
         what: 'the worker to start',
       });
-      const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 3_000 });
+      // Long enough to be seen running after the injected faults, so a detection window is measured.
+      const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 8_000 });
       h.sim.injectFaults(
         { fault: { kind: 'status', status: 429 }, times: 1 },
         { fault: { kind: 'status', status: 503 }, times: 1 },
