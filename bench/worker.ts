@@ -57,7 +57,7 @@ const worker =
               },
               archives: { directory: await mkdtemp(join(tmpdir(), 'bench-archives-')) },
             },
-            { pacing: 'temporal' },
+            { pacing },
           ),
           searchIndex: true,
         },

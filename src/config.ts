@@ -105,8 +105,13 @@ const temporalEnvSchema = z.object({
   TEMPORAL_NAMESPACE: nonEmpty('Temporal namespace').default('default'),
 });
 
-const envSchema = temporalEnvSchema.extend({
+/** What the namespace set-up (`npm run search-attributes`) needs beside the connection: the budget's place and size. */
+const budgetEnvSchema = temporalEnvSchema.extend({
   TEMPORAL_TASK_QUEUE: nonEmpty('task queue').default(DEFAULT_TASK_QUEUE),
+  CLOUDDC_RATE_LIMIT: perSecond('requests per second to each project').default(DEFAULT_RATE_LIMIT_PER_SECOND),
+});
+
+const envSchema = budgetEnvSchema.extend({
   CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').pipe(regionName),
   CLOUDDC_REGIONS: z
     .string()
@@ -130,7 +135,6 @@ const envSchema = temporalEnvSchema.extend({
     )
     .default('INFO'),
   METRICS_ADDRESS: z.string().regex(HOST_PORT, { error: 'must be host:port, e.g. 0.0.0.0:9464' }).optional(),
-  CLOUDDC_RATE_LIMIT: perSecond('requests per second to each project').default(DEFAULT_RATE_LIMIT_PER_SECOND),
   TEMPORAL_TASK_QUEUE_ACTIVITIES_PER_SECOND: perSecond('activities per second on the task queue').optional(),
   TEMPORAL_MAX_CACHED_WORKFLOWS: z.coerce
     .number({ error: 'must be a whole number' })
@@ -169,16 +173,25 @@ const SCHEMES = {
   token: { label: 'static token', required: ['CLOUDDC_AUTH_TOKEN'], optional: [] },
 } as const;
 
-/** Where the Temporal cluster is and how to reach it, for tools that need no CloudDC credentials. */
-export function loadTemporalConnectionConfig(
-  rawEnv: NodeJS.ProcessEnv = process.env,
-): Pick<WorkerConfig['temporal'], 'address' | 'namespace' | 'security'> {
+/** The connection, and the task queue and per-project quota that the namespace set-up writes. */
+export function loadNamespaceSetupConfig(rawEnv: NodeJS.ProcessEnv = process.env): Pick<
+  WorkerConfig['temporal'],
+  'address' | 'namespace' | 'security' | 'taskQueue'
+> & {
+  rateLimitPerSecond: number;
+} {
   const env = withoutBlanks(rawEnv);
-  const parsed = temporalEnvSchema.safeParse(env);
+  const parsed = budgetEnvSchema.safeParse(env);
   const problems = parsed.success ? [] : issuesOf(parsed.error);
   const security = readTemporalSecurity(env, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
-  return { address: parsed.data.TEMPORAL_ADDRESS, namespace: parsed.data.TEMPORAL_NAMESPACE, security };
+  return {
+    address: parsed.data.TEMPORAL_ADDRESS,
+    namespace: parsed.data.TEMPORAL_NAMESPACE,
+    security,
+    taskQueue: parsed.data.TEMPORAL_TASK_QUEUE,
+    rateLimitPerSecond: parsed.data.CLOUDDC_RATE_LIMIT,
+  };
 }
 
 /** Reads and checks the whole environment at once, so one start-up names every problem. */

@@ -10,6 +10,7 @@ import { startTracking } from './client/tracking.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from './config.js';
 import { ALL_SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE, type TrackLogExportInput } from './contract/index.js';
 import { startDevServer } from './dev/dev-server.js';
+import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import type { ExportScenarioInput } from './simulator/scenario.js';
 import { CloudDCSimulator } from './simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
@@ -116,6 +117,12 @@ async function main(): Promise<void> {
     { fault: { kind: 'status', status: 503 }, times: 2 },
   );
 
+  // As a worker does at start-up: every project's budget, held by the task queue.
+  const pacing = await setUpProjectPacing(
+    { service: env.client.workflowService, namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE },
+    DEFAULT_RATE_LIMIT_PER_SECOND,
+    (line) => console.warn(line),
+  );
   const worker = await createTrackerWorker({
     connection: env.nativeConnection,
     namespace: 'default',
@@ -133,7 +140,7 @@ async function main(): Promise<void> {
           },
           archives: { directory: join(process.cwd(), 'archives') },
         },
-        { pacing: 'temporal' },
+        { pacing },
       ),
       searchIndex: true,
     },

@@ -1,22 +1,25 @@
 /**
- * `npm run search-attributes`: adds our search attributes to the namespace, waiting for the
- * cluster to come up first (Docker Compose runs it once at start). Already present ones are kept.
+ * `npm run search-attributes`: sets up the namespace, waiting for the cluster to come up first
+ * (Docker Compose runs it once at start): adds our search attributes (already present ones are
+ * kept) and sets the per-project request budget on the task queue (`CLOUDDC_RATE_LIMIT`), as every
+ * worker also does at start-up.
  */
 import { Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
-import { ConfigError, loadTemporalConnectionConfig } from './config.js';
+import { ConfigError, loadNamespaceSetupConfig } from './config.js';
 import { ALL_SEARCH_ATTRIBUTES } from './contract/index.js';
+import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 import { connectionSecurity } from './temporal-connection.js';
 
-let config: ReturnType<typeof loadTemporalConnectionConfig>;
+let config: ReturnType<typeof loadNamespaceSetupConfig>;
 try {
-  config = loadTemporalConnectionConfig();
+  config = loadNamespaceSetupConfig();
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(2);
 }
-const { address, namespace, security } = config;
+const { address, namespace, security, taskQueue, rateLimitPerSecond } = config;
 
 // Read once, before waiting for the cluster: an unreadable certificate is not worth retrying.
 const connectionOptions = { address, ...(await connectionSecurity(security)) };
@@ -47,6 +50,21 @@ for (;;) {
     console.log(
       `Search attributes of namespace ${namespace}: ${missing.length > 0 ? `added ${missing.join(', ')}` : 'all present'}`,
     );
+    const connection = await Connection.connect(connectionOptions);
+    try {
+      const pacing = await setUpProjectPacing(
+        { service: connection.workflowService, namespace, taskQueue },
+        rateLimitPerSecond,
+        (message) => console.warn(message),
+      );
+      if (pacing === 'temporal') {
+        console.log(
+          `Task queue ${taskQueue}: at most ${rateLimitPerSecond} requests/s per project, for every worker`,
+        );
+      }
+    } finally {
+      await connection.close();
+    }
     break;
   } catch (err) {
     // The cluster (or its namespace) may still be starting.

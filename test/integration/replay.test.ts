@@ -5,7 +5,9 @@ import { describe, expect, inject, it } from 'vitest';
 
 const FIXTURES = new URL('../fixtures/histories/', import.meta.url);
 /** The current version's histories, and in sub-folders those of earlier versions still to be replayed. */
-const files = readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('.json'));
+const files = readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' }).filter((name) =>
+  name.endsWith('.json'),
+);
 
 describe('determinism guard', () => {
   it('replays every recorded history with the current workflow code', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ConfigError,
-  loadTemporalConnectionConfig,
+  loadNamespaceSetupConfig,
   loadWorkerConfig,
   SECRET_VARIABLES,
 } from '../../src/config.js';
@@ -97,13 +97,19 @@ describe('Temporal connection security', () => {
   });
 
   it('is read alone, without CloudDC credentials, by tools such as npm run search-attributes', () => {
-    expect(loadTemporalConnectionConfig({ TEMPORAL_API_KEY: 'k' })).toEqual({
+    expect(loadNamespaceSetupConfig({ TEMPORAL_API_KEY: 'k' })).toEqual({
       address: 'localhost:7233',
       namespace: 'default',
       security: { tls: true, apiKey: 'k' },
+      taskQueue: 'clouddc-log-exports',
+      rateLimitPerSecond: 5,
     });
-    expect(() => loadTemporalConnectionConfig({ TEMPORAL_ADDRESS: 'http://x:7233' })).toThrow(
-      /TEMPORAL_ADDRESS/,
-    );
+    expect(loadNamespaceSetupConfig({ TEMPORAL_TASK_QUEUE: 'q', CLOUDDC_RATE_LIMIT: '20' })).toMatchObject({
+      taskQueue: 'q',
+      rateLimitPerSecond: 20,
+    });
+    expect(() =>
+      loadNamespaceSetupConfig({ TEMPORAL_ADDRESS: 'http://x:7233', CLOUDDC_RATE_LIMIT: '-1' }),
+    ).toThrow(/TEMPORAL_ADDRESS[\s\S]*CLOUDDC_RATE_LIMIT/);
   });
 });
