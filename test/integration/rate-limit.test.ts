@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
 import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
 import { busiestSecond } from '../helpers/request-rate.js';
 
-const LIMIT = 8;
-let h: Harness;
-beforeAll(async () => {
-  // The gateway and the worker agree on the limit, as an operator sets CLOUDDC_RATE_LIMIT.
-  h = await startHarness({ simulator: { rateLimitPerProject: LIMIT }, rateLimit: LIMIT });
-});
-afterAll(async () => {
-  await h?.close();
-});
+const LIMIT = 16;
 
-describe('the shared per-project rate limit', () => {
+describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit, paced by %s', (pacing) => {
+  let h: Harness;
+  beforeAll(async () => {
+    // The gateway and the worker agree on the limit, as an operator sets CLOUDDC_RATE_LIMIT.
+    h = await startHarness({ simulator: { rateLimitPerProject: LIMIT }, rateLimit: LIMIT, pacing });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
   it('keeps 30 trackers polling fast on one project under the gateway limit, without a 429', async () => {
     const project = 'proj-paced';
     const exports = Array.from({ length: 30 }, (_, i) =>
@@ -29,7 +31,7 @@ describe('the shared per-project rate limit', () => {
     expect(results.every((r) => r.outcome === 'completed')).toBe(true);
     const requests = h.sim.requestsTo(`/v1/${project}/`);
     expect(requests.filter((r) => r.status === 429)).toEqual([]);
-    // Spaced at 1/LIMIT s: never more than LIMIT in a second (plus one on the window's edge).
+    // Never more than LIMIT in a second (plus one on the window's edge).
     expect(busiestSecond(requests.map((r) => r.at))).toBeLessThanOrEqual(LIMIT + 1);
     // Unpaced, these policies would have asked for several times the limit.
     expect(requests.length).toBeGreaterThan(2 * LIMIT);
