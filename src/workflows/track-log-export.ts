@@ -271,7 +271,7 @@ async function pollStatus(
       },
       Date.now(),
     );
-    log.warn('Status poll gave up for now; will poll again', { exportId, error: state.lastError });
+    log.warn('Status poll refused or gave up for now; will poll again', { exportId, error: state.lastError });
     return undefined;
   }
 }

@@ -3,9 +3,10 @@ import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
 import { type CliRun, runCli } from '../helpers/cli.js';
 import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
+const QUOTA = 8;
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  h = await startHarness({ rateLimit: QUOTA });
 });
 afterAll(async () => {
   await h?.close();
@@ -191,5 +192,31 @@ describe('clouddc-logs CLI', () => {
     expect(watched.stderr).toContain('Completed: completed 100%');
     const statusJson = JSON.parse((await cli('status', workflowId, '--output', 'json')).stdout);
     expect(statusJson).toMatchObject({ workflowId, workflowStatus: 'COMPLETED' });
+  });
+
+  it('rate-limit set, show and reset: a project with a quota of its own, as a table and as JSON', async () => {
+    const set = await cli('rate-limit', 'set', '--project', 'proj-own', '--quota', '2.5');
+    expect(set.code).toBe(0);
+    expect(set.stderr).toContain('Project proj-own: quota 2.5/s, now 2.5/s');
+
+    const table = await cli('rate-limit', 'show');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(`default quota ${QUOTA}/s per project`);
+    expect(table.stdout).toMatch(/PROJECT\s+QUOTA\s+SHARE\s+RATE\s+429s\s+LAST 429/);
+    expect(table.stdout).toMatch(/proj-own\s+2\.5\/s\s+100%\s+2\.5\/s\s+0\s+-/);
+
+    const json = JSON.parse(
+      (await cli('rate-limit', 'show', '--project', 'proj-own', '--output', 'json')).stdout,
+    );
+    expect(json).toMatchObject({ defaultQuota: QUOTA, weights: { 'proj-own': 2.5 / QUOTA } });
+    expect(json.projects).toMatchObject([{ projectId: 'proj-own', quota: 2.5, rate: 2.5 }]);
+
+    const reset = await cli('rate-limit', 'reset', '--project', 'proj-own');
+    expect(reset.code).toBe(0);
+    expect(reset.stderr).toContain(`Project proj-own: quota ${QUOTA} (default)/s, now ${QUOTA}/s`);
+
+    const bad = await cli('rate-limit', 'set', '--project', 'proj-own', '--quota', 'lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('InvalidInput: setQuota: invalid input: quota:');
   });
 });
