@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { startTracking, type TrackerHandle } from '../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
@@ -17,6 +17,7 @@ import { seeded } from '../src/dev/seeded-random.js';
 import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+import { positive } from './cli-options.js';
 
 const TOKEN = 'bench-token';
 const TASK_QUEUE = 'bench-fairness';
@@ -32,12 +33,6 @@ interface Options {
   quota: number;
   seed: number;
 }
-
-const positive = (what: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number`);
-  return n;
-};
 
 const options = new Command('bench:fairness')
   .description("B's detection latency alone, and with project A's trackers backed up behind its budget")

@@ -12,6 +12,7 @@ import { ALL_SEARCH_ATTRIBUTES, FailureType } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
 import { renderChart } from './chart.js';
+import { positive } from './cli-options.js';
 import { type WorkflowCost, workflowCost } from './histories.js';
 import { benchExports, type CurveKind } from './scenarios.js';
 import { STRATEGIES, type Strategy, workflowStart } from './strategies.js';
@@ -63,12 +64,6 @@ export interface StrategyFigures {
   correct: number;
   wallSeconds: number;
 }
-
-const positive = (what: string) => (value: string) => {
-  const n = Number(value);
-  if (!(n > 0)) throw new InvalidArgumentError(`${what} must be a positive number`);
-  return n;
-};
 
 function parseOptions(): Options {
   const program = new Command('bench')

@@ -73,7 +73,10 @@ try {
       if (name.endsWith('.json')) await rm(new URL(name, OUT));
     }
     const client = env.client;
-    await applyDefaultQuota({ service: client.workflowService, namespace: 'default', taskQueue: TASK_QUEUE }, QUOTA);
+    await applyDefaultQuota(
+      { service: client.workflowService, namespace: 'default', taskQueue: TASK_QUEUE },
+      QUOTA,
+    );
     const track = (serverId: string, scenario: Parameters<typeof sim.createExport>[2]) => {
       const record = sim.createExport(PROJECT, serverId, scenario);
       return startTracking(
