@@ -29,7 +29,11 @@ const { applyProjectWeight } = proxyActivities<TrackerActivities>({
   summary: "set the project's weight on the activity task queue",
 });
 
-/** A keeper with nothing to remember (default quota, full share) ends after this long without a 429. */
+/**
+ * A keeper with nothing to remember (default quota, full share) ends after this long without a
+ * 429 or a change; one holding a quota of its own writes it again this often, so it follows a
+ * change of the default (every weight is relative to it).
+ */
 const IDLE_MS = 10 * 60_000;
 
 /**
@@ -57,6 +61,8 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   let version = quota !== null || aimd.share < 1 ? 1 : 0;
   let applied = { version: 0, defaultQuota: null as number | null, weight: 1 };
   let decreaseToApply = false;
+  /** The last 429, change or refresh: the keeper ends, or refreshes its weight, IDLE_MS after it. */
+  let lastEventAt = Date.now();
 
   const status = (): ProjectRateLimitStatus => {
     const effective = quota ?? applied.defaultQuota;
@@ -83,6 +89,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     setQuotaUpdate,
     async (change) => {
       quota = parseQuotaChange(change).quota;
+      lastEventAt = Date.now();
       const wanted = ++version;
       await condition(() => applied.version >= wanted);
       return status();
@@ -101,11 +108,12 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       setCurrentDetails(details(status()));
       continue;
     }
-    const idleUntil = (lastThrottle?.refusedAt ?? workflowInfo().runStartTime.getTime()) + IDLE_MS;
+    const idleUntil = lastEventAt + IDLE_MS;
     const wakeAt = aimd.nextRecoveryAt ?? idleUntil;
     await condition(() => pending.length > 0 || applied.version < version, Math.max(1, wakeAt - Date.now()));
     const now = Date.now();
     for (const report of pending.splice(0)) {
+      lastEventAt = now;
       const before = aimd.decreases;
       aimd = afterThrottle(aimd, report.sentAt, now);
       lastThrottle = report;
@@ -120,6 +128,11 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     }
     if (applied.version < version) continue;
     setCurrentDetails(details(status()));
+    if (now >= idleUntil && (quota !== null || aimd.share < 1)) {
+      lastEventAt = now;
+      version++;
+      continue;
+    }
     const idle = quota === null && aimd.share >= 1 && now >= idleUntil;
     if (idle || workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
