@@ -65,10 +65,27 @@ export interface ApiCall {
   ): Promise<ApplicationFailure>;
 }
 
+/** What a call's retries remember in the activity's heartbeat: when its first attempt started. */
+interface FirstStart {
+  firstStartedAt: number;
+}
+
 export function apiCall(
   deps: ActivityDependencies,
   subject: string,
-  { projectId, region }: { projectId: string; region?: string | undefined },
+  {
+    projectId,
+    region,
+    retryBudgetMs,
+  }: {
+    projectId: string;
+    region?: string | undefined;
+    /**
+     * Retries end this long after the first attempt started, not after it was scheduled: an
+     * activity may wait in its project's queue on the server for a long time before it starts.
+     */
+    retryBudgetMs?: number | undefined;
+  },
   /** Added to this call's log lines, e.g. the export ID, so logs can be searched by it. */
   logFields: Record<string, string> = {},
 ): ApiCall {
@@ -91,9 +108,10 @@ export function apiCall(
       nonRetryable: true,
     });
   }
-  const giveUpAt = scheduleToCloseTimeoutMs
-    ? scheduledTimestampMs + scheduleToCloseTimeoutMs
-    : Number.POSITIVE_INFINITY;
+  const giveUpAt = Math.min(
+    scheduleToCloseTimeoutMs ? scheduledTimestampMs + scheduleToCloseTimeoutMs : Number.POSITIVE_INFINITY,
+    retryBudgetMs === undefined ? Number.POSITIVE_INFINITY : firstStartOf(context) + retryBudgetMs,
+  );
   const attemptEndsAt = Math.min(giveUpAt, Date.now() + startToCloseTimeoutMs);
   const usable = Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS);
   const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
@@ -138,4 +156,13 @@ export function apiCall(
       return failure;
     },
   };
+}
+
+/** When this call's first attempt started, recorded in the heartbeat by that attempt. */
+function firstStartOf(context: Context): number {
+  const recorded = context.info.heartbeatDetails as Partial<FirstStart> | undefined;
+  if (typeof recorded?.firstStartedAt === 'number') return recorded.firstStartedAt;
+  const first: FirstStart = { firstStartedAt: Date.now() };
+  context.heartbeat(first);
+  return first.firstStartedAt;
 }

@@ -18,12 +18,17 @@ export interface DevServerOptions {
 }
 
 /**
- * One partition per task queue: Temporal's per-key rate limits are kept per partition, so with the
- * default four a project's budget is split into four buckets that fill unevenly (bursts of several
- * times the rate, then a slow tail). A production cluster sets the same in its dynamic config for
- * the activity task queue (see docs/rate-limits.md).
+ * What per-project budgets need of the matching service (`deploy/dynamicconfig.yaml` sets the same
+ * on a real cluster, see docs/rate-limits.md):
+ * - fairness, so the tasks of a project waiting behind its limit do not hold back another
+ *   project's (without it the backlog is first in, first out across projects);
+ * - one partition per task queue: the per-key limits are kept per partition, so with the default
+ *   four a project's budget is split into four buckets that fill unevenly (bursts of several times
+ *   the rate, then a slow tail).
  */
-export const SINGLE_PARTITION_ARGS = [
+export const PROJECT_BUDGET_ARGS = [
+  '--dynamic-config-value',
+  'matching.enableFairness=true',
   '--dynamic-config-value',
   'matching.numTaskqueueReadPartitions=1',
   '--dynamic-config-value',
@@ -45,7 +50,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ...(options.namespace ? { namespace: options.namespace } : {}),
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
       ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
-      extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_ARGS, ...(options.extraArgs ?? [])],
+      extraArgs: ['--log-level', 'error', ...PROJECT_BUDGET_ARGS, ...(options.extraArgs ?? [])],
     },
   });
 }

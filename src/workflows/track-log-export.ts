@@ -235,8 +235,10 @@ async function pollStatus(
     return await getExportStatus.executeWithOptions(
       {
         startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
-        // Even the last poll at the deadline gets a fair chance to answer.
-        scheduleToCloseTimeout: Math.max(budget, POLL_RETRY_BUDGET_MS.min),
+        // A poll may wait for its project's turn on the server until the tracker's deadline; its
+        // retry budget runs from its first start. Even the last poll at the deadline gets a fair
+        // chance to answer.
+        scheduleToCloseTimeout: Math.max(state.deadline - Date.now(), POLL_RETRY_BUDGET_MS.min),
         summary: `poll status of export ${exportId}`,
         priority: projectPriority(projectId, state.refused),
       },
@@ -247,6 +249,7 @@ async function pollStatus(
           exportId,
           ...(region ? { region } : {}),
           failedAttempts: state.failedAttempts,
+          retryBudgetMs: Math.max(budget, POLL_RETRY_BUDGET_MS.min),
         },
       ],
     );
