@@ -135,7 +135,8 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     }
     const idle = quota === null && aimd.share >= 1 && now >= idleUntil;
     if (idle || workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
+      // A quota change waits for the loop to apply it: waiting for it to finish would deadlock.
+      await condition(() => allHandlersFinished() || pending.length > 0 || applied.version < version);
       if (pending.length > 0 || applied.version < version) continue;
       if (idle) return status();
       await continueAsNew<typeof projectRateLimit>({
