@@ -65,9 +65,9 @@ export interface ApiCall {
   ): Promise<ApplicationFailure>;
 }
 
-/** What a call's retries remember in the activity's heartbeat: when its first attempt started. */
-interface FirstStart {
-  firstStartedAt: number;
+/** What a call's retries remember in the activity's heartbeat: when the API first failed it. */
+interface FirstFailure {
+  firstFailedAt: number;
 }
 
 export function apiCall(
@@ -81,8 +81,9 @@ export function apiCall(
     projectId: string;
     region?: string | undefined;
     /**
-     * Retries end this long after the first attempt started, not after it was scheduled: an
-     * activity may wait in its project's queue on the server for a long time before it starts.
+     * Retries of API failures end this long after the first one, not after the activity was
+     * scheduled: it may wait for its project's turn on the server (or in this worker's own
+     * limiter) for a long time first, and waiting for a turn is never a failure.
      */
     retryBudgetMs?: number | undefined;
   },
@@ -108,10 +109,9 @@ export function apiCall(
       nonRetryable: true,
     });
   }
-  const giveUpAt = Math.min(
-    scheduleToCloseTimeoutMs ? scheduledTimestampMs + scheduleToCloseTimeoutMs : Number.POSITIVE_INFINITY,
-    retryBudgetMs === undefined ? Number.POSITIVE_INFINITY : firstStartOf(context) + retryBudgetMs,
-  );
+  const giveUpAt = scheduleToCloseTimeoutMs
+    ? scheduledTimestampMs + scheduleToCloseTimeoutMs
+    : Number.POSITIVE_INFINITY;
   const attemptEndsAt = Math.min(giveUpAt, Date.now() + startToCloseTimeoutMs);
   const usable = Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS);
   const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
@@ -129,15 +129,22 @@ export function apiCall(
           ...(err.info.errorCode ? { errorCode: err.info.errorCode } : {}),
         });
       }
-      // Attempts this worker's own pacing refused are not failures of the API: backoff skips them.
+      // Attempts this worker's own pacing refused are not failures of the API: backoff and the
+      // retry budget skip them.
       const ownRefusals = deps.localRateLimiter?.refusals(ticket) ?? 0;
+      const ownWait = err.info.kind === 'held-back';
       const failure = toActivityFailure(
         failedSubject,
         err.info,
         {
           attempt: failedBefore + attempt - ownRefusals,
           now: Date.now(),
-          giveUpAt: throttleToWorkflow && err.info.kind === 'throttled' ? Date.now() : giveUpAt,
+          giveUpAt:
+            throttleToWorkflow && err.info.kind === 'throttled'
+              ? Date.now()
+              : ownWait || retryBudgetMs === undefined
+                ? giveUpAt
+                : Math.min(giveUpAt, firstFailureOf(context) + retryBudgetMs),
         },
         deps.backoff ?? DEFAULT_BACKOFF,
         deps.random ?? Math.random,
@@ -158,11 +165,11 @@ export function apiCall(
   };
 }
 
-/** When this call's first attempt started, recorded in the heartbeat by that attempt. */
-function firstStartOf(context: Context): number {
-  const recorded = context.info.heartbeatDetails as Partial<FirstStart> | undefined;
-  if (typeof recorded?.firstStartedAt === 'number') return recorded.firstStartedAt;
-  const first: FirstStart = { firstStartedAt: Date.now() };
+/** When the API first failed this call, recorded in the heartbeat by the attempt it failed. */
+function firstFailureOf(context: Context): number {
+  const recorded = context.info.heartbeatDetails as Partial<FirstFailure> | undefined;
+  if (typeof recorded?.firstFailedAt === 'number') return recorded.firstFailedAt;
+  const first: FirstFailure = { firstFailedAt: Date.now() };
   context.heartbeat(first);
-  return first.firstStartedAt;
+  return first.firstFailedAt;
 }

@@ -65,8 +65,8 @@ export interface ExportStatusRequest extends ExportRef {
   /** Failed API attempts since the last good answer, so backoff keeps growing across polls. */
   failedAttempts?: number;
   /**
-   * How long the poll retries transient errors, from its first attempt's start (time waiting for
-   * the project's turn does not count); then it hands the error back to the tracker.
+   * How long the poll retries transient errors, from the first one (time waiting for the
+   * project's turn does not count); then it hands the error back to the tracker.
    */
   retryBudgetMs?: number;
 }

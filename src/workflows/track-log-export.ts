@@ -235,8 +235,8 @@ async function pollStatus(
     return await getExportStatus.executeWithOptions(
       {
         startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
-        // A poll may wait for its project's turn on the server until the tracker's deadline; its
-        // retry budget runs from its first start. Even the last poll at the deadline gets a fair
+        // A poll may wait for its project's turn until the tracker's deadline; its retry budget
+        // runs from the API's first failure. Even the last poll at the deadline gets a fair
         // chance to answer.
         scheduleToCloseTimeout: Math.max(state.deadline - Date.now(), POLL_RETRY_BUDGET_MS.min),
         summary: `poll status of export ${exportId}`,
