@@ -73,7 +73,17 @@ it('an operator finds the tracker by CloudDCServerId in the Web UI and sees its 
       timeoutMs: 60_000,
       what: 'the summary on the page',
     });
-    await waitFor(() => shown('Progress:'), { timeoutMs: 60_000, what: 'the current details on the page' });
+    // The details pane loads once with the page; "r" asks the UI for fresh ones, as its hint says.
+    let checks = 0;
+    await waitFor(
+      async () => {
+        if (await shown('Progress:')) return true;
+        checks += 1;
+        if (checks % 40 === 0) await page?.keyboard.press('r');
+        return undefined;
+      },
+      { timeoutMs: 60_000, what: 'the current details on the page' },
+    );
     expect(await shown('Next poll:')).toBe(true);
     await page.screenshot({ path: `${OUTPUT}web-ui-tracker.png`, fullPage: true });
   } catch (err) {
