@@ -155,6 +155,12 @@ export const projectRateLimitInputSchema = z.strictObject({
   decreases: z.number().int().nonnegative().optional(),
 });
 
+/** A `throttled` signal's report, or undefined when it is not one (anyone may signal a workflow). */
+export function readThrottleReport(raw: unknown): ThrottleReport | undefined {
+  const parsed = throttleReportSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
 /** Checks the budget keeper's input; `InvalidInput` naming each bad field otherwise. */
 export function parseProjectRateLimitInput(raw: unknown): ProjectRateLimitInput {
   return parseInput(projectRateLimitInputSchema, raw, () => undefined);

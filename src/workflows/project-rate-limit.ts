@@ -2,6 +2,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -16,6 +17,7 @@ import {
   parseProjectRateLimitInput,
   parseQuotaChange,
   projectFairnessKey,
+  readThrottleReport,
   setQuotaUpdate,
   type ThrottleReport,
   throttledSignal,
@@ -82,8 +84,10 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     };
   };
   setHandler(getRateLimitQuery, status);
-  setHandler(throttledSignal, (report) => {
-    pending.push(report);
+  setHandler(throttledSignal, (raw) => {
+    const report = readThrottleReport(raw);
+    if (report) pending.push(report);
+    else log.warn('Ignored a throttled signal that is not a report of a 429', { signal: raw });
   });
   setHandler(
     setQuotaUpdate,

@@ -6,6 +6,7 @@ import {
   parseQuotaChange,
   projectFairnessKey,
   projectPriority,
+  readThrottleReport,
 } from '../../src/contract/index.js';
 
 describe('projectFairnessKey', () => {
@@ -56,5 +57,20 @@ describe('quota inputs', () => {
   it("checks the budget keeper's input", () => {
     expect(parseProjectRateLimitInput({ projectId: 'p-1' })).toEqual({ projectId: 'p-1' });
     expect(() => parseProjectRateLimitInput({ projectId: 'p/1', share: 2 })).toThrow(/projectId: .*share: /s);
+  });
+});
+
+describe('readThrottleReport', () => {
+  it('takes a report of a 429 and ignores anything else a signal may carry', () => {
+    const report = {
+      projectId: 'p-1',
+      region: 'cn-east-3',
+      sentAt: 1,
+      refusedAt: 2,
+      errorCode: 'APIGW.0308',
+    };
+    expect(readThrottleReport(report)).toEqual(report);
+    expect(readThrottleReport({ projectId: 'p-1' })).toBeUndefined();
+    expect(readThrottleReport('429')).toBeUndefined();
   });
 });
