@@ -2,7 +2,13 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, type ThrottleReport } from '../contract/index.js';
 import type { ArchiveSink } from './archive/sink.js';
-import type { ApiTarget, CallLimits, CloudDCApiError, CloudDCClient } from './clouddc-client.js';
+import {
+  type ApiTarget,
+  type CallLimits,
+  type CloudDCApiError,
+  type CloudDCClient,
+  isGatewayQuotaRefusal,
+} from './clouddc-client.js';
 import { toActivityFailure } from './failures.js';
 import type { ApiMetrics } from './metrics.js';
 import type { ProjectRateLimiter } from './rate-limiter.js';
@@ -28,15 +34,6 @@ export interface ActivityDependencies {
   reportThrottle?: (report: ThrottleReport) => Promise<void>;
   /** The in-process limiter the client paces with, when the server cannot; it counts our own waits. */
   localRateLimiter?: ProjectRateLimiter;
-}
-
-/**
- * The gateway's own answer when a project is over its quota ("policy user over ratelimit").
- * Only this lowers the project's budget: any other 429 (the service's "request is overloaded", a
- * throttle on one export) is waited out by the call that got it.
- */
-export function isGatewayQuotaRefusal(errorCode: string | undefined): boolean {
-  return errorCode !== undefined && /^APIGW?\.0308$/i.test(errorCode);
 }
 
 /**

@@ -186,6 +186,9 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     if (response.status < 200 || response.status > 299) {
       const text = exchange.text ?? (await readText(response));
       const error = classifyHttpError(`${method} ${path}`, response.status, response.headers, text, now());
+      if (error.info.kind === 'throttled' && isGatewayQuotaRefusal(error.info.errorCode)) {
+        options.rateLimiter?.throttled(limiterKey(context), exchange.turnAt);
+      }
       throw new CloudDCApiError({ ...error.info, sentAt: exchange.sentAt });
     }
     return exchange;
@@ -223,8 +226,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     body: 'text' | 'stream',
   ): Promise<Exchange> {
     const { signal } = limits;
-    const project = `project ${context.projectId} in ${context.region}`;
-    const turnAt = await waitForTurn(method, path, project, limits);
+    const turnAt = await waitForTurn(method, path, limiterKey(context), limits);
     const sentAt = Date.now();
     // Aborted at the deadline, which for a stream only runs until the headers have arrived.
     const timer = new AbortController();
@@ -249,7 +251,6 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
         },
       });
       metrics.response(operationOf(method, path), response.status);
-      if (response.status === 429) options.rateLimiter?.throttled(project, turnAt);
       const text =
         body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
       return {
@@ -257,6 +258,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
         ...(text !== undefined ? { text } : {}),
         sent: sent ?? new Request(url, { method }),
         sentAt,
+        turnAt,
       };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
@@ -433,6 +435,22 @@ interface Exchange {
   text?: string;
   sent: Request;
   sentAt: number;
+  /** When the rate limit gave the request its turn. */
+  turnAt: number;
+}
+
+/** The worker's own limiter paces per project and region. */
+function limiterKey({ projectId, region }: AuthContext): string {
+  return `project ${projectId} in ${region}`;
+}
+
+/**
+ * The gateway's own answer when a project is over its quota ("policy user over ratelimit").
+ * Only this lowers the project's budget: any other 429 (the service's "request is overloaded", a
+ * throttle on one export) is waited out by the call that got it.
+ */
+export function isGatewayQuotaRefusal(errorCode: string | undefined): boolean {
+  return errorCode !== undefined && /^APIGW?\.0308$/i.test(errorCode);
 }
 
 function exportPath({ projectId, serverId, exportId }: ExportRef): string {

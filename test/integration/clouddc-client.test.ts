@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudDCAuth } from '../../src/activities/auth/index.js';
 import { CloudDCApiError, createCloudDCClient } from '../../src/activities/clouddc-client.js';
+import { ProjectRateLimiter } from '../../src/activities/rate-limiter.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 
 /** An auth scheme that counts what the client asks of it and can switch tokens on re-authentication. */
@@ -33,6 +34,27 @@ const TARGET = () => ({ endpoint: sim.url, region: 'cn-east-3' });
 const ref = (exportId: string) => ({ projectId: 'p-client', serverId: 's-1', exportId });
 
 describe('CloudDC client over HTTP', () => {
+  it("lowers its own limiter's rate for the gateway's over-quota 429 only, not for any 429", async () => {
+    const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
+    const path = `/physicalservers/s-1/logs/exports/${record.exportId}$`;
+    const rateLimiter = new ProjectRateLimiter({ perSecond: 20 });
+    const client = createCloudDCClient({ auth: countingAuth(['fresh']).auth, timeoutMs: 2_000, rateLimiter });
+    const key = 'project p-client in cn-east-3';
+    sim.injectFaults({ fault: { kind: 'status', status: 429 }, path });
+    await expect(client.showLogsExportStatus(TARGET(), ref(record.exportId))).rejects.toBeInstanceOf(
+      CloudDCApiError,
+    );
+    expect(rateLimiter.rate(key)).toBe(20);
+    sim.injectFaults({
+      fault: { kind: 'status', status: 429, body: { error_code: 'APIGW.0308', error_msg: 'over ratelimit' } },
+      path,
+    });
+    await expect(client.showLogsExportStatus(TARGET(), ref(record.exportId))).rejects.toBeInstanceOf(
+      CloudDCApiError,
+    );
+    expect(rateLimiter.rate(key)).toBeCloseTo(10, 0);
+  });
+
   it('re-authenticates exactly once after a 401 and retries with the new credentials', async () => {
     const record = sim.createExport('p-client', 's-1', { durationMs: 60_000 });
     const { auth, calls } = countingAuth(['expired', 'fresh']);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
-import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 import { busiestSecond } from '../helpers/request-rate.js';
 
 const LIMIT = 16;
@@ -37,7 +37,22 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
     expect(requests.length).toBeGreaterThan(2 * LIMIT);
   });
 
-  it('does not hold one project back for another', async () => {
+  it('does not hold one project back for another whose trackers are queued behind its limit', async () => {
+    // Thirty eager trackers of a busy project want several times its turns: its polls queue up.
+    const busy = await Promise.all(
+      Array.from({ length: 30 }, async (_, i) => {
+        const record = h.sim.createExport('proj-busy', `srv-${i}`, { durationMs: 60_000 });
+        return h.track({
+          projectId: 'proj-busy',
+          serverId: record.serverId,
+          exportId: record.exportId,
+          policy: FAST_POLICY,
+        });
+      }),
+    );
+    await waitFor(() => (h.sim.requestsTo('/v1/proj-busy/').length >= 2 * LIMIT ? true : undefined), {
+      what: "the busy project's polls",
+    });
     const quick = h.sim.createExport('proj-other', 'srv-q', { durationMs: 300 });
     const started = Date.now();
     const result = await (
@@ -49,6 +64,8 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
       })
     ).result();
     expect(result.outcome).toBe('completed');
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // Behind the busy project's queue (30 polls at half of LIMIT a second) it would take seconds.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await Promise.all(busy.map((handle) => handle.cancel()));
   });
 });
