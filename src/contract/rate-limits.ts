@@ -55,12 +55,22 @@ export function projectPriority(projectId: string, retryOfRefusedCall = false): 
 export const PACED_ACTIVITY = { allowEagerDispatch: false } as const;
 
 /**
+ * The per-key dispatch rate set on the task queue for a project quota (requests a second).
  * Temporal's per-key limiter lets a key that was idle send one second's worth of requests at once
- * and then keeps the rate, so in its busiest second a project can see about twice the rate. The
- * dispatch rate is the project's quota times this share, so that no one-second window ever holds
- * more than the quota, whatever the gateway counts with (fixed windows, sliding windows, buckets).
+ * and then keeps the rate, so a one-second window can hold 2 × rate + 1 dispatches; the time from
+ * dispatch to the request reaching the gateway varies by some milliseconds, which can move one
+ * more into the window. (quota − 1) / 2 keeps the busiest second at the quota with one request of
+ * room for that, whatever the gateway counts with (fixed windows, sliding windows, buckets).
+ * Below a quota of 2 that formula would starve the project, so a quarter of it is used there.
  */
-export const DISPATCH_SHARE_OF_QUOTA = 0.5;
+export function dispatchRateForQuota(quota: number): number {
+  return Math.max(quota / 4, (quota - 1) / 2);
+}
+
+/** The quota a dispatch rate on the task queue was set for: the inverse of `dispatchRateForQuota`. */
+export function quotaForDispatchRate(rate: number): number {
+  return rate >= 0.5 ? 2 * rate + 1 : 4 * rate;
+}
 
 /** Workflow type of the per-project budget keeper. */
 export const PROJECT_RATE_LIMIT_WORKFLOW = 'projectRateLimit';

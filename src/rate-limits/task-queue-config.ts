@@ -1,5 +1,5 @@
 import protos, { type temporal } from '@temporalio/proto';
-import { DISPATCH_SHARE_OF_QUOTA } from '../contract/index.js';
+import { dispatchRateForQuota, quotaForDispatchRate } from '../contract/index.js';
 
 type WorkflowService = temporal.api.workflowservice.v1.WorkflowService;
 
@@ -47,7 +47,7 @@ export async function readQueueRateLimits({
   });
   const perKey = described.config?.fairnessKeysRateLimitDefault?.rateLimit?.requestsPerSecond;
   return {
-    defaultQuota: perKey ? round(perKey / DISPATCH_SHARE_OF_QUOTA) : null,
+    defaultQuota: perKey ? round(quotaForDispatchRate(perKey)) : null,
     weights: { ...(described.config?.fairnessWeightOverrides ?? {}) },
   };
 }
@@ -62,7 +62,7 @@ export async function applyDefaultQuota(queue: ActivityQueue, quota: number): Pr
     if (current.defaultQuota !== null && Math.abs(current.defaultQuota - quota) < 1e-6) return false;
     await update(queue, {
       updateFairnessKeyRateLimitDefault: {
-        rateLimit: { requestsPerSecond: quota * DISPATCH_SHARE_OF_QUOTA },
+        rateLimit: { requestsPerSecond: dispatchRateForQuota(quota) },
       },
     });
     return true;

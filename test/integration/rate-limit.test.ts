@@ -64,7 +64,7 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
       })
     ).result();
     expect(result.outcome).toBe('completed');
-    // Behind the busy project's queue (30 polls at half of LIMIT a second) it would take seconds.
+    // Behind the busy project's queue (30 polls at under half of LIMIT a second) it would take seconds.
     expect(Date.now() - started).toBeLessThan(2_000);
     await Promise.all(busy.map((handle) => handle.cancel()));
   });

@@ -1,11 +1,13 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import {
+  dispatchRateForQuota,
   FailureType,
   parseProjectRateLimitInput,
   parseQuotaChange,
   projectFairnessKey,
   projectPriority,
+  quotaForDispatchRate,
   readThrottleReport,
 } from '../../src/contract/index.js';
 
@@ -29,6 +31,23 @@ describe('projectPriority', () => {
   it("puts a refused call's retry ahead of its project's queue, in the same project's budget", () => {
     expect(projectPriority('p-1')).toEqual({ fairnessKey: 'p-1' });
     expect(projectPriority('p-1', true)).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
+  });
+});
+
+describe('dispatchRateForQuota', () => {
+  it('keeps the busiest second (a burst of one second plus the rate, plus one) within the quota', () => {
+    for (const quota of [1, 2, 3, 5, 16, 20, 100, 2.5]) {
+      const rate = dispatchRateForQuota(quota);
+      expect(rate).toBeGreaterThan(0);
+      expect(rate).toBeLessThanOrEqual(quota / 2);
+      if (quota >= 2) expect(2 * rate + 1).toBeLessThanOrEqual(quota);
+    }
+  });
+
+  it('is read back as the quota it was set for', () => {
+    for (const quota of [0.5, 1, 1.5, 2, 3, 16, 20, 10_000]) {
+      expect(quotaForDispatchRate(dispatchRateForQuota(quota))).toBeCloseTo(quota, 9);
+    }
   });
 });
 
