@@ -3,21 +3,22 @@
  * side by side on the same mix of simulated exports, against a real dev server. Prints one table
  * (or JSON) and writes a chart. See docs/benchmarks.md.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import { Command, InvalidArgumentError } from 'commander';
-import { ALL_SEARCH_ATTRIBUTES, FailureType } from '../src/contract/index.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
 import { renderChart } from './chart.js';
 import { positive } from './cli-options.js';
 import { type WorkflowCost, workflowCost } from './histories.js';
 import { benchExports, type CurveKind } from './scenarios.js';
+import { renderShapeTable, runShapeFamilies } from './shape-run.js';
+import { SHAPE_FAMILIES } from './shapes.js';
 import { STRATEGIES, type Strategy, workflowStart } from './strategies.js';
-
-const TOKEN = 'bench-token';
+import { renderRows } from './table.js';
+import { outcomeOf, spawnWorker, TOKEN } from './workers.js';
 
 interface Options {
   exports: number;
@@ -28,6 +29,8 @@ interface Options {
   /** Worker processes of ours on its task queue, sharing the project's budget through Temporal. */
   workers: number;
   seed: number;
+  /** Shape families to measure against the equal-cost fixed poller, instead of the mix. */
+  shapes?: string[] | true;
   /** File for the figures as JSON; `-` for stdout (after the dev server's banner). */
   json?: string;
   chart: string | false;
@@ -89,7 +92,12 @@ function parseOptions(): Options {
       positive('--worker-rate-limit'),
     )
     .option('--workers <n>', 'ours: worker processes on its task queue', positive('--workers'), 1)
-    .option('--seed <n>', 'seed of the export mix', positive('--seed'), 1)
+    .option('--seed <n>', 'seed of the exports (default: a new one each run)', positive('--seed'))
+    .option(
+      '--shapes [families]',
+      `per shape family against a fixed poller making as many calls (${SHAPE_FAMILIES.map((f) => f.name).join(', ')}; default all)`,
+      (v: string) => v.split(',').map((name) => shapeFamily(name.trim())),
+    )
     .option(
       '--json <file>',
       "write the figures as JSON to this file ('-': stdout, after the dev server's banner)",
@@ -97,7 +105,9 @@ function parseOptions(): Options {
     .option('--chart <file>', 'SVG chart to write', 'docs/benchmark.svg')
     .option('--no-chart', 'do not write a chart')
     .parse();
-  return program.opts<Options>();
+  const options = program.opts<Options>();
+  options.seed ??= 1 + Math.floor(Math.random() * 999_999);
+  return options;
 }
 
 function parseStrategies(value: string): Strategy[] {
@@ -107,9 +117,16 @@ function parseStrategies(value: string): Strategy[] {
   return list as Strategy[];
 }
 
+function shapeFamily(name: string): string {
+  if (!SHAPE_FAMILIES.some((f) => f.name === name))
+    throw new InvalidArgumentError(`unknown shape family: ${name}`);
+  return name;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`seed ${options.seed}`);
   const env = await startDevServer({ searchAttributes: ALL_SEARCH_ATTRIBUTES });
   const sim = await CloudDCSimulator.start({
     tokens: [TOKEN],
@@ -118,6 +135,10 @@ async function main(): Promise<void> {
   });
   const workers: ChildProcess[] = [];
   try {
+    if (options.shapes) {
+      await measureShapes(env.client, env.address, sim, options, workers, log);
+      return;
+    }
     const mix = benchExports(options.exports, options.timeScale, options.seed);
     log(
       `${options.exports} exports per strategy (${countKinds(mix.map((m) => m.kind))}), time scale ${options.timeScale}` +
@@ -167,43 +188,6 @@ async function main(): Promise<void> {
     await sim.close();
     await env.teardown();
   }
-}
-
-function spawnWorker(strategy: Strategy, address: string, endpoint: string, rateLimit: number) {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('./worker.ts', import.meta.url).pathname],
-    {
-      env: {
-        ...process.env,
-        BENCH_STRATEGY: strategy,
-        BENCH_ADDRESS: address,
-        BENCH_TASK_QUEUE: `bench-${strategy}`,
-        BENCH_ENDPOINT: endpoint,
-        BENCH_TOKEN: TOKEN,
-        BENCH_RATE_LIMIT: String(rateLimit),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  let onReady: () => void;
-  const ready = new Promise<void>((resolve, reject) => {
-    onReady = resolve;
-    child.once('exit', (code) =>
-      reject(new Error(`${strategy} worker exited with ${code} before it was ready`)),
-    );
-  });
-  const usage = new Promise<{ cpuSeconds: number; peakRssMb: number }>((resolve, reject) => {
-    lines.on('line', (line) => {
-      if (line === 'ready') onReady();
-      else if (line.startsWith('{')) resolve(JSON.parse(line));
-    });
-    child.once('exit', (code) =>
-      reject(new Error(`${strategy} worker exited with ${code} without its usage`)),
-    );
-  });
-  return { process: child, ready, usage };
 }
 
 async function runStrategy(
@@ -266,26 +250,6 @@ async function runStrategy(
     );
   }
   return runs;
-}
-
-async function outcomeOf(client: Client, strategy: Strategy, workflowId: string): Promise<ExportRun['got']> {
-  try {
-    const result = (await client.workflow.getHandle(workflowId).result()) as {
-      outcome?: string;
-      phase?: string;
-    };
-    const phase = strategy === 'ours' ? result.outcome : result.phase;
-    if (phase === 'completed' || phase === 'failed') return phase;
-    process.stderr.write(`${strategy} ${workflowId}: unexpected result ${JSON.stringify(result)}\n`);
-    return 'error';
-  } catch (err) {
-    const cause = (err as { cause?: { type?: string; message?: string } }).cause;
-    if (cause?.type === FailureType.LogExportFailed) return 'failed';
-    process.stderr.write(
-      `${strategy} ${workflowId}: ${cause?.type ?? ''} ${cause?.message ?? String(err)}\n`,
-    );
-    return 'error';
-  }
 }
 
 function summarize(
@@ -363,9 +327,7 @@ function renderTable(figures: StrategyFigures[], options: Options): string {
   ];
   const header = ['', ...figures.map((f) => f.strategy)];
   const body = rows.map(([label, cell]) => [label, ...figures.map(cell)]);
-  const widths = header.map((_, i) => Math.max(...[header, ...body].map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ');
-  const lines = [line(header), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+  const lines = [renderRows([header, ...body])];
   const fixed = figures.find((f) => f.strategy === 'fixed');
   const ours = figures.find((f) => f.strategy === 'ours');
   if (fixed && ours) {
@@ -381,6 +343,36 @@ function renderTable(figures: StrategyFigures[], options: Options): string {
     );
   }
   return lines.join('\n');
+}
+
+async function measureShapes(
+  client: Client,
+  address: string,
+  sim: CloudDCSimulator,
+  options: Options,
+  workers: ChildProcess[],
+  log: (line: string) => void,
+): Promise<void> {
+  const spawned = (['ours', 'fixed'] as const).map((strategy) =>
+    spawnWorker(strategy, address, sim.url, 1_000),
+  );
+  workers.push(...spawned.map((w) => w.process));
+  await Promise.all(spawned.map((w) => w.ready));
+  const figures = await runShapeFamilies(client, sim, {
+    count: options.exports,
+    seed: options.seed,
+    timeScale: options.timeScale,
+    ...(options.shapes === true ? {} : { only: options.shapes }),
+    log,
+  });
+  for (const worker of spawned) worker.process.kill('SIGTERM');
+  await Promise.all(spawned.map((w) => w.usage));
+  const json = `${JSON.stringify({ options, figures }, null, 2)}\n`;
+  if (options.json === '-') process.stdout.write(json);
+  else {
+    console.log(renderShapeTable(figures));
+    if (options.json) await writeFile(options.json, json);
+  }
 }
 
 function countKinds(kinds: CurveKind[]): string {

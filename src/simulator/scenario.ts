@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { seeded } from '../dev/seeded-random.js';
 
 /**
  * How one simulated export behaves over time: a progress curve, an optional stall, the words it
@@ -10,6 +11,30 @@ export const exportScenarioSchema = z.strictObject({
   curve: z.enum(['linear', 'steps']).default('linear'),
   /** Number of equal jumps for the `steps` curve. */
   steps: z.number().int().min(1).default(4),
+  /**
+   * The pace over the duration, as waypoints `[share of durationMs, percent]` joined by straight
+   * lines from (0, 0) to (1, 100): `[[0.7, 20]]` starts slowly and finishes fast. Steps apply on top.
+   */
+  path: z
+    .array(z.tuple([z.number().min(0).max(1), z.number().min(0).max(100)]))
+    .optional()
+    .refine(
+      (points = []) => points.every((p, i) => i === 0 || (points[i - 1] as [number, number])[0] <= p[0]),
+      {
+        message: 'waypoints must be in time order',
+      },
+    ),
+  /**
+   * The percentage as a noisy API reports it: off by up to `amplitude` points either way, a new
+   * error every `everyMs`, so it can go backwards. Seeded: the same scenario reads the same.
+   */
+  noise: z
+    .strictObject({
+      amplitude: z.number().min(0).max(50),
+      everyMs: z.number().int().positive().default(1_000),
+      seed: z.number().int().default(1),
+    })
+    .optional(),
   /** Progress holds at `atPercent` for `forMs` before going on. */
   stall: z
     .strictObject({ atPercent: z.number().min(0).max(100), forMs: z.number().int().nonnegative() })
@@ -66,12 +91,36 @@ export function exportViewAt(scenario: ExportScenario, elapsedMs: number): Expor
     const stallStart = (scenario.stall.atPercent / 100) * scenario.durationMs;
     if (elapsedMs > stallStart) progressTime = Math.max(stallStart, elapsedMs - scenario.stall.forMs);
   }
-  const linear = scenario.durationMs === 0 ? 100 : (progressTime / scenario.durationMs) * 100;
+  const paced = alongPath(
+    scenario.path ?? [],
+    scenario.durationMs === 0 ? 1 : progressTime / scenario.durationMs,
+  );
   const shaped =
-    scenario.curve === 'steps'
-      ? Math.floor(linear / (100 / scenario.steps)) * (100 / scenario.steps)
-      : linear;
-  return { status: scenario.runningStatus, percentage: Math.min(99, Math.floor(shaped)), finished: false };
+    scenario.curve === 'steps' ? Math.floor(paced / (100 / scenario.steps)) * (100 / scenario.steps) : paced;
+  const noisy = scenario.noise ? shaped + noiseAt(scenario.noise, elapsedMs) : shaped;
+  return {
+    status: scenario.runningStatus,
+    percentage: Math.max(0, Math.min(99, Math.floor(noisy))),
+    finished: false,
+  };
+}
+
+/** The percentage at `share` of the duration along the waypoints, from (0, 0) to (1, 100). */
+function alongPath(path: ReadonlyArray<readonly [number, number]>, share: number): number {
+  const points: ReadonlyArray<readonly [number, number]> = [[0, 0], ...path, [1, 100]];
+  for (let i = 1; i < points.length; i++) {
+    const [t1, p1] = points[i] as readonly [number, number];
+    if (share > t1) continue;
+    const [t0, p0] = points[i - 1] as readonly [number, number];
+    return t1 === t0 ? p1 : p0 + ((share - t0) / (t1 - t0)) * (p1 - p0);
+  }
+  return 100;
+}
+
+/** The reading error at `elapsedMs`: uniform in ±amplitude, fixed within each `everyMs`. */
+function noiseAt(noise: NonNullable<ExportScenario['noise']>, elapsedMs: number): number {
+  const bucket = Math.floor(elapsedMs / noise.everyMs);
+  return (seeded(noise.seed * 1_000_003 + bucket)() * 2 - 1) * noise.amplitude;
 }
 
 /** The `percentage` field as this scenario's API version writes it. */

@@ -33,12 +33,11 @@ import {
   TransientFailureType,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
-import { nextPollDelay, type PollingObservation } from './polling-policy.js';
+import { nextPollDelay, observe } from './polling-policy.js';
 import { indexTracker } from './search-index.js';
 import { countPoll, recordDetectionWindow } from './tracker-metrics.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
 import {
-  completionEstimate,
   currentDetails,
   initialState,
   progressOf,
@@ -101,15 +100,6 @@ export async function trackLogExport(
     if (!(err instanceof ContinueAsNew)) indexTracker(s, request, endStatusOf(err));
     throw err;
   }
-}
-
-/** What the delay policy needs from the estimate: time to it (negative once overdue), and its uncertainty. */
-function etaObservation(
-  state: TrackerState,
-  now: number,
-): Pick<PollingObservation, 'msToEta' | 'etaUncertaintyMs'> {
-  const eta = completionEstimate(state);
-  return eta === null ? {} : { msToEta: eta.at - now, etaUncertaintyMs: eta.uncertaintyMs };
 }
 
 /** The search-attribute status a tracker ends with, from how it ended. */
@@ -185,12 +175,7 @@ async function track(
     const policyWakeAt =
       s.refused && s.retryNotBefore !== null
         ? s.retryNotBefore
-        : now +
-          nextPollDelay(
-            request.policy,
-            { unchangedPolls: s.unchangedPolls, ...etaObservation(s, now) },
-            Math.random,
-          );
+        : now + nextPollDelay(request.policy, observe(s, now), Math.random);
     const wakeAt = Math.min(Math.max(policyWakeAt, earliest), s.deadline, stallDeadline);
     setNextPollAt(wakeAt);
     setCurrentDetails(currentDetails(s, wakeAt));

@@ -6,7 +6,6 @@ import {
   SAMPLES_KEPT,
   withSample,
 } from '../../src/workflows/eta.js';
-import { nextPollDelay } from '../../src/workflows/polling-policy.js';
 
 const MIN = 60_000;
 /** The readings a tracker keeps when it polls `curve` every `every` ms, `count` times. */
@@ -105,109 +104,5 @@ describe('estimateCompletion', () => {
       { at: 2, percentage: 25 },
       { at: 5, percentage: 50 },
     ]);
-  });
-});
-
-describe('nextPollDelay with an estimate', () => {
-  const policy = { minIntervalMs: 10_000, maxIntervalMs: 5 * MIN };
-  const noJitter = () => 0;
-
-  it('waits the longest interval while the end is far', () => {
-    expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: 60 * MIN }, noJitter)).toBe(5 * MIN);
-  });
-
-  it('halves the time left while the estimate is vague, down to the shortest interval', () => {
-    expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: 4 * MIN }, noJitter)).toBe(2 * MIN);
-    expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: 8_000 }, noJitter)).toBe(10_000);
-  });
-
-  it('waits until two uncertainties before a sure estimate', () => {
-    const sure = { unchangedPolls: 0, msToEta: 4 * MIN, etaUncertaintyMs: 30_000 };
-    expect(nextPollDelay(policy, sure, noJitter)).toBe(3 * MIN);
-  });
-
-  it('widens from the expected end once the estimate is overdue', () => {
-    expect(nextPollDelay(policy, { unchangedPolls: 9, msToEta: -1_000 }, noJitter)).toBe(10_000);
-    expect(nextPollDelay(policy, { unchangedPolls: 9, msToEta: -60_000 }, noJitter)).toBe(30_000);
-    expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: -60 * MIN }, noJitter)).toBe(5 * MIN);
-  });
-
-  it('ignores an estimate that is not a number', () => {
-    expect(nextPollDelay(policy, { unchangedPolls: 0, msToEta: Number.NaN }, noJitter)).toBe(10_000);
-  });
-
-  it('widens with each unchanged poll without an estimate', () => {
-    expect(nextPollDelay(policy, { unchangedPolls: 2, msToEta: null }, noJitter)).toBe(22_500);
-    expect(nextPollDelay(policy, { unchangedPolls: 2 }, noJitter)).toBe(22_500);
-  });
-});
-
-/**
- * Tracks one export whose whole-number percentage follows `curve` until `endsAt`, as the workflow
- * does (readings, estimate, delay), and returns the polls made and how late the end was noticed.
- */
-function track(
-  curve: (t: number) => number,
-  endsAt: number,
-  policy: { minIntervalMs: number; maxIntervalMs: number },
-) {
-  const random = seeded(7);
-  let t = 0;
-  let samples: ProgressSample[] = [];
-  let polls = 0;
-  let unchangedPolls = 0;
-  let previous: number | undefined;
-  while (true) {
-    polls += 1;
-    if (t >= endsAt) return { polls, lateMs: t - endsAt };
-    const percentage = Math.floor(curve(t));
-    const last = samples[samples.length - 1];
-    unchangedPolls = last && last.percentage === percentage ? unchangedPolls + 1 : 0;
-    samples = withSample(samples, {
-      at: t,
-      percentage,
-      ...(previous === undefined ? {} : { after: previous }),
-    });
-    previous = t;
-    const eta = estimateCompletion(samples);
-    t += nextPollDelay(
-      policy,
-      { unchangedPolls, ...(eta ? { msToEta: eta.at - t, etaUncertaintyMs: eta.uncertaintyMs } : {}) },
-      random,
-    );
-  }
-}
-
-describe('tracking simulated curves with the estimate', () => {
-  const policy = { minIntervalMs: 10_000, maxIntervalMs: 5 * MIN };
-  const hour = 60 * MIN;
-  const everyMinInterval = hour / policy.minIntervalMs;
-
-  it('polls a steady hour-long export a few times, noticing the end within minInterval', () => {
-    const { polls, lateMs } = track((t) => (t / hour) * 100, hour, policy);
-    expect(polls).toBeLessThan(everyMinInterval / 10);
-    expect(lateMs).toBeLessThanOrEqual(policy.minIntervalMs);
-  });
-
-  it('follows a stepwise export by its average pace, noticing the last step soon after', () => {
-    // A step is only known to have happened since the poll before, so the end is less certain.
-    const { polls, lateMs } = track((t) => Math.floor(t / (hour / 8)) * 12.5, hour, policy);
-    expect(polls).toBeLessThan(everyMinInterval / 3);
-    expect(lateMs).toBeLessThanOrEqual(2 * policy.minIntervalMs);
-  });
-
-  it('widens through a stall and picks the pace up again after it', () => {
-    // 40 % in 24 min, 30 min without progress, then the remaining 60 % at the same pace.
-    const curve = (t: number) =>
-      t < 24 * MIN ? t / (0.6 * MIN) : t < 54 * MIN ? 40 : 40 + (t - 54 * MIN) / (0.6 * MIN);
-    const { polls, lateMs } = track(curve, 90 * MIN, policy);
-    expect(polls).toBeLessThan((90 * MIN) / policy.minIntervalMs / 3);
-    expect(lateMs).toBeLessThanOrEqual(policy.minIntervalMs);
-  });
-
-  it('notices an export that shows nothing until done within maxInterval', () => {
-    const { polls, lateMs } = track(() => 0, hour, policy);
-    expect(polls).toBeLessThan(everyMinInterval / 3);
-    expect(lateMs).toBeLessThanOrEqual(policy.maxIntervalMs);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { trackInVirtualTime } from '../../bench/policy-lab.js';
 import { seeded } from '../../src/dev/seeded-random.js';
-import { nextPollDelay } from '../../src/workflows/polling-policy.js';
+import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
+import { nextPollDelay, type PollingObservation } from '../../src/workflows/polling-policy.js';
 
 const constant = (value: number) => () => value;
 
@@ -97,5 +99,100 @@ describe('nextPollDelay', () => {
       expect(nextPollDelay(fixed, { unchangedPolls }, constant(0))).toBe(5_000);
       expect(nextPollDelay(fixed, { unchangedPolls }, constant(1))).toBe(5_000);
     }
+  });
+});
+
+describe('nextPollDelay, from the window where the end can fall', () => {
+  const second = 1_000;
+  const p = { minIntervalMs: second, maxIntervalMs: 300 * second };
+  const at = (observation: PollingObservation) => nextPollDelay(p, observation, constant(0));
+
+  it('waits for the window to open, looking in at least four times over the run', () => {
+    const steadyAfterAMinute = (msToSoonest: number) =>
+      at({
+        unchangedPolls: 0,
+        msSinceStart: 60 * second,
+        steady: { msToSoonest, msToLatest: msToSoonest + 5 * second },
+      });
+    expect(steadyAfterAMinute(20 * second)).toBe(20 * second);
+    // 100 s to go of a 160 s run: a quarter of it, so that a failure part-way shows.
+    expect(steadyAfterAMinute(100 * second)).toBe(40 * second);
+  });
+
+  it('polls right as the window opens, then spreads out across it', () => {
+    expect(at({ unchangedPolls: 1, steady: { msToSoonest: -second, msToLatest: 60 * second } })).toBe(second);
+    expect(at({ unchangedPolls: 3, steady: { msToSoonest: -8 * second, msToLatest: 60 * second } })).toBe(
+      4 * second,
+    );
+    // Never more than a sixth of what is left of it.
+    expect(at({ unchangedPolls: 3, steady: { msToSoonest: -40 * second, msToLatest: 30 * second } })).toBe(
+      5 * second,
+    );
+  });
+
+  it('widens with how late the export is once the window has passed', () => {
+    expect(at({ unchangedPolls: 5, steady: { msToSoonest: -60 * second, msToLatest: -20 * second } })).toBe(
+      10 * second,
+    );
+  });
+
+  it('polls again soon after a change of pace, to learn the new one', () => {
+    expect(at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 8 * second } })).toBe(4 * second);
+    expect(at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 0 } })).toBe(second);
+  });
+
+  it('polls a stall often enough to see it resume at four times its old pace, less often as it ages', () => {
+    expect(
+      at({ unchangedPolls: 2, stalled: { msStalled: 10 * second, msToEndAtPaceBefore: 60 * second } }),
+    ).toBe(15 * second);
+    expect(
+      at({ unchangedPolls: 9, stalled: { msStalled: 200 * second, msToEndAtPaceBefore: 60 * second } }),
+    ).toBe(50 * second);
+  });
+});
+
+describe('tracking exports of every shape in virtual time', () => {
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+  const policy = { minIntervalMs: 10_000, maxIntervalMs: 5 * MIN };
+  const track = (scenario: ExportScenarioInput) => trackInVirtualTime({ scenario, ...policy }, seeded(11));
+
+  it('polls a steady hour-long export a handful of times, noticing the end within minInterval', () => {
+    const { calls, latencyMs } = track({ durationMs: HOUR });
+    // maxInterval alone makes 12 polls an hour; a tenth of polling at minInterval would be 36.
+    expect(calls).toBeLessThan(HOUR / policy.minIntervalMs / 10);
+    expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
+  });
+
+  it('notices the last of a few big jumps within minInterval', () => {
+    const { latencyMs } = track({ durationMs: HOUR, curve: 'steps', steps: 4 });
+    expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
+  });
+
+  it('picks the pace up after a stall, or a burst four times faster', () => {
+    const held = { atPercent: 40, forMs: 30 * MIN };
+    expect(track({ durationMs: HOUR, stall: held }).latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
+    const burst = track({
+      durationMs: HOUR,
+      path: [
+        [0.3, 40],
+        [0.85, 40],
+      ],
+    });
+    expect(burst.latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
+  });
+
+  it('sees through readings that wander 5 points either way', () => {
+    const { latencyMs } = track({ durationMs: HOUR, noise: { amplitude: 5, everyMs: 20_000, seed: 3 } });
+    expect(latencyMs).toBeLessThanOrEqual(2 * policy.minIntervalMs);
+  });
+
+  it('notices an export that shows nothing until done, or speeds up unannounced, within maxInterval', () => {
+    expect(track({ durationMs: HOUR, curve: 'steps', steps: 1 }).latencyMs).toBeLessThanOrEqual(
+      policy.maxIntervalMs,
+    );
+    expect(track({ durationMs: HOUR, path: [[0.7, 15]] }).latencyMs).toBeLessThanOrEqual(
+      policy.maxIntervalMs,
+    );
   });
 });

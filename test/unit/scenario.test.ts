@@ -30,6 +30,44 @@ describe('exportScenarioSchema', () => {
 });
 
 describe('exportViewAt', () => {
+  it('follows the waypoints of a path, then the rest of the way to 100 %', () => {
+    const slowThenFast = scenario({ durationMs: 100_000, path: [[0.8, 20]] });
+    expect(exportViewAt(slowThenFast, 40_000).percentage).toBe(10);
+    expect(exportViewAt(slowThenFast, 80_000).percentage).toBe(20);
+    expect(exportViewAt(slowThenFast, 90_000).percentage).toBe(60);
+    expect(exportViewAt(slowThenFast, 100_000)).toMatchObject({ percentage: 100, finished: true });
+    const heldThenBurst = scenario({
+      durationMs: 100_000,
+      path: [
+        [0.2, 40],
+        [0.9, 40],
+      ],
+    });
+    expect(exportViewAt(heldThenBurst, 50_000).percentage).toBe(40);
+    expect(exportViewAt(heldThenBurst, 92_000).percentage).toBe(52);
+  });
+
+  it('refuses waypoints out of time order', () => {
+    expect(() =>
+      scenario({
+        path: [
+          [0.5, 10],
+          [0.2, 30],
+        ],
+      }),
+    ).toThrow(/time order/);
+  });
+
+  it('reads noisy percentages within the amplitude, backwards at times, the same for a seed', () => {
+    const noisy = scenario({ durationMs: 100_000, noise: { amplitude: 5, everyMs: 1_000, seed: 9 } });
+    const readings = Array.from({ length: 99 }, (_, i) => exportViewAt(noisy, i * 1_000).percentage);
+    readings.forEach((p, i) => {
+      expect(Math.abs(p - i)).toBeLessThanOrEqual(6);
+    });
+    expect(readings.some((p, i) => i > 0 && p < (readings[i - 1] as number))).toBe(true);
+    expect(Array.from({ length: 99 }, (_, i) => exportViewAt(noisy, i * 1_000).percentage)).toEqual(readings);
+  });
+
   describe('linear curve', () => {
     const linear = scenario({ durationMs: 60_000, curve: 'linear' });
 

@@ -1,0 +1,65 @@
+/** How one export was tracked: API calls made, and time from its end to its detection. */
+export interface PollOutcome {
+  calls: number;
+  latencyMs: number;
+  /** Time from creation to the export's end. */
+  durationMs: number;
+}
+
+export interface LatencyFigures {
+  callsPerExport: number;
+  p50: number;
+  p95: number;
+  max: number;
+}
+
+/**
+ * The interval at which a fixed poller, polling at creation and then every interval, makes as many
+ * calls on these exports as `callsPerExport`: it polls at 0, T, 2T…, so an export ending at D costs
+ * ceil(D / T) + 1 calls. Bisection, since calls fall as the interval grows.
+ */
+export function matchedFixedInterval(durationsMs: readonly number[], callsPerExport: number): number {
+  const callsAt = (interval: number) =>
+    durationsMs.reduce((sum, d) => sum + Math.ceil(d / interval) + 1, 0) / durationsMs.length;
+  let low = 1;
+  let high = Math.max(...durationsMs, 1) * 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (low + high) / 2;
+    if (callsAt(mid) > callsPerExport) low = mid;
+    else high = mid;
+  }
+  return high;
+}
+
+/** A fixed poller's outcome on an export ending at `durationMs`, polling from creation. */
+export function fixedPollOutcome(durationMs: number, intervalMs: number): PollOutcome {
+  const polls = Math.ceil(durationMs / intervalMs);
+  return { calls: polls + 1, latencyMs: polls * intervalMs - durationMs, durationMs };
+}
+
+export function latencyFigures(outcomes: readonly PollOutcome[]): LatencyFigures {
+  const latencies = outcomes.map((o) => o.latencyMs);
+  return {
+    callsPerExport: outcomes.reduce((sum, o) => sum + o.calls, 0) / Math.max(1, outcomes.length),
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    max: Math.max(0, ...latencies),
+  };
+}
+
+/** Ours against the fixed poller making as many calls on the same exports. */
+export function compareAtEqualCost(ours: readonly PollOutcome[]) {
+  const oursFigures = latencyFigures(ours);
+  const fixedIntervalMs = matchedFixedInterval(
+    ours.map((o) => o.durationMs),
+    oursFigures.callsPerExport,
+  );
+  const fixed = latencyFigures(ours.map((o) => fixedPollOutcome(o.durationMs, fixedIntervalMs)));
+  return { ours: oursFigures, fixed, fixedIntervalMs };
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+}

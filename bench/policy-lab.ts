@@ -1,0 +1,111 @@
+/**
+ * `npm run bench:policy`: the tracker's polling policy against every shape family, in virtual time
+ * and in seconds, through the same pure functions the workflow runs (state, estimate, delay). Each
+ * family is also polled by a fixed-interval poller at the interval that makes as many calls, so the
+ * table says at a glance where ours wins at equal cost. The real-server bench (`npm run bench --
+ * --shapes`) measures the same families end to end; this one is for trying policy ideas on
+ * thousands of exports and many seeds.
+ */
+import { Command } from 'commander';
+import type { ExportStatusSnapshot, TrackLogExportRequest } from '../src/contract/index.js';
+import { seeded } from '../src/dev/seeded-random.js';
+import { exportScenarioSchema, exportViewAt, finishAfterMs } from '../src/simulator/scenario.js';
+import { nextPollDelay, observe } from '../src/workflows/polling-policy.js';
+import { initialState, recordSnapshot } from '../src/workflows/tracker-state.js';
+import { positive } from './cli-options.js';
+import { compareAtEqualCost, fixedPollOutcome, latencyFigures, type PollOutcome } from './equal-cost.js';
+import { benchExports } from './scenarios.js';
+import { SHAPE_FAMILIES, type ShapedExport, shapedExports } from './shapes.js';
+import { FIXED_INTERVAL_MS, OURS_POLICY_MS } from './strategies.js';
+import { renderRows } from './table.js';
+
+/** Polls one export the way `trackLogExport` does, with no network in between. */
+export function trackInVirtualTime(shaped: ShapedExport, random: () => number): PollOutcome {
+  const scenario = exportScenarioSchema.parse(shaped.scenario);
+  const request: TrackLogExportRequest = {
+    projectId: 'lab',
+    serverId: 'srv',
+    exportId: 'exp',
+    policy: {
+      minIntervalMs: shaped.minIntervalMs,
+      maxIntervalMs: shaped.maxIntervalMs,
+      timeoutMs: 30 * 86_400_000,
+      stallTimeoutMs: 30 * 86_400_000,
+    },
+  };
+  const finishesAt = finishAfterMs(scenario);
+  const state = initialState(request, 0, false);
+  for (let now = 0; ; ) {
+    const view = exportViewAt(scenario, now);
+    const snapshot: ExportStatusSnapshot = { status: view.status, percentage: view.percentage };
+    const { phase } = recordSnapshot(state, snapshot, now);
+    if (phase !== 'running')
+      return { calls: state.polls, latencyMs: now - finishesAt, durationMs: finishesAt };
+    now += nextPollDelay(request.policy, observe(state, now), random);
+  }
+}
+
+function main(): void {
+  const options = new Command('bench:policy')
+    .option('--exports <n>', 'exports per family and seed', positive('--exports'), 300)
+    .option('--seeds <list>', 'comma-separated seeds', (v) => v.split(',').map(Number), [1, 2, 3])
+    .option('--family <name>', 'only this family')
+    .option('--worst <n>', 'list the n slowest detections of each family and seed', positive('--worst'))
+    .parse()
+    .opts<{ exports: number; seeds: number[]; family?: string; worst?: number }>();
+  const families = SHAPE_FAMILIES.filter((f) => !options.family || f.name === options.family);
+  const rows = [['family', 'seed', 'calls', 'ours p50/p95/max s', 'fixed at equal calls p95/max s', 'wins']];
+  for (const family of families) {
+    for (const seed of options.seeds) {
+      const exports = shapedExports(family, options.exports, seed);
+      const random = seeded(seed);
+      const ours = exports.map((e) => trackInVirtualTime(e, random));
+      if (options.worst) printSlowest(ours, exports, options.worst);
+      const c = compareAtEqualCost(ours);
+      rows.push([
+        family.name,
+        String(seed),
+        c.ours.callsPerExport.toFixed(1),
+        `${s(c.ours.p50)} / ${s(c.ours.p95)} / ${s(c.ours.max)}`,
+        `${s(c.fixed.p95)} / ${s(c.fixed.max)} (every ${s(c.fixedIntervalMs)} s)`,
+        c.ours.p95 < c.fixed.p95 ? 'yes' : 'NO',
+      ]);
+    }
+  }
+  if (!options.family || options.family === 'mix') {
+    for (const seed of options.seeds) {
+      const mix = benchExports(options.exports, 1, seed).map((m) => ({
+        scenario: m.scenario,
+        minIntervalMs: OURS_POLICY_MS.min,
+        maxIntervalMs: OURS_POLICY_MS.max,
+      }));
+      const random = seeded(seed);
+      const outcomes = mix.map((e) => trackInVirtualTime(e, random));
+      if (options.worst) printSlowest(outcomes, mix, options.worst);
+      const ours = latencyFigures(outcomes);
+      const fixed = latencyFigures(outcomes.map((o) => fixedPollOutcome(o.durationMs, FIXED_INTERVAL_MS)));
+      rows.push([
+        'mix vs fixed 5 s',
+        String(seed),
+        `${ours.callsPerExport.toFixed(1)} (${(ours.callsPerExport / fixed.callsPerExport).toFixed(2)})`,
+        `${s(ours.p50)} / ${s(ours.p95)} / ${s(ours.max)}`,
+        `${s(fixed.p95)} / ${s(fixed.max)} (fixed 5 s)`,
+        ours.callsPerExport <= fixed.callsPerExport / 4 && ours.p95 <= fixed.p95 ? 'yes' : 'NO',
+      ]);
+    }
+  }
+  console.log(renderRows(rows));
+}
+
+function printSlowest(outcomes: PollOutcome[], exports: ShapedExport[], count: number): void {
+  const slowest = outcomes
+    .map((o, i) => ({ ...o, scenario: exports[i]?.scenario }))
+    .sort((a, b) => b.latencyMs - a.latencyMs)
+    .slice(0, count);
+  for (const o of slowest)
+    console.log(`  ${s(o.latencyMs)} s, ${o.calls} calls: ${JSON.stringify(o.scenario)}`);
+}
+
+const s = (ms: number) => (ms / 1000).toFixed(1);
+
+if (import.meta.url === `file://${process.argv[1]}`) main();

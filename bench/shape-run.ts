@@ -1,0 +1,215 @@
+/**
+ * `npm run bench -- --shapes`: ours against a fixed poller making as many calls, per shape family,
+ * end to end on the real dev server. Ours runs first on every family at once; its calls per export
+ * give each family's matched interval, and the fixed poller then runs at that interval on the same
+ * exports. Long families run faster than life (their `timeScale`); figures are in export time.
+ */
+import type { Client } from '@temporalio/client';
+import { logExportWorkflowId, WorkflowType } from '../src/contract/index.js';
+import { exportScenarioSchema, finishAfterMs } from '../src/simulator/scenario.js';
+import type { CloudDCSimulator } from '../src/simulator/server.js';
+import { type LatencyFigures, latencyFigures, matchedFixedInterval, type PollOutcome } from './equal-cost.js';
+import { SHAPE_FAMILIES, type ShapedExport, type ShapeFamily, shapedExports } from './shapes.js';
+import { renderRows } from './table.js';
+import { outcomeOf } from './workers.js';
+
+export interface ShapeFigures {
+  family: string;
+  description: string;
+  ours: LatencyFigures;
+  fixed: LatencyFigures;
+  /** The fixed poller's interval, in export time. */
+  fixedIntervalMs: number;
+  /** Exports whose tracker did not reach the right end (either strategy). */
+  wrong: number;
+}
+
+interface Tracked {
+  projectId: string;
+  serverId: string;
+  exportId: string;
+  finishesAt: number;
+  /** Creation to end, in export time. */
+  durationMs: number;
+  expected: 'completed' | 'failed';
+}
+
+export async function runShapeFamilies(
+  client: Client,
+  sim: CloudDCSimulator,
+  {
+    count,
+    seed,
+    only,
+    timeScale,
+    log,
+  }: { count: number; seed: number; only?: string[]; timeScale: number; log: (line: string) => void },
+): Promise<ShapeFigures[]> {
+  const families = SHAPE_FAMILIES.filter((f) => !only || only.includes(f.name)).map((f) => ({
+    ...f,
+    timeScale: f.timeScale * timeScale,
+  }));
+  const plans = families.map((family) => ({ family, exports: shapedExports(family, count, seed) }));
+  log(`shape families: ${families.map((f) => f.name).join(', ')}; ${count} exports each, seed ${seed}`);
+
+  const ours = await Promise.all(
+    plans.map(async ({ family, exports }) => {
+      const tracked = await startAll(client, sim, 'ours', family, exports, (e) => ({
+        workflowType: WorkflowType.TrackLogExport,
+        taskQueue: 'bench-ours',
+        args: (ref) => [
+          {
+            ...ref,
+            policy: {
+              minInterval: `${Math.max(100, Math.round(e.minIntervalMs * family.timeScale))}ms`,
+              maxInterval: `${Math.max(100, Math.round(e.maxIntervalMs * family.timeScale))}ms`,
+              timeout: '6h',
+              stallTimeout: '6h',
+            },
+          },
+        ],
+      }));
+      const outcomes = await finishAll(client, sim, 'ours', family, tracked);
+      log(`ours done: ${family.name}`);
+      return outcomes;
+    }),
+  );
+
+  return Promise.all(
+    plans.map(async ({ family, exports }, i) => {
+      const oursOutcomes = ours[i] as Outcomes;
+      const oursFigures = latencyFigures(oursOutcomes.right);
+      const intervalMs = matchedFixedInterval(
+        exports.map((e) => finishAt(e)),
+        oursFigures.callsPerExport,
+      );
+      const tracked = await startAll(client, sim, 'fixed', family, exports, () => ({
+        workflowType: 'fixedIntervalTracker',
+        taskQueue: 'bench-fixed',
+        args: (ref) => [{ ...ref, intervalMs: Math.max(1, Math.round(intervalMs * family.timeScale)) }],
+      }));
+      const fixedOutcomes = await finishAll(client, sim, 'fixed', family, tracked);
+      log(`fixed done: ${family.name}`);
+      return {
+        family: family.name,
+        description: family.description,
+        ours: oursFigures,
+        fixed: latencyFigures(fixedOutcomes.right),
+        fixedIntervalMs: intervalMs,
+        wrong: oursOutcomes.wrong + fixedOutcomes.wrong,
+      };
+    }),
+  );
+}
+
+/** When the export ends, in export time. */
+function finishAt(shaped: ShapedExport): number {
+  return finishAfterMs(exportScenarioSchema.parse(shaped.scenario));
+}
+
+async function startAll(
+  client: Client,
+  sim: CloudDCSimulator,
+  strategy: 'ours' | 'fixed',
+  family: ShapeFamily,
+  exports: ShapedExport[],
+  start: (e: ShapedExport) => {
+    workflowType: string;
+    taskQueue: string;
+    args: (ref: { projectId: string; serverId: string; exportId: string }) => unknown[];
+  },
+): Promise<Tracked[]> {
+  const projectId = `shapes-${strategy}-${family.name}`;
+  return Promise.all(
+    exports.map(async (shaped, i) => {
+      const scenario = scaled(shaped.scenario, family.timeScale);
+      const record = sim.createExport(projectId, `srv-${i}`, scenario);
+      const ref = { projectId, serverId: record.serverId, exportId: record.exportId };
+      const how = start(shaped);
+      await client.workflow.start(how.workflowType, {
+        taskQueue: how.taskQueue,
+        workflowId: `${strategy}:${logExportWorkflowId(ref)}`,
+        args: how.args(ref),
+      });
+      return {
+        ...ref,
+        finishesAt: record.finishesAt,
+        durationMs: finishAt(shaped),
+        expected: record.scenario.outcome,
+      };
+    }),
+  );
+}
+
+interface Outcomes {
+  right: PollOutcome[];
+  wrong: number;
+}
+
+async function finishAll(
+  client: Client,
+  sim: CloudDCSimulator,
+  strategy: 'ours' | 'fixed',
+  family: ShapeFamily,
+  tracked: Tracked[],
+): Promise<Outcomes> {
+  const outcomes: Outcomes = { right: [], wrong: 0 };
+  for (const t of tracked) {
+    const workflowId = `${strategy}:${logExportWorkflowId(t)}`;
+    const got = await outcomeOf(client, strategy, workflowId);
+    if (got !== t.expected) {
+      outcomes.wrong++;
+      continue;
+    }
+    const { closeTime } = await client.workflow.getHandle(workflowId).describe();
+    if (!closeTime) throw new Error(`${workflowId} has a result but no close time`);
+    outcomes.right.push({
+      calls: sim.statusTally(t).requests,
+      latencyMs: (closeTime.getTime() - t.finishesAt) / family.timeScale,
+      durationMs: t.durationMs,
+    });
+  }
+  return outcomes;
+}
+
+function scaled(scenario: ShapedExport['scenario'], scale: number): ShapedExport['scenario'] {
+  return {
+    ...scenario,
+    durationMs: Math.round((scenario.durationMs ?? 60_000) * scale),
+    ...(scenario.stall
+      ? { stall: { ...scenario.stall, forMs: Math.round(scenario.stall.forMs * scale) } }
+      : {}),
+    ...(scenario.noise
+      ? {
+          noise: {
+            ...scenario.noise,
+            everyMs: Math.max(1, Math.round((scenario.noise.everyMs ?? 1_000) * scale)),
+          },
+        }
+      : {}),
+  };
+}
+
+/** One row per family: ours, the fixed poller at as many calls, and whether ours is ahead. */
+export function renderShapeTable(figures: ShapeFigures[]): string {
+  const sec = (ms: number) => (ms / 1000).toFixed(1);
+  const rows = [
+    [
+      'family',
+      'calls ours / fixed',
+      'ours p50 / p95 / max (s)',
+      'fixed p50 / p95 / max (s)',
+      'fixed every (s)',
+      'ours ahead',
+    ],
+    ...figures.map((f) => [
+      f.family,
+      `${f.ours.callsPerExport.toFixed(1)} / ${f.fixed.callsPerExport.toFixed(1)}`,
+      `${sec(f.ours.p50)} / ${sec(f.ours.p95)} / ${sec(f.ours.max)}`,
+      `${sec(f.fixed.p50)} / ${sec(f.fixed.p95)} / ${sec(f.fixed.max)}`,
+      sec(f.fixedIntervalMs),
+      `${f.ours.p95 < f.fixed.p95 ? 'yes' : 'no'}${f.wrong > 0 ? ` (${f.wrong} wrong outcomes)` : ''}`,
+    ]),
+  ];
+  return renderRows(rows);
+}

@@ -1,0 +1,172 @@
+import { seeded } from '../src/dev/seeded-random.js';
+import type { ExportScenarioInput } from '../src/simulator/scenario.js';
+
+/** One export of a shape family, with the policy bounds its tracker is given. */
+export interface ShapedExport {
+  scenario: ExportScenarioInput;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+}
+
+export interface ShapeFamily {
+  name: string;
+  description: string;
+  /** Real time per export time: long exports run faster than life in the real-server bench. */
+  timeScale: number;
+  generate: (random: () => number) => ShapedExport;
+}
+
+const SHORT_POLICY = { minIntervalMs: 1_000, maxIntervalMs: 60_000 };
+const between = (random: () => number, low: number, high: number) => low + random() * (high - low);
+const whole = (random: () => number, low: number, high: number) => Math.floor(between(random, low, high + 1));
+
+/** The pace of an export that runs steadily. */
+function smooth(): ExportScenarioInput {
+  return {};
+}
+
+/** A few equal jumps (2 to 5): 20 to 50 points at a time. */
+function coarseSteps(random: () => number): ExportScenarioInput {
+  return { curve: 'steps', steps: whole(random, 2, 5) };
+}
+
+/** Many small jumps (20 to 50). */
+function fineSteps(random: () => number): ExportScenarioInput {
+  return { curve: 'steps', steps: whole(random, 20, 50) };
+}
+
+/** Steady to 20–60 %, holding still for about half the duration, then the rest in a burst. */
+function stallThenBurst(random: () => number): ExportScenarioInput {
+  const reached = whole(random, 20, 60);
+  const steady = between(random, 0.15, 0.35);
+  const held = between(random, 0.4, 0.6);
+  return {
+    path: [
+      [steady, reached],
+      [Math.min(0.95, steady + held), reached],
+    ],
+  };
+}
+
+/** A slow first 60–80 % of the time reaching only 10–25 %, then the rest fast. */
+function slowThenFast(random: () => number): ExportScenarioInput {
+  return { path: [[between(random, 0.6, 0.8), whole(random, 10, 25)]] };
+}
+
+/** The opposite: 60–80 % in the first 20–30 % of the time, then a long slow tail. */
+function fastThenSlow(random: () => number): ExportScenarioInput {
+  return { path: [[between(random, 0.2, 0.3), whole(random, 60, 80)]] };
+}
+
+/** A steady pace read with an error of 2 to 8 points that changes every 1 to 5 s: it goes backwards. */
+function noisy(random: () => number): ExportScenarioInput {
+  return {
+    noise: {
+      amplitude: whole(random, 2, 8),
+      everyMs: whole(random, 1, 5) * 1_000,
+      seed: whole(random, 1, 1_000_000),
+    },
+  };
+}
+
+const CURVES = [smooth, coarseSteps, fineSteps, stallThenBurst, slowThenFast, fastThenSlow, noisy];
+
+function anyCurve(random: () => number): ExportScenarioInput {
+  return (CURVES[Math.floor(random() * CURVES.length)] as (r: () => number) => ExportScenarioInput)(random);
+}
+
+function shortExport(curve: (random: () => number) => ExportScenarioInput, low = 30_000, high = 180_000) {
+  return (random: () => number): ShapedExport => ({
+    scenario: { durationMs: Math.round(between(random, low, high)), ...curve(random) },
+    ...SHORT_POLICY,
+  });
+}
+
+/**
+ * The families `npm run bench -- --shapes` and the policy lab measure, each against a fixed poller
+ * making as many calls. Most were described before the policy was tuned; `fast-then-slow` and the
+ * mixed families were added as shapes it was not designed around.
+ */
+export const SHAPE_FAMILIES: ShapeFamily[] = [
+  { name: 'smooth', description: 'steady pace, 30 s–3 min', timeScale: 1, generate: shortExport(smooth) },
+  {
+    name: 'coarse-steps',
+    description: '2–5 equal jumps',
+    timeScale: 1,
+    generate: shortExport(coarseSteps),
+  },
+  { name: 'fine-steps', description: '20–50 equal jumps', timeScale: 1, generate: shortExport(fineSteps) },
+  {
+    name: 'stall-burst',
+    description: 'holds still for about half, then a burst',
+    timeScale: 1,
+    generate: shortExport(stallThenBurst),
+  },
+  {
+    name: 'slow-start',
+    description: '10–25 % in 60–80 % of the time, then fast',
+    timeScale: 1,
+    generate: shortExport(slowThenFast),
+  },
+  {
+    name: 'fast-start',
+    description: '60–80 % in 20–30 % of the time, then slow',
+    timeScale: 1,
+    generate: shortExport(fastThenSlow),
+  },
+  {
+    name: 'noisy',
+    description: '±2–8 points of reading error',
+    timeScale: 1,
+    generate: shortExport(noisy),
+  },
+  {
+    name: 'short',
+    description: '30–90 s, any of the curves above',
+    timeScale: 1,
+    generate: shortExport(anyCurve, 30_000, 90_000),
+  },
+  {
+    name: 'long',
+    description: '1–6 h, any curve, default policy (10 s–5 min)',
+    timeScale: 1 / 60,
+    generate: (random) => ({
+      scenario: { durationMs: Math.round(between(random, 3_600_000, 21_600_000)), ...anyCurve(random) },
+      minIntervalMs: 10_000,
+      maxIntervalMs: 300_000,
+    }),
+  },
+  {
+    name: 'min-interval',
+    description: 'minInterval 1 s–1 min, 5–30 min, any curve',
+    timeScale: 1 / 10,
+    generate: (random) => {
+      const minIntervalMs = Math.round(1_000 * 60 ** random());
+      return {
+        scenario: { durationMs: Math.round(between(random, 300_000, 1_800_000)), ...anyCurve(random) },
+        minIntervalMs,
+        maxIntervalMs: Math.max(300_000, minIntervalMs),
+      };
+    },
+  },
+  {
+    name: 'failing',
+    description: 'any curve, failing at 10–90 %',
+    timeScale: 1,
+    generate: (random) => {
+      const shaped = shortExport(anyCurve)(random);
+      return {
+        ...shaped,
+        scenario: { ...shaped.scenario, outcome: 'failed', failAtPercent: whole(random, 10, 90) },
+      };
+    },
+  },
+];
+
+/** `count` exports of a family, the same for every strategy of a run. */
+export function shapedExports(family: ShapeFamily, count: number, seed: number): ShapedExport[] {
+  let mixed = seed;
+  for (const char of family.name) mixed = Math.imul(mixed ^ char.charCodeAt(0), 16_777_619);
+  const random = seeded(mixed);
+  return Array.from({ length: count }, () => family.generate(random));
+}

@@ -1,0 +1,141 @@
+import type { ProgressSample } from './eta.js';
+
+/** One poll's reading of the percentage. */
+export interface Reading {
+  at: number;
+  percentage: number;
+}
+
+/**
+ * Where the end can fall while the export keeps a steady pace, from what its recent readings allow.
+ * Times are epoch milliseconds of the workflow clock.
+ */
+export type CompletionWindow =
+  | {
+      kind: 'steady';
+      /** The soonest the export can reach 100 % at the fastest pace its readings allow. */
+      soonest: number;
+      /** The latest, at the slowest pace they allow (infinite if they allow no progress at all). */
+      latest: number;
+    }
+  | {
+      /** The pace just changed: only readings after the change can tell the new one. */
+      kind: 'changed';
+      /** The last reading at the old pace: the change came after it. */
+      after: number;
+      /** The first reading at the new one. */
+      seenAt: number;
+    }
+  | {
+      kind: 'stalled';
+      /** When the readings stopped moving. */
+      since: number;
+      /** The percentage it holds. */
+      percentage: number;
+      /** Its pace before it stalled, in points per millisecond. */
+      paceBefore: number;
+    };
+
+/**
+ * The readings the state still knows: each moved reading, the poll just before it (which still read
+ * the value before), and the latest poll.
+ */
+export function knownReadings(samples: readonly ProgressSample[], latest?: Reading): Reading[] {
+  const readings: Reading[] = [];
+  samples.forEach((sample, i) => {
+    const before = samples[i - 1];
+    const last = readings[readings.length - 1];
+    if (before && sample.after !== undefined && sample.after > (last?.at ?? Number.NEGATIVE_INFINITY)) {
+      readings.push({ at: sample.after, percentage: before.percentage });
+    }
+    readings.push({ at: sample.at, percentage: sample.percentage });
+  });
+  const last = readings[readings.length - 1];
+  if (latest && last && latest.at > last.at) readings.push(latest);
+  return readings;
+}
+
+/**
+ * Reasons from what a reading is: the export's true progress rounded down to the API's step (1
+ * point, or the size of the jumps a stepwise export makes: the largest step that divides every
+ * move seen), give or take the reading error (the largest fall seen). Any two readings then bound
+ * the pace between them, and every pace allowed by all recent readings bounds the end. When no
+ * steady pace fits them all, the pace changed: the oldest readings are dropped until one does, so
+ * the window follows a stall, a speed-up or a slow-down at the next poll. Null until the readings
+ * have moved.
+ */
+export function completionWindow(readings: readonly Reading[]): CompletionWindow | null {
+  const moves = readings.slice(1).map((r, i) => r.percentage - (readings[i] as Reading).percentage);
+  if (!moves.some((m) => m > 0)) return null;
+  const step = readingStep(moves.filter((m) => m > 0));
+  const error = Math.max(0, ...moves.map((m) => -m));
+  const slack = step + 2 * error;
+  const shown = fastestShown(readings, slack);
+  for (let first = 0; first < readings.length - 1; first++) {
+    if (paceBounds(readings.slice(first), slack) === null) continue;
+    // The pace changed after readings[first - 1]; the pair straddling the change mixes both paces.
+    const segment = first === 0 ? readings : readings.slice(first + 1);
+    const now = readings[readings.length - 1] as Reading;
+    // Held still since the first reading at the current value: only polls that moved are kept.
+    const heldFrom = segment.length > 1 ? (segment[0] as Reading) : (readings[first] as Reading);
+    if (now.percentage - heldFrom.percentage <= error) {
+      return shown > 0
+        ? { kind: 'stalled', since: heldFrom.at, percentage: now.percentage, paceBefore: shown }
+        : null;
+    }
+    const from = segment[0] as Reading;
+    const pace = segment.length > 1 ? paceBounds(segment, slack) : null;
+    if (pace === null) return { kind: 'changed', after: (readings[first] as Reading).at, seenAt: from.at };
+    // A slower pace now may be a pause that is over: the end is possible as soon as the export's
+    // fastest recent pace would bring it.
+    const fastest = Math.max(pace.fastest, shown);
+    let soonest = Number.NEGATIVE_INFINITY;
+    let latest = Number.POSITIVE_INFINITY;
+    for (const r of segment) {
+      soonest = Math.max(soonest, r.at + Math.max(0, 100 - r.percentage - step - error) / fastest);
+      if (pace.slowest > 0) latest = Math.min(latest, r.at + (100 - r.percentage + error) / pace.slowest);
+    }
+    return { kind: 'steady', soonest, latest: Math.max(soonest, latest) };
+  }
+  return null;
+}
+
+/** The paces (points per ms) every pair of readings allows, or null if none fits them all. */
+function paceBounds(segment: readonly Reading[], slack: number): { slowest: number; fastest: number } | null {
+  let slowest = 0;
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < segment.length; i++) {
+    for (let j = i + 1; j < segment.length; j++) {
+      const a = segment[i] as Reading;
+      const b = segment[j] as Reading;
+      const span = b.at - a.at;
+      if (span <= 0) continue;
+      const moved = b.percentage - a.percentage;
+      slowest = Math.max(slowest, (moved - slack) / span);
+      fastest = Math.min(fastest, (moved + slack) / span);
+    }
+  }
+  return fastest > 0 && slowest <= fastest && Number.isFinite(fastest) ? { slowest, fastest } : null;
+}
+
+/** The fastest pace (points per ms) the export surely kept between two of its recent readings. */
+function fastestShown(readings: readonly Reading[], slack: number): number {
+  let fastest = 0;
+  for (let i = 0; i < readings.length; i++) {
+    for (let j = i + 1; j < readings.length; j++) {
+      const a = readings[i] as Reading;
+      const b = readings[j] as Reading;
+      if (b.at > a.at) fastest = Math.max(fastest, (b.percentage - a.percentage - slack) / (b.at - a.at));
+    }
+  }
+  return fastest;
+}
+
+/**
+ * How coarse the readings are: a stepwise export moves by the same jump each time (give or take the
+ * rounding of a step that is not a whole number of points), so two moves of about the same smallest
+ * size mean steps of that size. Otherwise a point.
+ */
+function readingStep(rises: readonly number[]): number {
+  return Math.max(1, Math.min(...rises));
+}

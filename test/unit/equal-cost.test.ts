@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compareAtEqualCost,
+  fixedPollOutcome,
+  latencyFigures,
+  matchedFixedInterval,
+} from '../../bench/equal-cost.js';
+
+describe('the fixed poller at equal cost', () => {
+  it('polls at creation and every interval, seeing the end at the first poll after it', () => {
+    expect(fixedPollOutcome(60_000, 10_000)).toEqual({ calls: 7, latencyMs: 0, durationMs: 60_000 });
+    expect(fixedPollOutcome(61_000, 10_000)).toEqual({ calls: 8, latencyMs: 9_000, durationMs: 61_000 });
+  });
+
+  it('finds the interval at which it makes as many calls as asked', () => {
+    const durations = [30_000, 45_000, 90_000, 120_000, 180_000];
+    for (const calls of [3, 5.5, 8, 20]) {
+      const interval = matchedFixedInterval(durations, calls);
+      const made = latencyFigures(durations.map((d) => fixedPollOutcome(d, interval))).callsPerExport;
+      expect(made).toBeLessThanOrEqual(calls);
+      // A hair shorter and it makes more: the interval is the shortest that stays within the calls.
+      const shorter = latencyFigures(
+        durations.map((d) => fixedPollOutcome(d, interval * 0.999)),
+      ).callsPerExport;
+      expect(shorter).toBeGreaterThan(calls - 1 / durations.length);
+    }
+  });
+
+  it('compares a strategy with the fixed poller on the same exports', () => {
+    const ours = [41_000, 83_000, 127_000].map((d) => ({ calls: 5, latencyMs: 1_000, durationMs: d }));
+    const { ours: o, fixed, fixedIntervalMs } = compareAtEqualCost(ours);
+    expect(o).toMatchObject({ callsPerExport: 5, p95: 1_000 });
+    expect(fixed.callsPerExport).toBeLessThanOrEqual(5);
+    expect(fixedIntervalMs).toBeGreaterThanOrEqual(20_000);
+    expect(fixed.p95).toBeGreaterThan(o.p95);
+  });
+});
