@@ -31,6 +31,22 @@ export function matchedFixedInterval(durationsMs: readonly number[], callsPerExp
   return high;
 }
 
+/**
+ * The calls per export a fixed poller needs on these exports to be as quick as `p95Ms` at the 95th
+ * percentile: the longest interval that gets there (bisection), and its calls.
+ */
+export function fixedCallsForP95(durationsMs: readonly number[], p95Ms: number): number {
+  const at = (interval: number) => latencyFigures(durationsMs.map((d) => fixedPollOutcome(d, interval)));
+  let low = 1;
+  let high = Math.max(...durationsMs, 1) * 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (low + high) / 2;
+    if (at(mid).p95 <= p95Ms) low = mid;
+    else high = mid;
+  }
+  return at(low).callsPerExport;
+}
+
 /** A fixed poller's outcome on an export ending at `durationMs`, polling from creation. */
 export function fixedPollOutcome(durationMs: number, intervalMs: number): PollOutcome {
   const polls = Math.ceil(durationMs / intervalMs);
@@ -54,8 +70,14 @@ export function compareAtEqualCost(ours: readonly PollOutcome[]) {
     ours.map((o) => o.durationMs),
     oursFigures.callsPerExport,
   );
-  const fixed = latencyFigures(ours.map((o) => fixedPollOutcome(o.durationMs, fixedIntervalMs)));
-  return { ours: oursFigures, fixed, fixedIntervalMs };
+  const durations = ours.map((o) => o.durationMs);
+  const fixed = latencyFigures(durations.map((d) => fixedPollOutcome(d, fixedIntervalMs)));
+  return {
+    ours: oursFigures,
+    fixed,
+    fixedIntervalMs,
+    fixedCallsForOursP95: fixedCallsForP95(durations, oursFigures.p95),
+  };
 }
 
 export function quantile(values: readonly number[], q: number): number {

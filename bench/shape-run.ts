@@ -8,7 +8,13 @@ import type { Client } from '@temporalio/client';
 import { logExportWorkflowId, WorkflowType } from '../src/contract/index.js';
 import { exportScenarioSchema, finishAfterMs } from '../src/simulator/scenario.js';
 import type { CloudDCSimulator } from '../src/simulator/server.js';
-import { type LatencyFigures, latencyFigures, matchedFixedInterval, type PollOutcome } from './equal-cost.js';
+import {
+  fixedCallsForP95,
+  type LatencyFigures,
+  latencyFigures,
+  matchedFixedInterval,
+  type PollOutcome,
+} from './equal-cost.js';
 import { SHAPE_FAMILIES, type ShapedExport, type ShapeFamily, shapedExports } from './shapes.js';
 import { renderRows } from './table.js';
 import { outcomeOf } from './workers.js';
@@ -20,6 +26,8 @@ export interface ShapeFigures {
   fixed: LatencyFigures;
   /** The fixed poller's interval, in export time. */
   fixedIntervalMs: number;
+  /** Calls per export a fixed poller would need for ours' p95 (computed from the same exports). */
+  fixedCallsForOursP95: number;
   /** Exports whose tracker did not reach the right end (either strategy). */
   wrong: number;
 }
@@ -79,10 +87,8 @@ export async function runShapeFamilies(
     plans.map(async ({ family, exports }, i) => {
       const oursOutcomes = ours[i] as Outcomes;
       const oursFigures = latencyFigures(oursOutcomes.right);
-      const intervalMs = matchedFixedInterval(
-        exports.map((e) => finishAt(e)),
-        oursFigures.callsPerExport,
-      );
+      const durations = exports.map((e) => finishAt(e));
+      const intervalMs = matchedFixedInterval(durations, oursFigures.callsPerExport);
       const tracked = await startAll(client, sim, 'fixed', family, exports, () => ({
         workflowType: 'fixedIntervalTracker',
         taskQueue: 'bench-fixed',
@@ -96,6 +102,7 @@ export async function runShapeFamilies(
         ours: oursFigures,
         fixed: latencyFigures(fixedOutcomes.right),
         fixedIntervalMs: intervalMs,
+        fixedCallsForOursP95: fixedCallsForP95(durations, oursFigures.p95),
         wrong: oursOutcomes.wrong + fixedOutcomes.wrong,
       };
     }),
@@ -200,6 +207,7 @@ export function renderShapeTable(figures: ShapeFigures[]): string {
       'ours p50 / p95 / max (s)',
       'fixed p50 / p95 / max (s)',
       'fixed every (s)',
+      'fixed calls for ours p95',
       'ours ahead',
     ],
     ...figures.map((f) => [
@@ -208,6 +216,7 @@ export function renderShapeTable(figures: ShapeFigures[]): string {
       `${sec(f.ours.p50)} / ${sec(f.ours.p95)} / ${sec(f.ours.max)}`,
       `${sec(f.fixed.p50)} / ${sec(f.fixed.p95)} / ${sec(f.fixed.max)}`,
       sec(f.fixedIntervalMs),
+      f.fixedCallsForOursP95.toFixed(1),
       `${f.ours.p95 < f.fixed.p95 ? 'yes' : 'no'}${f.wrong > 0 ? ` (${f.wrong} wrong outcomes)` : ''}`,
     ]),
   ];

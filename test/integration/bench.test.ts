@@ -45,4 +45,46 @@ describe('npm run bench', () => {
     }
     await rm(dir, { recursive: true, force: true });
   }, 180_000);
+
+  it('measures shape families against a fixed poller run at the interval that makes as many calls', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'bench-shapes-'));
+    const file = join(dir, 'shapes.json');
+    await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/main.ts',
+        '--shapes',
+        'smooth,stall-burst',
+        '--exports',
+        '3',
+        '--time-scale',
+        '0.05',
+        '--seed',
+        '9',
+        '--json',
+        file,
+      ],
+      { timeout: 170_000 },
+    );
+    const { figures } = JSON.parse(await readFile(file, 'utf8')) as {
+      figures: Array<{
+        family: string;
+        wrong: number;
+        fixedIntervalMs: number;
+        ours: { callsPerExport: number; p95: number };
+        fixed: { callsPerExport: number; p95: number };
+      }>;
+    };
+    expect(figures.map((f) => f.family)).toEqual(['smooth', 'stall-burst']);
+    for (const f of figures) {
+      expect(f.wrong).toBe(0);
+      expect(f.ours.callsPerExport).toBeGreaterThanOrEqual(2);
+      // Run, not computed: its calls come from the simulator's tally, within one of ours.
+      expect(Math.abs(f.fixed.callsPerExport - f.ours.callsPerExport)).toBeLessThanOrEqual(1.5);
+      expect(f.fixedIntervalMs).toBeGreaterThan(0);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }, 180_000);
 });

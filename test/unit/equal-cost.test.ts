@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   compareAtEqualCost,
+  fixedCallsForP95,
   fixedPollOutcome,
   latencyFigures,
   matchedFixedInterval,
@@ -24,6 +25,16 @@ describe('the fixed poller at equal cost', () => {
       ).callsPerExport;
       expect(shorter).toBeGreaterThan(calls - 1 / durations.length);
     }
+  });
+
+  it('finds the calls it needs to be as quick as a given p95', () => {
+    const durations = Array.from({ length: 100 }, (_, i) => 30_000 + i * 1_234);
+    const calls = fixedCallsForP95(durations, 2_000);
+    const interval = matchedFixedInterval(durations, calls);
+    expect(latencyFigures(durations.map((d) => fixedPollOutcome(d, interval))).p95).toBeLessThanOrEqual(
+      2_100,
+    );
+    expect(fixedCallsForP95(durations, 8_000)).toBeLessThan(calls / 3);
   });
 
   it('compares a strategy with the fixed poller on the same exports', () => {
