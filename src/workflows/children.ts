@@ -1,10 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import {
-  ApplicationFailure,
-  type ChildWorkflowOptions,
-  executeChild,
-  ParentClosePolicy,
-} from '@temporalio/workflow';
+import { ApplicationFailure, type ChildWorkflowOptions, ParentClosePolicy } from '@temporalio/workflow';
 import {
   type CollectServerLogsInput,
   type CollectServerLogsResult,
@@ -20,6 +15,7 @@ import {
   type TrackLogExportInput,
   WorkflowType,
 } from '../contract/index.js';
+import { runChild } from './cancellable-child.js';
 import type { collectServerLogs } from './collect-server-logs.js';
 import type { trackLogExport } from './track-log-export.js';
 
@@ -37,7 +33,7 @@ export function awaitLogExport(
   options: ChildOptions = {},
 ): Promise<LogExportResult> {
   const request = parseTrackLogExportInput(input);
-  return executeChild<typeof trackLogExport>(WorkflowType.TrackLogExport, {
+  return runChild<typeof trackLogExport>(WorkflowType.TrackLogExport, {
     taskQueue: DEFAULT_TASK_QUEUE,
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     staticSummary: describeExport(request),
@@ -57,7 +53,7 @@ export async function collectServerLogsChild(
   options: ChildOptions = {},
 ): Promise<CollectServerLogsResult> {
   const request = parseCollectServerLogsInput(input);
-  return executeChild<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
+  return runChild<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
     taskQueue: DEFAULT_TASK_QUEUE,
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     staticSummary: describeCollection(request),

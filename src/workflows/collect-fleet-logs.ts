@@ -9,7 +9,6 @@ import {
   ParentClosePolicy,
   proxyActivities,
   setHandler,
-  startChild,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
@@ -28,8 +27,10 @@ import {
   PERMANENT_API_FAILURES,
   parseCollectFleetLogsInput,
   projectPriority,
+  WorkflowType,
 } from '../contract/index.js';
-import { collectServerLogs } from './collect-server-logs.js';
+import { runChild } from './cancellable-child.js';
+import type { collectServerLogs } from './collect-server-logs.js';
 
 /** What a fleet collection carries across continue-as-new: what is left and what is done. */
 export interface FleetState {
@@ -130,13 +131,12 @@ async function collectOne(
     ...(destination ? { destination } : {}),
   };
   try {
-    const child = await startChild(collectServerLogs, {
+    const result = await runChild<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
       workflowId: collectServerLogsWorkflowId(input),
       args: [input],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeCollection(input),
     });
-    const result = await child.result();
     state.succeeded.push({ serverId, exportId: result.exportId, path: result.archive.path });
   } catch (err) {
     // The fleet itself was cancelled: its children are cancelled with it; nothing to record.

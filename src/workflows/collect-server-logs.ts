@@ -4,7 +4,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   ChildWorkflowFailure,
-  executeChild,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
@@ -28,9 +27,11 @@ import {
   projectPriority,
   type RequestExportInput,
   TransientFailureType,
+  WorkflowType,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
-import { trackLogExport } from './track-log-export.js';
+import { runChild } from './cancellable-child.js';
+import type { trackLogExport } from './track-log-export.js';
 
 const retryTransientApiFailures: RetryPolicy = {
   initialInterval: '2s',
@@ -80,7 +81,7 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
   Object.assign(progress, { phase: 'tracking', exportId: ref.exportId });
 
   const tracked = await asOwnFailure(
-    executeChild(trackLogExport, {
+    runChild<typeof trackLogExport>(WorkflowType.TrackLogExport, {
       workflowId: logExportWorkflowId(ref),
       args: [{ ...ref, ...where, ...(input.policy ? { policy: input.policy } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
