@@ -27,7 +27,7 @@ const WATCH_POLLS = 4;
 /** In a window with no bound on its far side, polls spread out at this share of the time it has been open. */
 const OPEN_SHARE = 0.5;
 /** A stalled export may resume faster than before: polled so it is seen even at this many times its pace. */
-const RESUME_SPEED_UP = 4;
+const RESUME_SPEED_UP = 8;
 /** A long stall is polled at least at this share of its age. */
 const STALL_SHARE = 0.25;
 

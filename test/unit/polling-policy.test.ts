@@ -141,9 +141,9 @@ describe('nextPollDelay, from the window where the end can fall', () => {
     expect(at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 0 } })).toBe(second);
   });
 
-  it('polls a stall often enough to see it resume at four times its old pace, less often as it ages', () => {
+  it('polls a stall often enough to see it resume at eight times its old pace, less often as it ages', () => {
     expect(
-      at({ unchangedPolls: 2, stalled: { msStalled: 10 * second, msToEndAtPaceBefore: 60 * second } }),
+      at({ unchangedPolls: 2, stalled: { msStalled: 10 * second, msToEndAtPaceBefore: 120 * second } }),
     ).toBe(15 * second);
     expect(
       at({ unchangedPolls: 9, stalled: { msStalled: 200 * second, msToEndAtPaceBefore: 60 * second } }),
@@ -169,7 +169,7 @@ describe('tracking exports of every shape in virtual time', () => {
     expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
   });
 
-  it('picks the pace up after a stall, or a burst four times faster', () => {
+  it('picks the pace up after a stall, or a burst several times faster', () => {
     const held = { atPercent: 40, forMs: 30 * MIN };
     expect(track({ durationMs: HOUR, stall: held }).latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
     const burst = track({
