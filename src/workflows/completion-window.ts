@@ -32,7 +32,7 @@ export type CompletionWindow =
       since: number;
       /** The percentage it holds. */
       percentage: number;
-      /** Its pace before it stalled, in points per millisecond. */
+      /** The fastest pace it surely kept before it stalled, in points per millisecond. */
       paceBefore: number;
     };
 
@@ -57,8 +57,8 @@ export function knownReadings(samples: readonly ProgressSample[], latest?: Readi
 
 /**
  * Reasons from what a reading is: the export's true progress rounded down to the API's step (1
- * point, or the size of the jumps a stepwise export makes: the largest step that divides every
- * move seen), give or take the reading error (the largest fall seen). Any two readings then bound
+ * point, or the size of the jumps a stepwise export makes), give or take the reading error (the
+ * largest fall seen). Any two readings then bound
  * the pace between them, and every pace allowed by all recent readings bounds the end. When no
  * steady pace fits them all, the pace changed: the oldest readings are dropped until one does, so
  * the window follows a stall, a speed-up or a slow-down at the next poll. Null until the readings
@@ -132,9 +132,9 @@ function fastestShown(readings: readonly Reading[], slack: number): number {
 }
 
 /**
- * How coarse the readings are: a stepwise export moves by the same jump each time (give or take the
- * rounding of a step that is not a whole number of points), so two moves of about the same smallest
- * size mean steps of that size. Otherwise a point.
+ * How coarse the readings are: the smallest rise seen. An export that has only ever risen by 25 may
+ * move in jumps of 25, and assuming finer readings would put its last jump outside the window; a
+ * smooth export soon shows a small rise once it is polled closely, near its end.
  */
 function readingStep(rises: readonly number[]): number {
   return Math.max(1, Math.min(...rises));
