@@ -14,9 +14,10 @@ export interface LatencyFigures {
 }
 
 /**
- * The interval at which a fixed poller, polling at creation and then every interval, makes as many
- * calls on these exports as `callsPerExport`: it polls at 0, T, 2T…, so an export ending at D costs
- * ceil(D / T) + 1 calls. Bisection, since calls fall as the interval grows.
+ * The longest interval at which a fixed poller, polling at creation and then every interval, makes
+ * at least `callsPerExport` calls on these exports: it polls at 0, T, 2T…, so an export ending at D
+ * costs ceil(D / T) + 1 calls. Calls come in whole numbers, so "as many" is rounded in the fixed
+ * poller's favour. Bisection, since calls fall as the interval grows.
  */
 export function matchedFixedInterval(durationsMs: readonly number[], callsPerExport: number): number {
   const callsAt = (interval: number) =>
@@ -25,10 +26,10 @@ export function matchedFixedInterval(durationsMs: readonly number[], callsPerExp
   let high = Math.max(...durationsMs, 1) * 2;
   for (let i = 0; i < 60; i++) {
     const mid = (low + high) / 2;
-    if (callsAt(mid) > callsPerExport) low = mid;
+    if (callsAt(mid) >= callsPerExport) low = mid;
     else high = mid;
   }
-  return high;
+  return low;
 }
 
 /**

@@ -13,17 +13,17 @@ describe('the fixed poller at equal cost', () => {
     expect(fixedPollOutcome(61_000, 10_000)).toEqual({ calls: 8, latencyMs: 9_000, durationMs: 61_000 });
   });
 
-  it('finds the interval at which it makes as many calls as asked', () => {
+  it('finds the longest interval at which it makes at least as many calls as asked', () => {
     const durations = [30_000, 45_000, 90_000, 120_000, 180_000];
     for (const calls of [3, 5.5, 8, 20]) {
       const interval = matchedFixedInterval(durations, calls);
       const made = latencyFigures(durations.map((d) => fixedPollOutcome(d, interval))).callsPerExport;
-      expect(made).toBeLessThanOrEqual(calls);
-      // A hair shorter and it makes more: the interval is the shortest that stays within the calls.
-      const shorter = latencyFigures(
-        durations.map((d) => fixedPollOutcome(d, interval * 0.999)),
+      expect(made).toBeGreaterThanOrEqual(calls);
+      // A hair longer and it makes fewer than asked.
+      const longer = latencyFigures(
+        durations.map((d) => fixedPollOutcome(d, interval * 1.001)),
       ).callsPerExport;
-      expect(shorter).toBeGreaterThan(calls - 1 / durations.length);
+      expect(longer).toBeLessThan(calls);
     }
   });
 
@@ -31,8 +31,9 @@ describe('the fixed poller at equal cost', () => {
     const durations = Array.from({ length: 100 }, (_, i) => 30_000 + i * 1_234);
     const calls = fixedCallsForP95(durations, 2_000);
     const interval = matchedFixedInterval(durations, calls);
+    // Calls come in whole numbers per export, so matching them back lands within a few percent.
     expect(latencyFigures(durations.map((d) => fixedPollOutcome(d, interval))).p95).toBeLessThanOrEqual(
-      2_100,
+      2_200,
     );
     expect(fixedCallsForP95(durations, 8_000)).toBeLessThan(calls / 3);
   });
