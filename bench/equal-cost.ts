@@ -1,3 +1,5 @@
+import { quantile } from './stats.js';
+
 /** How one export was tracked: API calls made, and time from its end to its detection. */
 export interface PollOutcome {
   calls: number;
@@ -79,10 +81,4 @@ export function compareAtEqualCost(ours: readonly PollOutcome[]) {
     fixedIntervalMs,
     fixedCallsForOursP95: fixedCallsForP95(durations, oursFigures.p95),
   };
-}
-
-export function quantile(values: readonly number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
 }

@@ -18,6 +18,7 @@ import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
 import { positive } from './cli-options.js';
+import { quantile } from './stats.js';
 
 const TOKEN = 'bench-token';
 const TASK_QUEUE = 'bench-fairness';
@@ -149,11 +150,6 @@ async function trackB(client: Client, projectId: string, durations: number[]): P
 
 function summary(latencies: number[]) {
   return { p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), maxMs: Math.max(...latencies) };
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0;
 }
 
 function s(ms: number): string {

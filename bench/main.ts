@@ -16,9 +16,10 @@ import { type WorkflowCost, workflowCost } from './histories.js';
 import { benchExports, type CurveKind } from './scenarios.js';
 import { renderShapeTable, runShapeFamilies } from './shape-run.js';
 import { SHAPE_FAMILIES } from './shapes.js';
+import { quantile } from './stats.js';
 import { STRATEGIES, type Strategy, workflowStart } from './strategies.js';
 import { renderRows } from './table.js';
-import { outcomeOf, spawnWorker, TOKEN } from './workers.js';
+import { benchTaskQueue, outcomeOf, spawnWorker, TOKEN } from './workers.js';
 
 interface Options {
   exports: number;
@@ -209,7 +210,7 @@ async function runStrategy(
           const record = sim.createExport(projectId, `srv-${i + j}`, scenario);
           const start = workflowStart(strategy, record, scale);
           const handle = await client.workflow.start(start.workflowType, {
-            taskQueue: `bench-${strategy}`,
+            taskQueue: benchTaskQueue(strategy),
             workflowId: start.workflowId,
             args: start.args,
           });
@@ -394,12 +395,6 @@ function peakOverlap(intervals: ReadonlyArray<readonly [number, number]>): numbe
     peak = Math.max(peak, running);
   }
   return peak;
-}
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);

@@ -5,7 +5,7 @@
  * exports. Long families run faster than life (their `timeScale`); figures are in export time.
  */
 import type { Client } from '@temporalio/client';
-import { logExportWorkflowId, WorkflowType } from '../src/contract/index.js';
+import { logExportWorkflowId, MIN_POLL_INTERVAL_MS, WorkflowType } from '../src/contract/index.js';
 import { exportScenarioSchema, finishAfterMs } from '../src/simulator/scenario.js';
 import type { CloudDCSimulator } from '../src/simulator/server.js';
 import {
@@ -17,7 +17,7 @@ import {
 } from './equal-cost.js';
 import { SHAPE_FAMILIES, type ShapedExport, type ShapeFamily, shapedExports } from './shapes.js';
 import { renderRows } from './table.js';
-import { outcomeOf } from './workers.js';
+import { benchTaskQueue, outcomeOf } from './workers.js';
 
 export interface ShapeFigures {
   family: string;
@@ -64,13 +64,13 @@ export async function runShapeFamilies(
     plans.map(async ({ family, exports }) => {
       const tracked = await startAll(client, sim, 'ours', family, exports, (e) => ({
         workflowType: WorkflowType.TrackLogExport,
-        taskQueue: 'bench-ours',
+        taskQueue: benchTaskQueue('ours'),
         args: (ref) => [
           {
             ...ref,
             policy: {
-              minInterval: `${Math.max(100, Math.round(e.minIntervalMs * family.timeScale))}ms`,
-              maxInterval: `${Math.max(100, Math.round(e.maxIntervalMs * family.timeScale))}ms`,
+              minInterval: `${Math.max(MIN_POLL_INTERVAL_MS, Math.round(e.minIntervalMs * family.timeScale))}ms`,
+              maxInterval: `${Math.max(MIN_POLL_INTERVAL_MS, Math.round(e.maxIntervalMs * family.timeScale))}ms`,
               timeout: '6h',
               stallTimeout: '6h',
             },
@@ -91,7 +91,7 @@ export async function runShapeFamilies(
       const intervalMs = matchedFixedInterval(durations, oursFigures.callsPerExport);
       const tracked = await startAll(client, sim, 'fixed', family, exports, () => ({
         workflowType: 'fixedIntervalTracker',
-        taskQueue: 'bench-fixed',
+        taskQueue: benchTaskQueue('fixed'),
         args: (ref) => [{ ...ref, intervalMs: Math.max(1, Math.round(intervalMs * family.timeScale)) }],
       }));
       const fixedOutcomes = await finishAll(client, sim, 'fixed', family, tracked);

@@ -7,6 +7,11 @@ import type { Strategy } from './strategies.js';
 
 export const TOKEN = 'bench-token';
 
+/** Each strategy's worker polls a task queue of its own. */
+export function benchTaskQueue(strategy: Strategy): string {
+  return `bench-${strategy}`;
+}
+
 export interface SpawnedWorker {
   process: ChildProcess;
   ready: Promise<void>;
@@ -27,7 +32,7 @@ export function spawnWorker(
         ...process.env,
         BENCH_STRATEGY: strategy,
         BENCH_ADDRESS: address,
-        BENCH_TASK_QUEUE: `bench-${strategy}`,
+        BENCH_TASK_QUEUE: benchTaskQueue(strategy),
         BENCH_ENDPOINT: endpoint,
         BENCH_TOKEN: TOKEN,
         BENCH_RATE_LIMIT: String(rateLimit),

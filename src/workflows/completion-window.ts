@@ -1,10 +1,7 @@
 import type { ProgressSample } from './eta.js';
 
 /** One poll's reading of the percentage. */
-export interface Reading {
-  at: number;
-  percentage: number;
-}
+export type Reading = Pick<ProgressSample, 'at' | 'percentage'>;
 
 /**
  * Where the end can fall while the export keeps a steady pace, from what its recent readings allow.

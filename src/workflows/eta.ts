@@ -10,55 +10,29 @@ export interface ProgressSample {
 export const SAMPLES_KEPT = 12;
 /** Readings that place the line: the latest, so a stall or a jump moves it at once. */
 const PLACING_SAMPLES = 2;
-/** Below this many readings their scatter says nothing, so the time between polls bounds the pace. */
-const FEW_SAMPLES = 3;
 
 /** The largest time a JavaScript Date can hold. */
 const LATEST_DATE_MS = 8.64e15;
 
-/** When the export should reach 100 %, and how far off that may plausibly be. */
-export interface CompletionEstimate {
-  at: number;
-  uncertaintyMs: number;
-}
-
 /**
- * When the export should reach 100 %, from its recent readings, or null when they show no
- * progress. The pace is the median of the slopes between consecutive readings, so one jump or one
- * stall barely moves it and progress resuming after a stall counts at once; the line goes through
- * the latest readings at that pace, including `latest`, the newest poll even when it did not move,
- * so each poll finding an export stalled pushes the estimate out.
- *
- * The uncertainty is the readings' own imprecision (a whole percentage point, plus their scatter
- * about the line) in time at that pace, stretched by how far beyond the observed span the estimate
- * reaches. With few readings it also covers the fastest pace they allow: a new percentage was
- * reached some time after the poll before it, which for a stepwise export may be long before.
+ * When the export should reach 100 % (epoch ms), from its recent readings, or null when they show
+ * no progress: the figure shown to people as `eta`. The polling policy reasons from the bounds of
+ * the readings instead (`completion-window.ts`). The pace is the median of the slopes between
+ * consecutive readings, so one jump or one stall barely moves it and progress resuming after a
+ * stall counts at once; the line goes through the latest readings at that pace, including
+ * `latest`, the newest poll even when it did not move, so each poll finding an export stalled
+ * pushes the estimate out.
  */
 export function estimateCompletion(
   samples: readonly ProgressSample[],
   latest?: ProgressSample,
-): CompletionEstimate | null {
+): number | null {
   const line = fitLine(samples, latest);
   if (line === null) return null;
   const at = (100 - line.intercept) / line.slope;
   // A pace too slow to mean anything (tiny or rounding-level changes) has no end a Date can hold.
   if (!Number.isFinite(at) || Math.abs(at) > LATEST_DATE_MS) return null;
-  const scatter = median(
-    samples.map((s) => Math.abs(s.percentage - (line.intercept + line.slope * s.at))),
-  ) as number;
-  const first = (samples[0] as ProgressSample).at;
-  const last = (samples[samples.length - 1] as ProgressSample).at;
-  const reach = Math.max(1, (at - last) / (last - first));
-  let uncertaintyMs = ((1 + 2 * scatter) / line.slope) * reach;
-  if (samples.length < FEW_SAMPLES) {
-    const fastest = fitLine(samples.map((s) => ({ at: s.after ?? s.at, percentage: s.percentage })));
-    const earliest = fastest === null ? at : Math.min(at, (100 - fastest.intercept) / fastest.slope);
-    uncertaintyMs += (at - earliest) / 2;
-  }
-  return {
-    at: Math.round(at),
-    uncertaintyMs: Number.isFinite(uncertaintyMs) ? Math.round(uncertaintyMs) : LATEST_DATE_MS,
-  };
+  return Math.round(at);
 }
 
 /**

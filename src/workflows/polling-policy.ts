@@ -1,6 +1,6 @@
 import type { PollingPolicy } from '../contract/index.js';
 import { completionWindow, knownReadings } from './completion-window.js';
-import type { TrackerState } from './tracker-state.js';
+import { latestReading, type TrackerState } from './tracker-state.js';
 
 /** What the delay policy looks at, relative to now. */
 export interface PollingObservation {
@@ -78,11 +78,7 @@ function plannedDelay(
 
 /** What the delay policy looks at in a tracker's state at `now`. */
 export function observe(state: TrackerState, now: number): PollingObservation {
-  const latest =
-    state.lastPolledAt !== null && state.percentage !== null
-      ? { at: state.lastPolledAt, percentage: state.percentage }
-      : undefined;
-  const window = completionWindow(knownReadings(state.samples, latest));
+  const window = completionWindow(knownReadings(state.samples, latestReading(state)));
   const observation: PollingObservation = {
     unchangedPolls: state.unchangedPolls,
     msSinceStart: now - state.startedAt,

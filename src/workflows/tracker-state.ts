@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../contract/index.js';
-import { type CompletionEstimate, estimateCompletion, withSample } from './eta.js';
+import { estimateCompletion, type ProgressSample, withSample } from './eta.js';
 import { type ExportPhase, exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
 
 /**
@@ -156,19 +156,17 @@ export function progressOf(
   };
 }
 
-/** When the export should finish, from the readings that moved and the newest poll. */
-export function completionEstimate(state: TrackerState): CompletionEstimate | null {
-  const latest =
-    state.lastPolledAt !== null && state.percentage !== null
-      ? { at: state.lastPolledAt, percentage: state.percentage }
-      : undefined;
-  return estimateCompletion(state.samples, latest);
+/** The newest poll's reading, which the samples leave out when it did not move. */
+export function latestReading(state: TrackerState): ProgressSample | undefined {
+  return state.lastPolledAt !== null && state.percentage !== null
+    ? { at: state.lastPolledAt, percentage: state.percentage }
+    : undefined;
 }
 
 /** The estimated completion, when the readings give one. */
 function etaField(state: TrackerState): { eta?: string } {
-  const eta = completionEstimate(state);
-  return eta === null ? {} : { eta: new Date(eta.at).toISOString() };
+  const eta = estimateCompletion(state.samples, latestReading(state));
+  return eta === null ? {} : { eta: new Date(eta).toISOString() };
 }
 
 function isoOrNull(millis: number | null): string | null {

@@ -25,28 +25,27 @@ function readings(curve: (t: number) => number, every: number, count: number): P
 describe('estimateCompletion', () => {
   it('finds the end of a steady export', () => {
     const eta = estimateCompletion(readings((t) => (t / (60 * MIN)) * 100, 5 * MIN, 6));
-    expect(eta?.at).toBe(60 * MIN);
+    expect(eta).toBe(60 * MIN);
   });
 
   it('stays close through noisy readings', () => {
     const random = seeded(42);
     const noisy = readings((t) => (t / (60 * MIN)) * 100 + (random() - 0.5) * 6, 3 * MIN, 10);
     const eta = estimateCompletion(noisy);
-    expect(Math.abs((eta?.at ?? 0) - 60 * MIN)).toBeLessThan(8 * MIN);
-    expect(Math.abs((eta?.at ?? 0) - 60 * MIN)).toBeLessThanOrEqual(eta?.uncertaintyMs ?? 0);
+    expect(Math.abs((eta ?? 0) - 60 * MIN)).toBeLessThan(8 * MIN);
   });
 
   it('reads a stepwise export by its average pace, not its last jump', () => {
     const steps = readings((t) => Math.floor(t / (15 * MIN)) * 25, 5 * MIN, 10);
     const eta = estimateCompletion(steps);
-    expect(Math.abs((eta?.at ?? 0) - 60 * MIN)).toBeLessThan(15 * MIN);
+    expect(Math.abs((eta ?? 0) - 60 * MIN)).toBeLessThan(15 * MIN);
   });
 
   it('picks the pace up again as soon as progress resumes after a stall', () => {
     // 1 % a minute to 30 %, stuck for 40 minutes, then 1 % a minute again: done at 140 minutes.
     const curve = (t: number) => (t < 30 * MIN ? t / MIN : t < 70 * MIN ? 30 : 30 + (t - 70 * MIN) / MIN);
     const eta = estimateCompletion(readings(curve, 5 * MIN, 17));
-    expect(Math.abs((eta?.at ?? 0) - 140 * MIN)).toBeLessThan(5 * MIN);
+    expect(Math.abs((eta ?? 0) - 140 * MIN)).toBeLessThan(5 * MIN);
   });
 
   it('gives no estimate for a pace too slow for any date', () => {
@@ -64,20 +63,9 @@ describe('estimateCompletion', () => {
     expect(estimateCompletion([])).toBeNull();
   });
 
-  it('is vague after two early readings and sure after many', () => {
-    const pace = (t: number) => Math.floor((t / (60 * MIN)) * 100);
-    const early = estimateCompletion(readings(pace, MIN, 2));
-    const late = estimateCompletion(readings(pace, 5 * MIN, 10));
-    expect(early?.uncertaintyMs).toBeGreaterThan(30 * MIN);
-    expect(late?.uncertaintyMs).toBeLessThan(3 * MIN);
-    expect(Math.abs((late?.at ?? 0) - 60 * MIN)).toBeLessThanOrEqual(late?.uncertaintyMs ?? 0);
-  });
-
-  it('counts the time between polls as uncertainty while a stepwise export has shown little', () => {
-    // 20 % steps every 12 minutes, first seen 20 minutes in: it could be anywhere from 10 to 20.
-    const steps = estimateCompletion(readings((t) => Math.floor(t / (12 * MIN)) * 20, 10 * MIN, 3));
-    const smooth = estimateCompletion(readings((t) => t / (0.6 * MIN), 10 * MIN, 3));
-    expect(steps?.uncertaintyMs).toBeGreaterThan((smooth?.uncertaintyMs ?? 0) * 3);
+  it('is sure of a steady export after many readings', () => {
+    const late = estimateCompletion(readings((t) => Math.floor((t / (60 * MIN)) * 100), 5 * MIN, 10));
+    expect(Math.abs((late ?? 0) - 60 * MIN)).toBeLessThan(3 * MIN);
   });
 
   it('keeps only the most recent readings, so it follows a change of pace', () => {

@@ -155,23 +155,26 @@ describe('tracking exports of every shape in virtual time', () => {
   const MIN = 60_000;
   const HOUR = 60 * MIN;
   const policy = { minIntervalMs: 10_000, maxIntervalMs: 5 * MIN };
+  /** Polling at minInterval would make 360 calls an hour; maxInterval alone makes 12. */
+  const TENTH_OF_POLLING_AT_MIN = HOUR / policy.minIntervalMs / 10;
   const track = (scenario: ExportScenarioInput) => trackInVirtualTime({ scenario, ...policy }, seeded(11));
 
   it('polls a steady hour-long export a handful of times, noticing the end within minInterval', () => {
     const { calls, latencyMs } = track({ durationMs: HOUR });
-    // maxInterval alone makes 12 polls an hour; a tenth of polling at minInterval would be 36.
-    expect(calls).toBeLessThan(HOUR / policy.minIntervalMs / 10);
+    expect(calls).toBeLessThan(TENTH_OF_POLLING_AT_MIN);
     expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
   });
 
   it('notices the last of a few big jumps within minInterval', () => {
-    const { latencyMs } = track({ durationMs: HOUR, curve: 'steps', steps: 4 });
+    const { calls, latencyMs } = track({ durationMs: HOUR, curve: 'steps', steps: 4 });
+    expect(calls).toBeLessThan(TENTH_OF_POLLING_AT_MIN);
     expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
   });
 
   it('picks the pace up after a stall, or a burst several times faster', () => {
-    const held = { atPercent: 40, forMs: 30 * MIN };
-    expect(track({ durationMs: HOUR, stall: held }).latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
+    const held = track({ durationMs: HOUR, stall: { atPercent: 40, forMs: 30 * MIN } });
+    expect(held.calls).toBeLessThan(1.5 * TENTH_OF_POLLING_AT_MIN);
+    expect(held.latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
     const burst = track({
       durationMs: HOUR,
       path: [
@@ -179,20 +182,27 @@ describe('tracking exports of every shape in virtual time', () => {
         [0.85, 40],
       ],
     });
+    expect(burst.calls).toBeLessThan(TENTH_OF_POLLING_AT_MIN);
     expect(burst.latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
   });
 
   it('sees through readings that wander 5 points either way', () => {
-    const { latencyMs } = track({ durationMs: HOUR, noise: { amplitude: 5, everyMs: 20_000, seed: 3 } });
+    const { calls, latencyMs } = track({
+      durationMs: HOUR,
+      noise: { amplitude: 5, everyMs: 20_000, seed: 3 },
+    });
+    expect(calls).toBeLessThan(2 * TENTH_OF_POLLING_AT_MIN);
     expect(latencyMs).toBeLessThanOrEqual(2 * policy.minIntervalMs);
   });
 
   it('notices an export that shows nothing until done, or speeds up unannounced, within maxInterval', () => {
-    expect(track({ durationMs: HOUR, curve: 'steps', steps: 1 }).latencyMs).toBeLessThanOrEqual(
-      policy.maxIntervalMs,
-    );
-    expect(track({ durationMs: HOUR, path: [[0.7, 15]] }).latencyMs).toBeLessThanOrEqual(
-      policy.maxIntervalMs,
-    );
+    for (const scenario of [
+      { durationMs: HOUR, curve: 'steps', steps: 1 },
+      { durationMs: HOUR, path: [[0.7, 15]] },
+    ] satisfies ExportScenarioInput[]) {
+      const { calls, latencyMs } = track(scenario);
+      expect(calls).toBeLessThan(TENTH_OF_POLLING_AT_MIN);
+      expect(latencyMs).toBeLessThanOrEqual(policy.maxIntervalMs);
+    }
   });
 });
