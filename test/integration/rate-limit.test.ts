@@ -17,8 +17,9 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
 
   it('keeps 30 trackers polling fast on one project under the gateway limit, without a 429', async () => {
     const project = 'proj-paced';
+    // Long enough that each tracker needs several polls even when its first turn comes last.
     const exports = Array.from({ length: 30 }, (_, i) =>
-      h.sim.createExport(project, `srv-${i}`, { durationMs: 2_000 + (i % 5) * 300 }),
+      h.sim.createExport(project, `srv-${i}`, { durationMs: 6_000 + (i % 5) * 300 }),
     );
     const handles = await Promise.all(
       exports.map((e) =>
