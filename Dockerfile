@@ -8,14 +8,14 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && npm cache clean --force
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production \
-    CLOUDDC_ARCHIVE_DIR=/archives
+ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
 COPY src ./src
-RUN mkdir -p /archives && chown node:node /archives
+# The default archive directory (./archives); unused when CLOUDDC_ARCHIVE_URL names an object store.
+RUN mkdir -p /app/archives && chown node:node /app/archives
 USER node
-VOLUME ["/archives"]
+VOLUME ["/app/archives"]
 CMD ["node", "--import", "tsx", "src/worker.ts"]

@@ -64,7 +64,7 @@ const worker = await createTrackerWorker({
   taskQueue: TASK_QUEUE,
   dependencies: {
     ...activityDependenciesFrom(
-      { cloudDC, archives: { directory: archives } },
+      { cloudDC, archives: { kind: 'directory', directory: archives } },
       { pacing: await setUpProjectPacing(queue, options.quota, log) },
     ),
     searchIndex: true,

@@ -55,7 +55,7 @@ const worker =
                 rateLimitPerSecond: BENCH_RATE_LIMIT,
                 auth: { scheme: 'token', token: BENCH_TOKEN },
               },
-              archives: { directory: await mkdtemp(join(tmpdir(), 'bench-archives-')) },
+              archives: { kind: 'directory', directory: await mkdtemp(join(tmpdir(), 'bench-archives-')) },
             },
             { pacing },
           ),

@@ -58,7 +58,7 @@ const worker = await createTrackerWorker({
           rateLimitPerSecond: QUOTA,
           auth: { scheme: 'token', token: TOKEN },
         },
-        archives: { directory: archives },
+        archives: { kind: 'directory', directory: archives },
       },
       { pacing: 'temporal' },
     ),

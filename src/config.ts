@@ -26,8 +26,8 @@ export interface WorkerConfig {
     /** TLS and API key, for a secured cluster or Temporal Cloud. */
     security: TemporalSecurity;
   };
-  /** Where downloaded archives go: a directory the worker owns. */
-  archives: { directory: string };
+  /** Where downloaded archives go. */
+  archives: ArchiveStoreConfig;
   telemetry: TelemetryConfig;
   cloudDC: {
     /** Used when a workflow input names no region. */
@@ -46,6 +46,28 @@ export interface WorkerConfig {
     auth: AuthConfig;
   };
 }
+
+/** A directory the worker owns (the default), or a bucket of an S3-compatible object store. */
+export type ArchiveStoreConfig =
+  | { kind: 'directory'; directory: string }
+  | {
+      kind: 'object-store';
+      /** `obs` for Huawei OBS, `s3` for any S3-compatible store; it also starts the archives' URLs. */
+      scheme: 'obs' | 's3';
+      bucket: string;
+      /** Without slashes at either end; empty for the bucket's root. */
+      prefix: string;
+      /** Unset for AWS S3 itself, where the SDK knows the endpoint. */
+      endpoint?: string;
+      /** The region requests are signed for. */
+      region: string;
+      /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`. */
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's own chain (AWS_* variables, shared files, instance roles). */
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+      /** Which variables the credentials came from, for the start-up line. */
+      credentialsFrom: string;
+    };
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -97,6 +119,11 @@ const perSecond = (what: string) =>
     .positive({ error: `must be more than 0 (${what})` })
     .max(10_000, { error: `must be at most 10000 (${what})` });
 const regionName = z.string().regex(REGION_PATTERN, { error: 'must be a region name such as cn-east-3' });
+const regionOrAwsName = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z0-9]+){1,3}$/, { error: 'must be a region name such as cn-east-3 or us-east-1' });
+/** `obs://bucket` or `s3://bucket`, optionally followed by a prefix of plain path segments. */
+const ARCHIVE_URL = /^(obs|s3):\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/;
 
 const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: nonEmpty('host:port of the Temporal frontend')
@@ -123,7 +150,17 @@ const envSchema = budgetEnvSchema.extend({
     )
     .pipe(z.array(regionName))
     .optional(),
-  CLOUDDC_ARCHIVE_DIR: z.string().trim().min(1).default('./archives'),
+  CLOUDDC_ARCHIVE_DIR: z.string().trim().min(1).optional(),
+  CLOUDDC_ARCHIVE_URL: z
+    .string()
+    .trim()
+    .regex(ARCHIVE_URL, {
+      error:
+        'must be obs://bucket/prefix or s3://bucket/prefix (a bucket name of 3 to 63 lowercase letters, digits, "." and "-")',
+    })
+    .optional(),
+  CLOUDDC_ARCHIVE_REGION: regionOrAwsName.optional(),
+  CLOUDDC_ARCHIVE_PATH_STYLE: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
   LOG_FORMAT: z.enum(['text', 'json'], { error: 'must be text or json' }).default('text'),
   LOG_LEVEL: z
     .string()
@@ -155,6 +192,8 @@ export const SECRET_VARIABLES = [
   'CLOUDDC_SECRET_KEY',
   'CLOUDDC_SECURITY_TOKEN',
   'CLOUDDC_IAM_PASSWORD',
+  'CLOUDDC_ARCHIVE_SECRET_KEY',
+  'CLOUDDC_ARCHIVE_SECURITY_TOKEN',
   ...TEMPORAL_SECRET_VARIABLES,
 ];
 
@@ -206,7 +245,9 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
   );
   const auth = readAuth(env, problems);
   const security = readTemporalSecurity(env, problems);
-  if (!parsed.success || problems.length > 0 || !auth || !endpointTemplate) throw new ConfigError(problems);
+  const archives = parsed.success ? readArchiveStore(env, parsed.data, auth, problems) : undefined;
+  if (!parsed.success || problems.length > 0 || !auth || !endpointTemplate || !archives)
+    throw new ConfigError(problems);
   const data = parsed.data;
   return {
     temporal: {
@@ -221,7 +262,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
         : {}),
       security,
     },
-    archives: { directory: data.CLOUDDC_ARCHIVE_DIR },
+    archives,
     telemetry: {
       logFormat: data.LOG_FORMAT,
       logLevel: data.LOG_LEVEL,
@@ -237,6 +278,94 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
     },
   };
 }
+
+/**
+ * The archive directory by default; an object store when CLOUDDC_ARCHIVE_URL names one. The
+ * store's own keys come first; otherwise the CloudDC AK/SK, which OBS accepts when the same
+ * account owns the bucket; otherwise whatever the AWS SDK finds itself.
+ */
+function readArchiveStore(
+  env: Record<string, string>,
+  data: z.output<typeof envSchema>,
+  auth: AuthConfig | undefined,
+  problems: string[],
+): ArchiveStoreConfig | undefined {
+  const storeVariables = [
+    'CLOUDDC_ARCHIVE_ENDPOINT',
+    'CLOUDDC_ARCHIVE_REGION',
+    'CLOUDDC_ARCHIVE_PATH_STYLE',
+    ...ARCHIVE_KEY_VARIABLES,
+  ].filter((name) => env[name] !== undefined);
+  if (!data.CLOUDDC_ARCHIVE_URL) {
+    if (storeVariables.length > 0) {
+      problems.push(
+        `${storeVariables.join(', ')}: only used with an object store; set CLOUDDC_ARCHIVE_URL too (obs://bucket/prefix or s3://bucket/prefix)`,
+      );
+      return undefined;
+    }
+    return { kind: 'directory', directory: data.CLOUDDC_ARCHIVE_DIR ?? './archives' };
+  }
+  if (data.CLOUDDC_ARCHIVE_DIR) {
+    problems.push('CLOUDDC_ARCHIVE_DIR: set either it or CLOUDDC_ARCHIVE_URL, not both');
+    return undefined;
+  }
+  const [, scheme, bucket, path = ''] = ARCHIVE_URL_PARTS.exec(data.CLOUDDC_ARCHIVE_URL) ?? [];
+  const region = data.CLOUDDC_ARCHIVE_REGION ?? (scheme === 'obs' ? data.CLOUDDC_REGION : 'us-east-1');
+  const endpoint = env.CLOUDDC_ARCHIVE_ENDPOINT
+    ? checkEndpoint('CLOUDDC_ARCHIVE_ENDPOINT', env.CLOUDDC_ARCHIVE_ENDPOINT, problems)
+    : scheme === 'obs'
+      ? `https://obs.${region}.myhuaweicloud.com`
+      : undefined;
+  if (env.CLOUDDC_ARCHIVE_ENDPOINT && (!endpoint || endpoint.includes('{region}'))) {
+    if (endpoint) problems.push('CLOUDDC_ARCHIVE_ENDPOINT: must be a URL without {region}');
+    return undefined;
+  }
+  const keys = ARCHIVE_KEY_VARIABLES.filter((name) => env[name] !== undefined);
+  const missing = ['CLOUDDC_ARCHIVE_ACCESS_KEY', 'CLOUDDC_ARCHIVE_SECRET_KEY'].filter((name) => !env[name]);
+  if (keys.length > 0 && missing.length > 0) {
+    problems.push(...missing.map((name) => `${name}: is required with ${keys.join(', ')}`));
+    return undefined;
+  }
+  const own = keys.length > 0;
+  const credentials = own
+    ? {
+        accessKeyId: env.CLOUDDC_ARCHIVE_ACCESS_KEY as string,
+        secretAccessKey: env.CLOUDDC_ARCHIVE_SECRET_KEY as string,
+        ...(env.CLOUDDC_ARCHIVE_SECURITY_TOKEN ? { sessionToken: env.CLOUDDC_ARCHIVE_SECURITY_TOKEN } : {}),
+      }
+    : auth?.scheme === 'aksk'
+      ? {
+          accessKeyId: auth.accessKey,
+          secretAccessKey: auth.secretKey,
+          ...(auth.securityToken ? { sessionToken: auth.securityToken } : {}),
+        }
+      : undefined;
+  return {
+    kind: 'object-store',
+    scheme: scheme as 'obs' | 's3',
+    bucket: bucket as string,
+    prefix: path.replace(/^\/+|\/+$/g, ''),
+    ...(endpoint ? { endpoint } : {}),
+    region,
+    // Stores other than OBS and AWS (MinIO and the like) are usually reached by path.
+    forcePathStyle: data.CLOUDDC_ARCHIVE_PATH_STYLE
+      ? data.CLOUDDC_ARCHIVE_PATH_STYLE === 'true'
+      : scheme === 's3' && !!env.CLOUDDC_ARCHIVE_ENDPOINT,
+    ...(credentials ? { credentials } : {}),
+    credentialsFrom: own
+      ? 'CLOUDDC_ARCHIVE_ACCESS_KEY'
+      : credentials
+        ? 'CLOUDDC_ACCESS_KEY (the CloudDC AK/SK)'
+        : "the AWS SDK's default chain",
+  };
+}
+
+const ARCHIVE_KEY_VARIABLES = [
+  'CLOUDDC_ARCHIVE_ACCESS_KEY',
+  'CLOUDDC_ARCHIVE_SECRET_KEY',
+  'CLOUDDC_ARCHIVE_SECURITY_TOKEN',
+];
+const ARCHIVE_URL_PARTS = /^(obs|s3):\/\/([^/]+)(\/.*)?$/;
 
 /** Exactly one complete scheme; a partial or a second one is a mistake worth stopping for. */
 function readAuth(env: Record<string, string>, problems: string[]): AuthConfig | undefined {

@@ -138,7 +138,7 @@ async function main(): Promise<void> {
             rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
             auth: { scheme: 'token', token },
           },
-          archives: { directory: join(process.cwd(), 'archives') },
+          archives: { kind: 'directory', directory: join(process.cwd(), 'archives') },
         },
         { pacing },
       ),

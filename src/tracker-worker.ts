@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { localDirectorySink } from './activities/archive/local-directory-sink.js';
+import { archiveSinkFrom } from './activities/archive/archive-sink-from.js';
 import { akskAuth } from './activities/auth/aksk-auth.js';
 import { iamTokenAuth } from './activities/auth/iam-token-auth.js';
 import type { CloudDCAuth } from './activities/auth/index.js';
@@ -49,7 +49,7 @@ export function activityDependenciesFrom(
   const localRateLimiter =
     pacing === 'worker' ? new ProjectRateLimiter({ perSecond: cloudDC.rateLimitPerSecond }) : undefined;
   return {
-    archives: localDirectorySink(archives.directory),
+    archives: archiveSinkFrom(archives),
     cloudDC: createCloudDCClient({
       auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,

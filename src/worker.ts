@@ -24,16 +24,17 @@ async function main(): Promise<void> {
       config.cloudDC.rateLimitPerSecond,
       (message) => log.warn(message),
     );
+    const dependencies = activityDependenciesFrom(config, {
+      pacing,
+      metrics: meterApiMetrics(runtime.metricMeter),
+    });
     const worker = await createTrackerWorker({
       connection,
       namespace,
       taskQueue,
       ...(taskQueueActivitiesPerSecond ? { taskQueueActivitiesPerSecond } : {}),
       ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
-      dependencies: {
-        ...activityDependenciesFrom(config, { pacing, metrics: meterApiMetrics(runtime.metricMeter) }),
-        searchIndex: missing.length === 0,
-      },
+      dependencies: { ...dependencies, searchIndex: missing.length === 0 },
     });
     log.info(
       `Worker polling ${taskQueue} on ${address} (namespace ${namespace}` +
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
         (taskQueueActivitiesPerSecond
           ? `, ${taskQueueActivitiesPerSecond} activities/s on the task queue`
           : '') +
+        `; archives to the ${dependencies.archives.description}` +
+        (config.archives.kind === 'object-store' ? ` (keys from ${config.archives.credentialsFrom})` : '') +
         (config.telemetry.metricsAddress
           ? `; metrics on http://${config.telemetry.metricsAddress}/metrics`
           : ''),

@@ -3,16 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { findMinio } from '../src/dev/minio.js';
 import { findTemporalCli } from '../src/dev/temporal-cli.js';
 import { workflowsPath } from '../src/tracker-worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     workflowBundlePath: string;
+    minioPath: string;
   }
 }
 
-/** Installs the Temporal CLI once and bundles the workflows once for every test file. */
+/**
+ * Installs the Temporal CLI and builds MinIO once (both cached under `.tools/`), and bundles the
+ * workflows once, for every test file.
+ */
 export default async function setup(project: TestProject) {
   const cli = await findTemporalCli((line) => console.log(line));
   console.log(
@@ -20,6 +25,9 @@ export default async function setup(project: TestProject) {
       ? `Temporal CLI from ${cli.source}: ${cli.path}`
       : "No Temporal CLI found or installable; the dev servers will use the SDK's own download",
   );
+  const minio = await findMinio((line) => console.log(line));
+  console.log(`MinIO from ${minio.source}: ${minio.path}`);
+  project.provide('minioPath', minio.path);
   const dir = await mkdtemp(join(tmpdir(), 'clouddc-tests-'));
   const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
   const bundlePath = join(dir, 'workflow-bundle.js');

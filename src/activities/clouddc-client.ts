@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ExportRef, ExportStatusSnapshot } from '../contract/index.js';
 import { type AuthContext, type CloudDCAuth, CredentialsError } from './auth/index.js';
 import { type ApiMetrics, NO_API_METRICS, operationOf } from './metrics.js';
+import { nodeHttpFetch } from './node-http-fetch.js';
 import { type ProjectRateLimiter, RateLimitedLocally } from './rate-limiter.js';
 import { parseRetryAfter } from './retry-after.js';
 
@@ -166,6 +167,8 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     redirect: 'manual',
     headers: { Accept: 'application/json', 'User-Agent': 'clouddc-log-export-tracker' },
   });
+  // Archives come over node:http: see nodeHttpFetch for what undici does to large bodies.
+  const downloads = http.extend({ fetch: nodeHttpFetch });
 
   /** One call, re-sent once after a 401 with fresh credentials. Only a 2xx answer returns. */
   async function call(
@@ -236,7 +239,7 @@ export function createCloudDCClient(options: CloudDCClientOptions): CloudDCClien
     );
     let sent: Request | undefined;
     try {
-      const response = await http(url, {
+      const response = await (body === 'stream' ? downloads : http)(url, {
         method,
         signal: signal ? AbortSignal.any([timer.signal, signal]) : timer.signal,
         // Per request, so credentials are applied (and signatures made) at send time, for this

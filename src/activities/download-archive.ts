@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Context } from '@temporalio/activity';
@@ -8,11 +8,12 @@ import {
   type ArchiveInfo,
   type DownloadArchiveInput,
   describeExport,
+  FailureType,
   TransientFailureType,
 } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
-import type { ArchiveUpload } from './archive/sink.js';
-import { CloudDCApiError } from './clouddc-client.js';
+import { ArchiveStoreError } from './archive/sink.js';
+import { type ArchiveDownload, CloudDCApiError } from './clouddc-client.js';
 
 /** A serial number as it may appear in a file name; anything else falls back to the server ID. */
 const SN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -23,78 +24,159 @@ const SN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * on the heartbeat, not after an hour). Nothing appears under the final name until the archive is
  * complete; a failed attempt removes what it wrote, and a retry starts again from the first byte
  * (the API documents no ranges to resume from).
+ *
+ * An archive the sink already holds is not stored again: the API gives no checksum ahead, so the
+ * download is hashed on its own first, and only an archive that differs replaces the stored one.
  */
 export function downloadArchiveActivity(deps: ActivityDependencies) {
   return async function downloadArchive(input: DownloadArchiveInput): Promise<ArchiveInfo> {
     const context = Context.current();
     const subject = describeExport(input);
     const call = apiCall(deps, subject, input, { exportId: input.exportId });
-    let download: Awaited<ReturnType<typeof deps.cloudDC.downloadServerLogs>>;
-    try {
-      download = await deps.cloudDC.downloadServerLogs(call.target, input, call.limits);
-    } catch (err) {
-      if (err instanceof CloudDCApiError) throw await call.fail(subject, err);
-      throw err;
-    }
+    const requestArchive = async () => {
+      try {
+        return await deps.cloudDC.downloadServerLogs(call.target, input, call.limits);
+      } catch (err) {
+        if (err instanceof CloudDCApiError) throw await call.fail(subject, err);
+        throw err;
+      }
+    };
+    const inStore = <T>(step: () => Promise<T>) => storeStep(subject, deps.archives.description, step);
+    const receive = async (download: ArchiveDownload, into: Writable) => {
+      try {
+        return await receiveArchive(download, into, deps.metrics);
+      } catch (err) {
+        if (context.cancellationSignal.aborted || err instanceof ArchiveStoreError) throw err;
+        throw await call.fail(
+          subject,
+          new CloudDCApiError({
+            kind: 'unavailable',
+            message: `downloading the archive failed: ${(err as Error).message}`,
+            ...(download.requestId ? { requestId: download.requestId } : {}),
+          }),
+        );
+      }
+    };
+
+    let download = await requestArchive();
     const key = [input.destination, input.projectId, input.serverId, archiveName(input, download.filename)]
       .filter(Boolean)
       .join('/');
-    let upload: ArchiveUpload;
-    try {
-      upload = await deps.archives.open(key);
-    } catch (err) {
-      await download.body.cancel().catch(() => undefined);
-      // The archive directory itself refuses (no space, no permission, a path it will not take):
-      // reported as it is, and retried like any other failed attempt.
-      throw ApplicationFailure.create({
-        type: TransientFailureType.CloudDCUnavailable,
-        message: `${subject}: the archive could not be stored at ${deps.archives.description}: ${(err as Error).message}`,
+    // A body nobody will read is cancelled, so its connection is not left hanging.
+    const unlessStored = <T>(step: Promise<T>) =>
+      step.catch(async (err: unknown) => {
+        await download.body.cancel().catch(() => undefined);
+        throw err;
       });
-    }
-    const hash = createHash('sha256');
-    let bytes = 0;
-    // A body that stops arriving is given up here, long before the activity's heartbeat timeout,
-    // so a stalled attempt never lingers next to its retry.
-    const idle = new AbortController();
-    let idleTimer = setTimeout(() => idle.abort(new Error(`no data for ${IDLE_MS} ms`)), IDLE_MS);
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        clearTimeout(idleTimer);
-        idleTimer = setTimeout(() => idle.abort(new Error(`no data for ${IDLE_MS} ms`)), IDLE_MS);
-        hash.update(chunk);
-        bytes += chunk.length;
-        deps.metrics?.downloaded(chunk.length);
-        context.heartbeat({ bytes });
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(
-        Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>),
-        meter,
-        upload.stream,
-        { signal: AbortSignal.any([context.cancellationSignal, idle.signal]) },
-      );
-      if (download.contentLength !== undefined && bytes !== download.contentLength) {
-        throw new Error(`the body ended after ${bytes} of ${download.contentLength} bytes`);
+    const stored = await unlessStored(inStore(() => deps.archives.find(key)));
+    if (stored && (download.contentLength === undefined || download.contentLength === stored.bytes)) {
+      const received = await receive(download, discard());
+      if (received.sha256 === stored.sha256) {
+        context.log.info('Archive already stored with the same sha256; not stored again', {
+          archive: stored.url,
+          sha256: stored.sha256,
+        });
+        return stored;
       }
-      return await upload.commit({ bytes, sha256: hash.digest('hex') });
+      context.log.warn('Archive differs from the one stored under its name; replacing it', {
+        archive: stored.url,
+        storedSha256: stored.sha256,
+        downloadedSha256: received.sha256,
+      });
+      download = await requestArchive();
+    }
+    const upload = await unlessStored(
+      inStore(() =>
+        deps.archives.open(
+          key,
+          download.contentLength === undefined ? {} : { bytes: download.contentLength },
+        ),
+      ),
+    );
+    try {
+      const received = await inStore(() => receive(download, upload.stream));
+      return await inStore(() => upload.commit(received));
     } catch (err) {
       await upload.abort();
-      if (context.cancellationSignal.aborted) throw err;
-      throw await call.fail(
-        subject,
-        new CloudDCApiError({
-          kind: 'unavailable',
-          message: `downloading the archive failed after ${bytes} bytes: ${idle.signal.aborted ? String(idle.signal.reason) : (err as Error).message}`,
-          ...(download.requestId ? { requestId: download.requestId } : {}),
-        }),
-      );
-    } finally {
-      clearTimeout(idleTimer);
+      throw err;
     }
   };
 }
+
+/**
+ * Streams the body into `into`, counting and hashing on the way and heartbeating the bytes so far.
+ * A body that stops arriving is given up after IDLE_MS, long before the activity's heartbeat
+ * timeout, so a stalled attempt never lingers next to its retry.
+ */
+async function receiveArchive(
+  download: ArchiveDownload,
+  into: Writable,
+  metrics: ActivityDependencies['metrics'],
+): Promise<{ bytes: number; sha256: string }> {
+  const context = Context.current();
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const idle = new AbortController();
+  const stalled = () => idle.abort(new Error(`no data for ${IDLE_MS} ms after ${bytes} bytes`));
+  let idleTimer = setTimeout(stalled, IDLE_MS);
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(stalled, IDLE_MS);
+      hash.update(chunk);
+      bytes += chunk.length;
+      metrics?.downloaded(chunk.length);
+      context.heartbeat({ bytes });
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>), meter, into, {
+      signal: AbortSignal.any([context.cancellationSignal, idle.signal]),
+    });
+  } catch (err) {
+    throw idle.signal.aborted ? idle.signal.reason : err;
+  } finally {
+    clearTimeout(idleTimer);
+  }
+  if (download.contentLength !== undefined && bytes !== download.contentLength) {
+    throw new Error(`the body ended after ${bytes} of ${download.contentLength} bytes`);
+  }
+  return { bytes, sha256: hash.digest('hex') };
+}
+
+/** A stream that keeps nothing, for hashing a download without storing it. */
+function discard(): Writable {
+  return new Writable({
+    write(_chunk, _encoding, done) {
+      done();
+    },
+  });
+}
+
+/**
+ * Runs a step of the archive store, turning its failures into the contract's types: a missing
+ * bucket or refused access needs an operator and ends the collection; anything else is retried.
+ */
+async function storeStep<T>(subject: string, store: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof ApplicationFailure || Context.current().cancellationSignal.aborted) throw err;
+    const problem = err instanceof ArchiveStoreError ? err.problem : 'unavailable';
+    throw ApplicationFailure.create({
+      type: STORE_FAILURE[problem],
+      message: `${subject}: the archive could not be stored in ${store}: ${(err as Error).message}`,
+      nonRetryable: problem !== 'unavailable',
+    });
+  }
+}
+
+const STORE_FAILURE = {
+  'bucket-missing': FailureType.ArchiveBucketNotFound,
+  'access-denied': FailureType.ArchiveAccessDenied,
+  unavailable: TransientFailureType.ArchiveStoreUnavailable,
+} as const;
 
 /** Longest pause in a download's body before the attempt gives up (and is retried); under the heartbeat timeout, so the error says why. */
 const IDLE_MS = 15_000;

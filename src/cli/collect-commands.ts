@@ -327,7 +327,7 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
     if (flags.json) console.log(JSON.stringify(result, null, 2));
     else
       console.error(
-        `Archive: ${result.archive.path} (${result.archive.bytes} bytes, sha256 ${result.archive.sha256})`,
+        `Archive: ${result.archive.path ?? result.archive.url} (${result.archive.bytes} bytes, sha256 ${result.archive.sha256})`,
       );
     return ExitCode.Ok;
   } catch (err) {

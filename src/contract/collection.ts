@@ -3,8 +3,8 @@ import { idSchema, parseInput, policyInputSchema, regionSchema } from './input.j
 import type { ExportRef, LogExportResult } from './tracking.js';
 
 /**
- * A sub-directory of the worker's archive directory, as `a/b/c`: plain names only, so an input
- * can never point outside the directory the worker owns.
+ * A sub-directory of the worker's archive directory or object-store prefix, as `a/b/c`: plain
+ * names only, so an input can never point outside the place the worker owns.
  */
 const destinationSchema = z
   .string({ error: 'expected a relative directory such as "incident-42/night"' })
@@ -57,7 +57,10 @@ export function collectServerLogsWorkflowId({ projectId, serverId }: ServerRef):
 
 /** Where an archive was stored, and what it holds. */
 export interface ArchiveInfo {
-  path: string;
+  /** `file:///…` in the worker's archive directory; `obs://bucket/key` or `s3://bucket/key` in an object store. */
+  url: string;
+  /** The file on the worker's disk, for the archive directory only. */
+  path?: string;
   bytes: number;
   sha256: string;
 }
@@ -121,7 +124,10 @@ export function parseCollectFleetLogsInput(raw: unknown): CollectFleetLogsReques
 export interface FleetSuccess {
   serverId: string;
   exportId: string;
-  path: string;
+  /** The archive's `url`. */
+  url: string;
+  /** The archive's `path`, for the archive directory only. */
+  path?: string;
 }
 
 export interface FleetFailure {

@@ -34,6 +34,10 @@ export const FailureType = {
   LogExportRequestUncertain: 'LogExportRequestUncertain',
   /** The archive could not be downloaded after the export completed. */
   LogArchiveDownloadFailed: 'LogArchiveDownloadFailed',
+  /** The object store has no bucket of the configured name (a setting to fix, not worth retrying). */
+  ArchiveBucketNotFound: 'ArchiveBucketNotFound',
+  /** The object store refused the worker's credentials or their rights on the bucket. */
+  ArchiveAccessDenied: 'ArchiveAccessDenied',
   /** A collection for the same server was already running, so none was started (fleets, child helpers). */
   LogCollectionAlreadyRunning: 'LogCollectionAlreadyRunning',
   /** The tracking child was cancelled, terminated or timed out by someone else. */
@@ -56,7 +60,15 @@ export const TransientFailureType = {
   CloudDCMalformedResponse: 'CloudDCMalformedResponse',
   /** IAM could not be reached, or failed, when a token was needed. */
   CloudDCIamUnavailable: 'CloudDCIamUnavailable',
+  /** The archive store (an object store, or the archive directory) could not take the archive this time. */
+  ArchiveStoreUnavailable: 'ArchiveStoreUnavailable',
 } as const;
+
+/** Failures of the archive store that retrying cannot fix; they end the collection at once. */
+export const PERMANENT_ARCHIVE_FAILURES: readonly FailureTypeName[] = [
+  FailureType.ArchiveBucketNotFound,
+  FailureType.ArchiveAccessDenied,
+];
 
 /** Failures of an API call that end the tracker at once. */
 export const PERMANENT_API_FAILURES: readonly FailureTypeName[] = [

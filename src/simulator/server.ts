@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { buildArchive, type SimulatedArchive } from './archive.js';
+import { archiveDigest, archiveStream, buildArchive, type SimulatedArchive } from './archive.js';
 import { type Fault, FaultPlan, type FaultRuleInput } from './faults.js';
 import { type SimulatedAccessKey, type SimulatedIamUser, SimulatedIdentity } from './identity.js';
 import { ProjectRateLimit } from './rate-limit.js';
@@ -94,6 +95,9 @@ const CONTENT_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports\/(
 const SERVERS_PATH = /^\/v1\/([^/]+)\/physicalservers$/;
 const EXPORTS_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)\/logs\/exports$/;
 const SERVER_PATH = /^\/v1\/([^/]+)\/physicalservers\/([^/]+)$/;
+
+/** Archives above this size are made as they are sent and never kept, so a 1 GiB export costs the simulator no memory. */
+const KEPT_ARCHIVE_BYTES = 64 * 1024 * 1024;
 
 /**
  * A local CloudDC API for tests, the demo and the benchmark: in-memory servers and exports that
@@ -216,11 +220,20 @@ export class CloudDCSimulator {
     const key = exportKey(record.projectId, record.serverId, record.exportId);
     let archive = this.#archives.get(key);
     if (!archive) {
-      const sn = this.#servers.get(serverKey(record.projectId, record.serverId))?.sn ?? record.serverId;
-      archive = buildArchive(sn, key, record.scenario.archiveBytes);
+      archive = buildArchive(this.#snOf(record), key, record.scenario.archiveBytes);
       this.#archives.set(key, archive);
     }
     return archive;
+  }
+
+  /** The size and sha256 of an export's archive, for archives too large to keep (see `archiveOf`). */
+  archiveDigest(record: SimulatedExport): Promise<{ bytes: number; sha256: string }> {
+    const key = exportKey(record.projectId, record.serverId, record.exportId);
+    return archiveDigest(this.#snOf(record), key, record.scenario.archiveBytes);
+  }
+
+  #snOf(record: SimulatedExport): string {
+    return this.#servers.get(serverKey(record.projectId, record.serverId))?.sn ?? record.serverId;
   }
 
   /** Status polls of one export (requests to exactly its path). */
@@ -343,13 +356,21 @@ export class CloudDCSimulator {
         error_msg: `Export ${record.exportId} is not complete (${view.status}, ${view.percentage}%).`,
       });
     }
-    const archive = await this.archiveOf(record);
-    const sn = this.#servers.get(serverKey(record.projectId, record.serverId))?.sn ?? record.serverId;
-    res.writeHead(200, {
+    const headers = {
       'Content-Type': 'application/octet-stream',
-      'Content-Length': String(archive.bytes.length),
-      'Content-Disposition': `attachment; filename="${sn}-dump.tar.gz"`,
-    });
+      'Content-Disposition': `attachment; filename="${this.#snOf(record)}-dump.tar.gz"`,
+    };
+    if (record.scenario.archiveBytes > KEPT_ARCHIVE_BYTES) {
+      // Made as it is sent, so its length is not known ahead: sent chunked, as gateways do.
+      res.writeHead(200, headers);
+      const key = exportKey(record.projectId, record.serverId, record.exportId);
+      await pipeline(archiveStream(this.#snOf(record), key, record.scenario.archiveBytes), res).catch(
+        () => undefined,
+      );
+      return;
+    }
+    const archive = await this.archiveOf(record);
+    res.writeHead(200, { ...headers, 'Content-Length': String(archive.bytes.length) });
     const pace = this.#trickled.get(res);
     if (pace === undefined) return void res.end(archive.bytes);
     // Ten chunks a second; a client that goes away ends the loop.

@@ -137,7 +137,8 @@ async function collectOne(
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeCollection(input),
     });
-    state.succeeded.push({ serverId, exportId: result.exportId, path: result.archive.path });
+    const { url, path } = result.archive;
+    state.succeeded.push({ serverId, exportId: result.exportId, url, ...(path ? { path } : {}) });
   } catch (err) {
     // The fleet itself was cancelled: its children are cancelled with it; nothing to record.
     if (CancellationScope.current().consideredCancelled) return;

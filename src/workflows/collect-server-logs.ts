@@ -23,6 +23,7 @@ import {
   logExportWorkflowId,
   PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
+  PERMANENT_ARCHIVE_FAILURES,
   parseCollectServerLogsInput,
   projectPriority,
   type RequestExportInput,
@@ -60,7 +61,11 @@ const { downloadArchive } = proxyActivities<TrackerActivities>({
   // Bytes arrive as heartbeats: a download that stalls this long, or whose worker died, is
   // retried from the start by another worker.
   heartbeatTimeout: '20s',
-  retry: { ...retryTransientApiFailures, maximumAttempts: 8 },
+  retry: {
+    ...retryTransientApiFailures,
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [...PERMANENT_API_FAILURES, ...PERMANENT_ARCHIVE_FAILURES],
+  },
   summary: 'download the log archive (DownloadServerLogs)',
 });
 

@@ -7,7 +7,7 @@ import { DefaultLogger, type LogEntry, Runtime, type Worker } from '@temporalio/
 import { inject } from 'vitest';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
-import type { AuthConfig } from '../../src/config.js';
+import type { ArchiveStoreConfig, AuthConfig } from '../../src/config.js';
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
 import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
@@ -46,6 +46,8 @@ export interface HarnessOptions {
   searchAttributes?: boolean;
   /** Serve the Web UI too (on the frontend port + 1000). */
   ui?: boolean;
+  /** Where the worker stores archives; by default a fresh directory (`archiveDir`). */
+  archives?: ArchiveStoreConfig;
 }
 
 export interface Harness {
@@ -53,7 +55,7 @@ export interface Harness {
   sim: CloudDCSimulator;
   worker: Worker;
   taskQueue: string;
-  /** The worker's archive directory, removed on close. */
+  /** The worker's archive directory (unused when `archives` names an object store), removed on close. */
   archiveDir: string;
   /** Everything the worker logged (DEBUG and above). */
   logs: LogEntry[];
@@ -109,7 +111,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
             rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
             auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
           },
-          archives: { directory: archiveDir },
+          archives: options.archives ?? { kind: 'directory', directory: archiveDir },
         },
         { pacing: options.pacing ?? 'temporal' },
       ),

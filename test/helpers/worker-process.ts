@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,14 +24,11 @@ export function startWorkerProcess(env: Record<string, string>): {
   return { child, output: () => output };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+/** Waits until the worker prints its start-up line, which it does once it polls its task queue. */
+export function untilPolling(output: () => string, timeoutMs = 60_000): Promise<true> {
+  return waitFor(() => (output().includes('Worker polling') ? true : undefined), {
+    timeoutMs,
+    what: 'the worker to start polling',
   });
 }
 

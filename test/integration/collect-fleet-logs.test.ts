@@ -64,7 +64,7 @@ it('collects a fleet of 50 listed servers, 10 at a time, and records each failur
   ).toBe(50);
   for (const success of result.succeeded) {
     const record = h.sim.getExport(PROJECT, success.serverId, success.exportId) ?? expect.fail('no export');
-    const onDisk = await readFile(success.path);
+    const onDisk = await readFile(success.path ?? expect.fail('no path'));
     expect(createHash('sha256').update(onDisk).digest('hex')).toBe((await h.sim.archiveOf(record)).sha256);
   }
   expect(h.sim.requestsTo('/srv-frozen/')).toHaveLength(0);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollection } from '../../src/client/collection.js';
 import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
@@ -52,12 +53,14 @@ describe('collectServerLogs', () => {
       outcome: 'completed',
       percentage: 100,
     });
+    const path = join(h.archiveDir, PROJECT, 'srv-1', `${result.exportId}-SN2102311-dump.tar.gz`);
     expect(result.archive).toEqual({
-      path: join(h.archiveDir, PROJECT, 'srv-1', `${result.exportId}-SN2102311-dump.tar.gz`),
+      url: pathToFileURL(path).href,
+      path,
       bytes: expected.bytes.length,
       sha256: expected.sha256,
     });
-    const onDisk = await readFile(result.archive.path);
+    const onDisk = await readFile(path);
     expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected.sha256);
 
     const child = h.env.client.workflow.getHandle(
@@ -69,9 +72,9 @@ describe('collectServerLogs', () => {
   it('keeps archives inside the archive directory, under the destination asked for', async () => {
     h.sim.addServer(PROJECT, 'srv-2');
     const result = await (await collect('srv-2', { destination: 'incident-42/night' })).result();
-    expect(result.archive.path.startsWith(join(h.archiveDir, 'incident-42', 'night', PROJECT, 'srv-2'))).toBe(
-      true,
-    );
+    expect(
+      result.archive.path?.startsWith(join(h.archiveDir, 'incident-42', 'night', PROJECT, 'srv-2')),
+    ).toBe(true);
     await expect(collect('srv-2', { destination: '../../etc' })).rejects.toMatchObject({
       type: FailureType.InvalidInput,
     });

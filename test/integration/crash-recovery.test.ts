@@ -12,7 +12,7 @@ import {
   TEST_TOKEN,
   waitFor,
 } from '../helpers/harness.js';
-import { exitOf, startWorkerProcess } from '../helpers/worker-process.js';
+import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 let h: Harness;
 let archiveDir: string;
@@ -60,10 +60,7 @@ describe('a worker killed with SIGKILL', () => {
     });
 
     const first = startWorkerProcess(env);
-    await waitFor(() => (first.output().includes('Worker polling') ? true : undefined), {
-      timeoutMs: 60_000,
-      what: 'the first worker to start',
-    });
+    await untilPolling(first.output);
     const handles = await Promise.all(
       servers.map((serverId) =>
         startCollection(h.env.client, { projectId: PROJECT, serverId, policy: FAST_POLICY }, { taskQueue }),
@@ -91,7 +88,7 @@ describe('a worker killed with SIGKILL', () => {
         const expected = await h.sim.archiveOf(record as NonNullable<typeof record>);
         expect(result).toMatchObject({ outcome: 'completed', exportId: record?.exportId });
         expect(result.archive.sha256).toBe(expected.sha256);
-        const onDisk = await readFile(result.archive.path);
+        const onDisk = await readFile(result.archive.path ?? expect.fail('no path'));
         expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected.sha256);
       }
       // Only the six archives are left: the killed worker's partial files were swept.

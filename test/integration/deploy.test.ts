@@ -41,6 +41,8 @@ describe('Docker Compose stack', async () => {
         (await config('--profile', 'simulator', 'config', '--services')).trim().split('\n').sort(),
       ).toEqual(
         [
+          'archive-bucket',
+          'object-store',
           'postgresql',
           'search-attributes',
           'simulator',

@@ -67,7 +67,7 @@ it('a schedule created with the CLI and triggered runs collectFleetLogs and prod
   const result = await h.env.client.workflow.getHandle<typeof collectFleetLogs>(workflowId).result();
   expect(result.total).toBe(3);
   expect(result.failed).toEqual([]);
-  for (const success of result.succeeded) await access(success.path);
+  for (const success of result.succeeded) await access(success.path ?? expect.fail('no path'));
 
   expect((await cli('schedule', 'pause', 'nightly-logs', '--note', 'maintenance')).code).toBe(0);
   expect(JSON.parse((await cli('schedule', 'describe', 'nightly-logs', '--json')).stdout)).toMatchObject({

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
+import { freePort } from '../../src/dev/free-port.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 import { FAST_POLICY, TEST_REGION, TEST_TOKEN, waitFor } from '../helpers/harness.js';
-import { exitOf, freePort, startWorkerProcess } from '../helpers/worker-process.js';
+import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 let dir: string;
 let sim: CloudDCSimulator;
@@ -34,10 +35,7 @@ describe('the Temporal server restarting mid-tracking', () => {
       CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
     });
     try {
-      await waitFor(() => (worker.output().includes('Worker polling') ? true : undefined), {
-        timeoutMs: 60_000,
-        what: 'the worker to start',
-      });
+      await untilPolling(worker.output);
       const records = ['srv-1', 'srv-2', 'srv-3'].map((id) =>
         sim.createExport('proj-restart', id, { durationMs: 6_000 }),
       );

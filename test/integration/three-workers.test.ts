@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
-import { type Harness, startHarness, TEST_REGION, TEST_TOKEN, waitFor } from '../helpers/harness.js';
+import { type Harness, startHarness, TEST_REGION, TEST_TOKEN } from '../helpers/harness.js';
 import { busiestSecond } from '../helpers/request-rate.js';
-import { exitOf, startWorkerProcess } from '../helpers/worker-process.js';
+import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 /** The gateway's quota per project, as every worker is configured with it. */
 const QUOTA = 5;
@@ -30,10 +30,7 @@ beforeAll(async () => {
     );
   }
   for (const worker of workers) {
-    await waitFor(() => (worker.output().includes('Worker polling') ? true : undefined), {
-      timeoutMs: 120_000,
-      what: `a worker to start; output so far: ${worker.output()}`,
-    });
+    await untilPolling(worker.output, 120_000);
   }
 });
 afterAll(async () => {

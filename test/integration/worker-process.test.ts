@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
 import { logExportWorkflowId, WorkflowType } from '../../src/contract/index.js';
+import { freePort } from '../../src/dev/free-port.js';
 import type { trackLogExport } from '../../src/workflows/index.js';
 import { startWithTemporalCli } from '../helpers/cli.js';
 import {
@@ -11,7 +12,7 @@ import {
   TEST_TOKEN,
   waitFor,
 } from '../helpers/harness.js';
-import { exitOf, freePort, startWorkerProcess } from '../helpers/worker-process.js';
+import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -62,10 +63,7 @@ describe('npm run worker', () => {
     const taskQueue = `${h.taskQueue}-process`;
     const { child, output } = startWorkerProcess(simulatedWorkerEnv(taskQueue));
     try {
-      await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
-        timeoutMs: 60_000,
-        what: `the worker to start; output so far: ${output()}`,
-      });
+      await untilPolling(output);
       expect(output()).not.toContain(TEST_TOKEN);
       expect(output()).toContain('lacks the search attributes CloudDCProjectId, CloudDCServerId');
       expect(output()).toContain(
@@ -102,10 +100,7 @@ describe('npm run worker', () => {
       METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
     });
     try {
-      await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
-        timeoutMs: 60_000,
-        what: 'the worker to start',
-      });
+      await untilPolling(output);
       // Long enough to be seen running after the injected faults, so a detection window is measured.
       const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 8_000 });
       h.sim.injectFaults(
@@ -200,10 +195,7 @@ describe('npm run worker', () => {
         ...credentials,
       });
       try {
-        await waitFor(() => (output().includes('Worker polling') ? true : undefined), {
-          timeoutMs: 60_000,
-          what: 'the worker to start',
-        });
+        await untilPolling(output);
         expect(output()).toContain(description);
         const record = h.sim.createExport('proj-scheme', `srv-${scheme}`, { durationMs: 800 });
         const handle = await startTracking(

@@ -35,7 +35,7 @@ describe('loadWorkerConfig', () => {
         taskQueue: 'clouddc-log-exports',
         security: { tls: false },
       },
-      archives: { directory: './archives' },
+      archives: { kind: 'directory', directory: './archives' },
       telemetry: { logFormat: 'text', logLevel: 'INFO' },
       cloudDC: {
         region: 'cn-east-3',
@@ -402,5 +402,89 @@ describe('loadWorkerConfig', () => {
       const err = configError({ ...minimal, CLOUDDC_REGIONS: 'cn-south-1,evil.example.com' });
       expect(names(err, 'CLOUDDC_REGIONS')).toBe(true);
     });
+  });
+});
+
+describe('the archive store', () => {
+  const archives = (env: NodeJS.ProcessEnv) => loadWorkerConfig({ ...minimal, ...env }).archives;
+
+  it('is an OBS bucket in the worker region, signed with the CloudDC AK/SK when it has no keys of its own', () => {
+    expect(
+      loadWorkerConfig({
+        CLOUDDC_REGION: 'ap-southeast-3',
+        CLOUDDC_ACCESS_KEY: 'AK1',
+        CLOUDDC_SECRET_KEY: 'SK1',
+        CLOUDDC_ARCHIVE_URL: 'obs://ops-logs/clouddc/nightly/',
+      }).archives,
+    ).toEqual({
+      kind: 'object-store',
+      scheme: 'obs',
+      bucket: 'ops-logs',
+      prefix: 'clouddc/nightly',
+      endpoint: 'https://obs.ap-southeast-3.myhuaweicloud.com',
+      region: 'ap-southeast-3',
+      forcePathStyle: false,
+      credentials: { accessKeyId: 'AK1', secretAccessKey: 'SK1' },
+      credentialsFrom: 'CLOUDDC_ACCESS_KEY (the CloudDC AK/SK)',
+    });
+  });
+
+  it('is any S3-compatible store at an endpoint, by path, with keys of its own', () => {
+    expect(
+      archives({
+        CLOUDDC_ARCHIVE_URL: 's3://archives',
+        CLOUDDC_ARCHIVE_ENDPOINT: 'http://127.0.0.1:9000/',
+        CLOUDDC_ARCHIVE_ACCESS_KEY: 'minio',
+        CLOUDDC_ARCHIVE_SECRET_KEY: 'minio-secret',
+      }),
+    ).toEqual({
+      kind: 'object-store',
+      scheme: 's3',
+      bucket: 'archives',
+      prefix: '',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'minio', secretAccessKey: 'minio-secret' },
+      credentialsFrom: 'CLOUDDC_ARCHIVE_ACCESS_KEY',
+    });
+  });
+
+  it("leaves AWS S3 to the SDK's own endpoint and credential chain", () => {
+    expect(archives({ CLOUDDC_ARCHIVE_URL: 's3://b-1/x', CLOUDDC_ARCHIVE_REGION: 'eu-west-1' })).toEqual({
+      kind: 'object-store',
+      scheme: 's3',
+      bucket: 'b-1',
+      prefix: 'x',
+      region: 'eu-west-1',
+      forcePathStyle: false,
+      credentialsFrom: "the AWS SDK's default chain",
+    });
+  });
+
+  it.each([
+    [{ CLOUDDC_ARCHIVE_URL: 'https://bucket/x' }, 'CLOUDDC_ARCHIVE_URL'],
+    [{ CLOUDDC_ARCHIVE_URL: 's3://UPPER/x' }, 'CLOUDDC_ARCHIVE_URL'],
+    [{ CLOUDDC_ARCHIVE_URL: 's3://b-1/../x' }, 'CLOUDDC_ARCHIVE_URL'],
+    [{ CLOUDDC_ARCHIVE_URL: 's3://b-1', CLOUDDC_ARCHIVE_DIR: '/data' }, 'CLOUDDC_ARCHIVE_DIR'],
+    [{ CLOUDDC_ARCHIVE_ENDPOINT: 'http://127.0.0.1:9000' }, 'CLOUDDC_ARCHIVE_URL'],
+    [
+      { CLOUDDC_ARCHIVE_URL: 's3://b-1', CLOUDDC_ARCHIVE_ENDPOINT: 'http://minio.internal:9000' },
+      'CLOUDDC_ARCHIVE_ENDPOINT',
+    ],
+    [{ CLOUDDC_ARCHIVE_URL: 's3://b-1', CLOUDDC_ARCHIVE_ACCESS_KEY: 'a' }, 'CLOUDDC_ARCHIVE_SECRET_KEY'],
+    [{ CLOUDDC_ARCHIVE_URL: 's3://b-1', CLOUDDC_ARCHIVE_PATH_STYLE: 'yes' }, 'CLOUDDC_ARCHIVE_PATH_STYLE'],
+  ])('refuses %o, naming %s', (env, variable) => {
+    expect(names(configError({ ...minimal, ...env }), variable)).toBe(true);
+  });
+
+  it('never shows the store secret in a configuration error', () => {
+    const err = configError({
+      ...minimal,
+      CLOUDDC_ARCHIVE_URL: 's3://b-1',
+      CLOUDDC_ARCHIVE_SECRET_KEY: 'store-secret-value',
+    });
+    expect(names(err, 'CLOUDDC_ARCHIVE_ACCESS_KEY')).toBe(true);
+    expect(err.message).not.toContain('store-secret-value');
   });
 });

@@ -1,19 +1,33 @@
-import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { ArchiveSink, ArchiveUpload } from './sink.js';
+import { pipeline } from 'node:stream/promises';
+import { pathToFileURL } from 'node:url';
+import type { ArchiveSink, ArchiveUpload, StoredArchive } from './sink.js';
 
 /**
  * Archives as files under one root directory. Each attempt writes to a partial file of its own
  * and renames it (after an fsync) when complete, so a reader never sees a half-written archive
  * and two attempts never write into the same file. Opening a key first removes partial files
- * that earlier attempts (a crashed worker, a timed-out attempt) left behind.
+ * that earlier attempts (a crashed worker, a timed-out attempt) left behind. No checksum is kept
+ * beside a file: `find` hashes the file itself, which a local disk does in seconds per gigabyte.
  */
 export function localDirectorySink(root: string): ArchiveSink {
   const base = resolve(root);
   return {
     description: `local directory ${base}`,
+    async find(key) {
+      const path = insideRoot(base, key);
+      const found = await stat(path).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (!found?.isFile()) return undefined;
+      const hash = createHash('sha256');
+      await pipeline(createReadStream(path), hash);
+      return stored(path, found.size, hash.digest('hex'));
+    },
     async open(key): Promise<ArchiveUpload> {
       const final = insideRoot(base, key);
       const dir = dirname(final);
@@ -35,7 +49,7 @@ export function localDirectorySink(root: string): ArchiveSink {
             await handle.close();
           }
           await rename(partial, final);
-          return { path: final, bytes, sha256 };
+          return stored(final, bytes, sha256);
         },
         async abort() {
           if (aborted) return;
@@ -46,6 +60,10 @@ export function localDirectorySink(root: string): ArchiveSink {
       };
     },
   };
+}
+
+function stored(path: string, bytes: number, sha256: string): StoredArchive {
+  return { url: pathToFileURL(path).href, path, bytes, sha256 };
 }
 
 /** Resolves `key` under `base`, refusing anything that would land outside it. */

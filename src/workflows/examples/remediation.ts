@@ -35,7 +35,7 @@ export async function remediateServer(input: RemediationInput): Promise<Remediat
     );
     return {
       serverId: input.serverId,
-      diagnostics: { archive: collected.archive.path, sha256: collected.archive.sha256 },
+      diagnostics: { archive: collected.archive.url, sha256: collected.archive.sha256 },
     };
   } catch (err) {
     const cause = err instanceof ChildWorkflowFailure ? err.cause : undefined;
