@@ -38,19 +38,32 @@ export const PROJECT_BUDGET_ARGS = [
 /**
  * Starts a real Temporal dev server (the CLI's `server start-dev`) from the CLI that
  * `findTemporalCli` finds or installs, falling back to the SDK's own download.
+ *
+ * The SDK gives the server a fixed 5 s to answer and then kills it. On a busy two-core machine (a
+ * test run starting several servers, the Web UI among them) that is sometimes too short, so a
+ * server that missed the window is started again, up to twice more.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
   const cli = await findTemporalCli(options.log);
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      ...(cli ? { executable: { type: 'existing-path', path: cli.path } } : {}),
-      ...(options.ui ? { ui: true } : {}),
-      ...(options.port ? { port: options.port } : {}),
-      ...(options.uiPort ? { uiPort: options.uiPort } : {}),
-      ...(options.namespace ? { namespace: options.namespace } : {}),
-      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
-      ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
-      extraArgs: ['--log-level', 'error', ...PROJECT_BUDGET_ARGS, ...(options.extraArgs ?? [])],
-    },
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TestWorkflowEnvironment.createLocal({
+        server: {
+          ...(cli ? { executable: { type: 'existing-path', path: cli.path } } : {}),
+          ...(options.ui ? { ui: true } : {}),
+          ...(options.port ? { port: options.port } : {}),
+          ...(options.uiPort ? { uiPort: options.uiPort } : {}),
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+          ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+          ...(options.searchAttributes ? { searchAttributes: options.searchAttributes } : {}),
+          extraArgs: ['--log-level', 'error', ...PROJECT_BUDGET_ARGS, ...(options.extraArgs ?? [])],
+        },
+      });
+    } catch (err) {
+      if (attempt >= 3 || !/did not start within/.test(String((err as Error).message))) throw err;
+      options.log?.(
+        `The dev server did not answer within the SDK's 5 s (attempt ${attempt}); starting it again`,
+      );
+    }
+  }
 }
