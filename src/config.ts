@@ -122,8 +122,9 @@ const regionName = z.string().regex(REGION_PATTERN, { error: 'must be a region n
 const regionOrAwsName = z
   .string()
   .regex(/^[a-z]{2}(-[a-z0-9]+){1,3}$/, { error: 'must be a region name such as cn-east-3 or us-east-1' });
-/** `obs://bucket` or `s3://bucket`, optionally followed by a prefix of plain path segments. */
-const ARCHIVE_URL = /^(obs|s3):\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*\/?$/;
+/** `obs://bucket` or `s3://bucket`, optionally followed by a prefix of plain path segments: scheme, bucket, prefix. */
+const ARCHIVE_URL =
+  /^(obs|s3):\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])((?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*)\/?$/;
 
 const temporalEnvSchema = z.object({
   TEMPORAL_ADDRESS: nonEmpty('host:port of the Temporal frontend')
@@ -309,7 +310,7 @@ function readArchiveStore(
     problems.push('CLOUDDC_ARCHIVE_DIR: set either it or CLOUDDC_ARCHIVE_URL, not both');
     return undefined;
   }
-  const [, scheme, bucket, path = ''] = ARCHIVE_URL_PARTS.exec(data.CLOUDDC_ARCHIVE_URL) ?? [];
+  const [, scheme, bucket, path = ''] = ARCHIVE_URL.exec(data.CLOUDDC_ARCHIVE_URL) ?? [];
   const region = data.CLOUDDC_ARCHIVE_REGION ?? (scheme === 'obs' ? data.CLOUDDC_REGION : 'us-east-1');
   const endpoint = env.CLOUDDC_ARCHIVE_ENDPOINT
     ? checkEndpoint('CLOUDDC_ARCHIVE_ENDPOINT', env.CLOUDDC_ARCHIVE_ENDPOINT, problems)
@@ -365,7 +366,6 @@ const ARCHIVE_KEY_VARIABLES = [
   'CLOUDDC_ARCHIVE_SECRET_KEY',
   'CLOUDDC_ARCHIVE_SECURITY_TOKEN',
 ];
-const ARCHIVE_URL_PARTS = /^(obs|s3):\/\/([^/]+)(\/.*)?$/;
 
 /** Exactly one complete scheme; a partial or a second one is a mistake worth stopping for. */
 function readAuth(env: Record<string, string>, problems: string[]): AuthConfig | undefined {

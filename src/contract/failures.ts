@@ -80,3 +80,9 @@ export const PERMANENT_API_FAILURES: readonly FailureTypeName[] = [
   FailureType.LogExportRequestUncertain,
   FailureType.InvalidInput,
 ];
+
+/** Failures that end whatever workflow meets them: the API's and the archive store's. */
+export const PERMANENT_FAILURES: readonly FailureTypeName[] = [
+  ...PERMANENT_API_FAILURES,
+  ...PERMANENT_ARCHIVE_FAILURES,
+];

@@ -1,10 +1,5 @@
 import type { ApplicationFailure } from '@temporalio/workflow';
-import {
-  type ApiFailureDetails,
-  type FailureTypeName,
-  PERMANENT_API_FAILURES,
-  PERMANENT_ARCHIVE_FAILURES,
-} from '../contract/index.js';
+import { type ApiFailureDetails, type FailureTypeName, PERMANENT_FAILURES } from '../contract/index.js';
 
 /**
  * The details an API-calling activity puts on its failures. Read from here because failure
@@ -19,5 +14,5 @@ export function apiFailureDetails(failure: ApplicationFailure): ApiFailureDetail
 
 /** Failure types that end whatever workflow meets them. */
 export function isPermanent(type: string | undefined | null): type is FailureTypeName {
-  return [...PERMANENT_API_FAILURES, ...PERMANENT_ARCHIVE_FAILURES].some((permanent) => permanent === type);
+  return PERMANENT_FAILURES.some((permanent) => permanent === type);
 }

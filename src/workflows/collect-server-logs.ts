@@ -23,7 +23,7 @@ import {
   logExportWorkflowId,
   PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
-  PERMANENT_ARCHIVE_FAILURES,
+  PERMANENT_FAILURES,
   parseCollectServerLogsInput,
   projectPriority,
   type RequestExportInput,
@@ -64,7 +64,7 @@ const { downloadArchive } = proxyActivities<TrackerActivities>({
   retry: {
     ...retryTransientApiFailures,
     maximumAttempts: 8,
-    nonRetryableErrorTypes: [...PERMANENT_API_FAILURES, ...PERMANENT_ARCHIVE_FAILURES],
+    nonRetryableErrorTypes: [...PERMANENT_FAILURES],
   },
   summary: 'download the log archive (DownloadServerLogs)',
 });

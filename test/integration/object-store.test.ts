@@ -1,13 +1,18 @@
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDirectorySink } from '../../src/activities/archive/local-directory-sink.js';
+import { objectStoreSink } from '../../src/activities/archive/object-store-sink.js';
 import type { ArchiveSink } from '../../src/activities/archive/sink.js';
 import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../../src/activities/clouddc-client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
 import { type ArchiveInfo, FailureType, TransientFailureType } from '../../src/contract/index.js';
+import { freePort } from '../../src/dev/free-port.js';
 import {
   FAST_POLICY,
   type Harness,
@@ -134,6 +139,17 @@ describe('downloading an archive the store already holds', () => {
     expect(await store.objects('again/')).toHaveLength(1);
   });
 
+  it('does not write it again when the archive directory holds the same file', async () => {
+    const { ref, record } = finishedExport('proj-again-local');
+    const { run, opened } = downloadWith(localDirectorySink(join(h.archiveDir, 'again')));
+    const first = await run(ref);
+    const second = await run(ref);
+
+    expect(second).toEqual(first);
+    expect(first.sha256).toBe((await h.sim.archiveOf(record)).sha256);
+    expect(opened).toHaveLength(1);
+  });
+
   it('replaces an object of the same name and size whose sha256 differs', async () => {
     const { ref, record } = finishedExport('proj-differs');
     const sink = sinkFor(store, 'differs');
@@ -157,7 +173,7 @@ describe('downloading an archive the store already holds', () => {
     expect(opened).toHaveLength(2);
   });
 
-  it('fails with a type of its own, not retried, when the bucket is missing or the keys are refused', async () => {
+  it('fails with a type of its own: not retried when the bucket is missing or the keys are refused, retried when the store is unreachable', async () => {
     const { ref } = finishedExport('proj-refused');
     const failureOf = async (sink: ArchiveSink) => {
       const err = await downloadWith(sink)
@@ -186,7 +202,25 @@ describe('downloading an archive the store already holds', () => {
     );
     expect(refused).toMatchObject({ type: FailureType.ArchiveAccessDenied, nonRetryable: true });
     expect(refused.message).not.toContain(store.minio.secretKey);
-    expect(TransientFailureType.ArchiveStoreUnavailable).toBe('ArchiveStoreUnavailable');
+
+    const unreachable = await failureOf(
+      objectStoreSink({
+        client: new S3Client({
+          region: 'us-east-1',
+          endpoint: `http://127.0.0.1:${await freePort()}`,
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+          maxAttempts: 1,
+        }),
+        scheme: 's3',
+        bucket: store.bucket,
+        prefix: '',
+      }),
+    );
+    expect(unreachable).toMatchObject({
+      type: TransientFailureType.ArchiveStoreUnavailable,
+      nonRetryable: false,
+    });
   });
 });
 
