@@ -13,6 +13,7 @@ import type { ApiMetrics } from './activities/metrics.js';
 import { ProjectRateLimiter } from './activities/rate-limiter.js';
 import { reportThrottleToKeeper } from './activities/throttle-report.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
+import { workerPaceForQuota } from './contract/index.js';
 import type { ProjectPacing } from './rate-limits/project-pacing.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
@@ -47,7 +48,9 @@ export function activityDependenciesFrom(
   { pacing, metrics }: { pacing: ProjectPacing; metrics?: ApiMetrics },
 ): ActivityDependencies {
   const localRateLimiter =
-    pacing === 'worker' ? new ProjectRateLimiter({ perSecond: cloudDC.rateLimitPerSecond }) : undefined;
+    pacing === 'worker'
+      ? new ProjectRateLimiter({ perSecond: workerPaceForQuota(cloudDC.rateLimitPerSecond) })
+      : undefined;
   return {
     archives: archiveSinkFrom(archives),
     cloudDC: createCloudDCClient({

@@ -67,6 +67,16 @@ export function dispatchRateForQuota(quota: number): number {
   return Math.max(quota / 4, (quota - 1) / 2);
 }
 
+/**
+ * The pace of the worker's own limiter (the fallback where the server cannot limit per project) for
+ * a project quota. It spaces requests evenly, so a one-second window holds rate + 1 sends, and
+ * their arrival at the gateway varies by some milliseconds: one request a second less than the
+ * quota keeps the same room as `dispatchRateForQuota`. Below a quota of 2, half of it.
+ */
+export function workerPaceForQuota(quota: number): number {
+  return Math.max(quota / 2, quota - 1);
+}
+
 /** The quota a dispatch rate on the task queue was set for: the inverse of `dispatchRateForQuota`. */
 export function quotaForDispatchRate(rate: number): number {
   return rate >= 0.5 ? 2 * rate + 1 : 4 * rate;

@@ -9,6 +9,7 @@ import {
   projectPriority,
   quotaForDispatchRate,
   readThrottleReport,
+  workerPaceForQuota,
 } from '../../src/contract/index.js';
 
 describe('projectFairnessKey', () => {
@@ -31,6 +32,17 @@ describe('projectPriority', () => {
   it("puts a refused call's retry ahead of its project's queue, in the same project's budget", () => {
     expect(projectPriority('p-1')).toEqual({ fairnessKey: 'p-1' });
     expect(projectPriority('p-1', true)).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
+  });
+});
+
+describe('workerPaceForQuota', () => {
+  it('keeps an evenly spaced second (rate + 1 sends) within the quota, and never stops a project', () => {
+    for (const quota of [1, 2, 3, 5, 16, 20, 100, 2.5]) {
+      const pace = workerPaceForQuota(quota);
+      expect(pace).toBeGreaterThan(0);
+      expect(pace).toBeLessThan(quota);
+      if (quota >= 2) expect(pace + 1).toBeLessThanOrEqual(quota);
+    }
   });
 });
 
