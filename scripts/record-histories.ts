@@ -9,28 +9,34 @@
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@temporalio/client';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { startCollection, startFleetCollection } from '../src/client/collection.js';
 import { setProjectQuota } from '../src/client/rate-limits.js';
 import { startTracking } from '../src/client/tracking.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
+  DEFAULT_NEXUS_ENDPOINT,
   extendTimeoutUpdate,
   logExportWorkflowId,
   pollNowSignal,
   projectRateLimitWorkflowId,
 } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { ensureNexusEndpoint } from '../src/nexus/endpoint.js';
 import { applyDefaultQuota } from '../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+import type { awaitExportViaNexus } from '../src/workflows/examples/nexus-caller.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);
 const TOKEN = 'record-token';
 const PROJECT = 'proj-record';
 const TASK_QUEUE = 'record-histories';
+/** Another team's namespace, calling through the Nexus endpoint. */
+const CALLERS = 'callers';
 const POLICY = { minInterval: '100ms', maxInterval: '300ms' } as const;
 /** High enough never to slow the recording; set on the task queue so the budget keeper has a default. */
 const QUOTA = 500;
@@ -39,7 +45,7 @@ Runtime.install({ logger: new DefaultLogger('WARN') });
 // A low suggestion makes the longer trackers continue as new, so that path is recorded too.
 const env = await startDevServer({
   searchAttributes: ALL_SEARCH_ATTRIBUTES,
-  extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60'],
+  extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=60', '--namespace', CALLERS],
 });
 const sim = await CloudDCSimulator.start({ tokens: [TOKEN] });
 const archives = join(tmpdir(), `record-histories-${process.pid}`);
@@ -153,6 +159,47 @@ try {
     await save(client, 'track-throttled', throttled.workflowId);
     await setProjectQuota(client, { projectId: PROJECT, quota: 50, taskQueue: TASK_QUEUE });
     await save(client, 'project-rate-limit', projectRateLimitWorkflowId(PROJECT));
+
+    // Two callers in another namespace wait for one export through Nexus; one of them cancels,
+    // which the tracker counts, and the other gets the result.
+    await ensureNexusEndpoint(env.connection, {
+      name: DEFAULT_NEXUS_ENDPOINT,
+      namespace: 'default',
+      taskQueue: TASK_QUEUE,
+    });
+    const callerWorker = await Worker.create({
+      connection: env.nativeConnection,
+      namespace: CALLERS,
+      taskQueue: 'record-callers',
+      workflowsPath: fileURLToPath(new URL('../src/workflows/examples/nexus-caller.ts', import.meta.url)),
+    });
+    await callerWorker.runUntil(async () => {
+      const callers = new Client({ connection: env.connection, namespace: CALLERS });
+      const nexusRecord = sim.createExport(PROJECT, 'srv-nexus', { durationMs: 3_000 });
+      const input = {
+        projectId: PROJECT,
+        serverId: 'srv-nexus',
+        exportId: nexusRecord.exportId,
+        policy: POLICY,
+      };
+      const [leaving, staying] = await Promise.all(
+        ['leaving', 'staying'].map((name) =>
+          callers.workflow.start<typeof awaitExportViaNexus>('awaitExportViaNexus', {
+            taskQueue: 'record-callers',
+            workflowId: `record-nexus-${name}`,
+            args: [input],
+          }),
+        ),
+      );
+      const tracker = client.workflow.getHandle(logExportWorkflowId(input));
+      while ((await tracker.describe().catch(() => undefined))?.raw.callbacks?.length !== 2) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await leaving?.cancel();
+      await leaving?.result().catch(() => undefined);
+      await staying?.result();
+      await save(client, 'track-nexus', tracker.workflowId);
+    });
   });
 } finally {
   await sim.close();

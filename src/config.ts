@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, durationSchema, REGION_PATTERN } from './contract/index.js';
+import {
+  DEFAULT_NEXUS_ENDPOINT,
+  DEFAULT_TASK_QUEUE,
+  durationSchema,
+  REGION_PATTERN,
+} from './contract/index.js';
 import type { TelemetryConfig } from './telemetry.js';
 import {
   readTemporalSecurity,
@@ -139,6 +144,16 @@ const budgetEnvSchema = temporalEnvSchema.extend({
   CLOUDDC_RATE_LIMIT: perSecond('requests per second to each project').default(DEFAULT_RATE_LIMIT_PER_SECOND),
 });
 
+/** Nexus endpoint names: what the server accepts (a letter first, then letters, digits, `-` and `_`). */
+const endpointName = z
+  .string()
+  .trim()
+  .regex(/^[a-zA-Z][a-zA-Z0-9_-]{0,199}$/, 'a letter, then letters, digits, - or _ (at most 200)');
+
+const namespaceSetupEnvSchema = budgetEnvSchema.extend({
+  CLOUDDC_NEXUS_ENDPOINT: endpointName.default(DEFAULT_NEXUS_ENDPOINT),
+});
+
 const envSchema = budgetEnvSchema.extend({
   CLOUDDC_REGION: nonEmpty('Huawei Cloud region, e.g. cn-east-3').pipe(regionName),
   CLOUDDC_REGIONS: z
@@ -219,9 +234,11 @@ export function loadNamespaceSetupConfig(rawEnv: NodeJS.ProcessEnv = process.env
   'address' | 'namespace' | 'security' | 'taskQueue'
 > & {
   rateLimitPerSecond: number;
+  /** The Nexus endpoint to route to this namespace and task queue. */
+  nexusEndpoint: string;
 } {
   const env = withoutBlanks(rawEnv);
-  const parsed = budgetEnvSchema.safeParse(env);
+  const parsed = namespaceSetupEnvSchema.safeParse(env);
   const problems = parsed.success ? [] : issuesOf(parsed.error);
   const security = readTemporalSecurity(env, problems);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
@@ -231,6 +248,7 @@ export function loadNamespaceSetupConfig(rawEnv: NodeJS.ProcessEnv = process.env
     security,
     taskQueue: parsed.data.TEMPORAL_TASK_QUEUE,
     rateLimitPerSecond: parsed.data.CLOUDDC_RATE_LIMIT,
+    nexusEndpoint: parsed.data.CLOUDDC_NEXUS_ENDPOINT,
   };
 }
 

@@ -8,8 +8,14 @@ import { createProgressBars } from './cli/progress-view.js';
 import { watchTracker } from './cli/watch.js';
 import { startTracking } from './client/tracking.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from './config.js';
-import { ALL_SEARCH_ATTRIBUTES, DEFAULT_TASK_QUEUE, type TrackLogExportInput } from './contract/index.js';
+import {
+  ALL_SEARCH_ATTRIBUTES,
+  DEFAULT_NEXUS_ENDPOINT,
+  DEFAULT_TASK_QUEUE,
+  type TrackLogExportInput,
+} from './contract/index.js';
 import { startDevServer } from './dev/dev-server.js';
+import { ensureNexusEndpoint } from './nexus/endpoint.js';
 import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import type { ExportScenarioInput } from './simulator/scenario.js';
 import { CloudDCSimulator } from './simulator/server.js';
@@ -123,6 +129,12 @@ async function main(): Promise<void> {
     DEFAULT_RATE_LIMIT_PER_SECOND,
     (line) => console.warn(line),
   );
+  // Other teams' namespaces reach the service through this endpoint (docs/nexus.md).
+  await ensureNexusEndpoint(env.connection, {
+    name: DEFAULT_NEXUS_ENDPOINT,
+    namespace: 'default',
+    taskQueue: DEFAULT_TASK_QUEUE,
+  });
   const worker = await createTrackerWorker({
     connection: env.nativeConnection,
     namespace: 'default',

@@ -1,13 +1,15 @@
 /**
  * `npm run search-attributes`: sets up the namespace, waiting for the cluster to come up first
  * (Docker Compose runs it once at start): adds our search attributes (already present ones are
- * kept) and sets the per-project request budget on the task queue (`CLOUDDC_RATE_LIMIT`), as every
- * worker also does at start-up.
+ * kept), sets the per-project request budget on the task queue (`CLOUDDC_RATE_LIMIT`), as every
+ * worker also does at start-up, and routes the Nexus endpoint (`CLOUDDC_NEXUS_ENDPOINT`) to the
+ * task queue.
  */
 import { Connection } from '@temporalio/client';
 import protos from '@temporalio/proto';
 import { ConfigError, loadNamespaceSetupConfig } from './config.js';
 import { ALL_SEARCH_ATTRIBUTES } from './contract/index.js';
+import { ensureNexusEndpoint } from './nexus/endpoint.js';
 import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 import { connectionSecurity } from './temporal-connection.js';
@@ -19,7 +21,7 @@ try {
   console.error(err instanceof ConfigError ? err.message : err);
   process.exit(2);
 }
-const { address, namespace, security, taskQueue, rateLimitPerSecond } = config;
+const { address, namespace, security, taskQueue, rateLimitPerSecond, nexusEndpoint } = config;
 
 // Read once, before waiting for the cluster: an unreadable certificate is not worth retrying.
 const connectionOptions = { address, ...(await connectionSecurity(security)) };
@@ -62,6 +64,7 @@ for (;;) {
           `Task queue ${taskQueue}: at most ${rateLimitPerSecond} requests/s per project, for every worker`,
         );
       }
+      await setUpNexusEndpoint(connection);
     } finally {
       await connection.close();
     }
@@ -70,5 +73,21 @@ for (;;) {
     // The cluster (or its namespace) may still be starting.
     if (PERMANENT_GRPC_CODES.has((err as { code?: number }).code ?? -1) || Date.now() > deadline) throw err;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
+/**
+ * Endpoints are cluster-wide and need the operator API: where the namespace's credentials lack it
+ * (Temporal Cloud, a locked-down cluster), an administrator creates the endpoint (docs/nexus.md).
+ */
+async function setUpNexusEndpoint(connection: Connection): Promise<void> {
+  try {
+    const change = await ensureNexusEndpoint(connection, { name: nexusEndpoint, namespace, taskQueue });
+    console.log(`Nexus endpoint ${nexusEndpoint} → ${namespace}/${taskQueue}: ${change}`);
+  } catch (err) {
+    if (![7, 12, 16].includes((err as { code?: number }).code ?? -1)) throw err;
+    console.warn(
+      `Nexus endpoint ${nexusEndpoint} not set up (${(err as Error).message}); an administrator creates it: see docs/nexus.md`,
+    );
   }
 }

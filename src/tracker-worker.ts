@@ -14,6 +14,7 @@ import { ProjectRateLimiter } from './activities/rate-limiter.js';
 import { reportThrottleToKeeper } from './activities/throttle-report.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
 import { workerPaceForQuota } from './contract/index.js';
+import { clouddcLogsHandler } from './nexus/clouddc-logs-handler.js';
 import type { ProjectPacing } from './rate-limits/project-pacing.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
@@ -86,6 +87,7 @@ export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.dependencies),
+    nexusServices: [clouddcLogsHandler],
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     ...(options.taskQueueActivitiesPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.taskQueueActivitiesPerSecond }

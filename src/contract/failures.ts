@@ -86,3 +86,25 @@ export const PERMANENT_FAILURES: readonly FailureTypeName[] = [
   ...PERMANENT_API_FAILURES,
   ...PERMANENT_ARCHIVE_FAILURES,
 ];
+
+const FAILURE_TYPE_NAMES: ReadonlySet<string> = new Set(Object.values(FailureType));
+
+/** One of our failures, as a caller's SDK hands it over (an `ApplicationFailure`). */
+export interface LogCollectionFailure extends Error {
+  type: FailureTypeName;
+}
+
+/**
+ * Our failure in an error's cause chain, wherever it sits: a child workflow's caller finds it one
+ * level down, a Nexus caller two or three (operation error, then handler or operation failure).
+ * Callers match on its `type` instead of on the chain's shape.
+ */
+export function logCollectionFailureOf(err: unknown): LogCollectionFailure | undefined {
+  for (let e = err; e !== null && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const type = (e as { type?: unknown }).type;
+    if (e instanceof Error && typeof type === 'string' && FAILURE_TYPE_NAMES.has(type)) {
+      return e as LogCollectionFailure;
+    }
+  }
+  return undefined;
+}

@@ -6,6 +6,7 @@ export * from './collection.js';
 export * from './duration.js';
 export * from './failures.js';
 export * from './input.js';
+export * from './nexus.js';
 export * from './rate-limits.js';
 export * from './search-attributes.js';
 export * from './tracking.js';

@@ -32,6 +32,7 @@ import {
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { runChild } from './cancellable-child.js';
+import { countReleasedCallers } from './nexus-callers.js';
 import type { trackLogExport } from './track-log-export.js';
 
 const retryTransientApiFailures: RetryPolicy = {
@@ -77,6 +78,7 @@ const { downloadArchive } = proxyActivities<TrackerActivities>({
 export async function collectServerLogs(input: CollectServerLogsInput): Promise<CollectServerLogsResult> {
   const progress: CollectionProgress = { phase: 'requesting' };
   setHandler(getCollectionProgressQuery, () => progress);
+  countReleasedCallers({ nexusCallersReleased: 0 });
   const request = parseCollectServerLogsInput(input);
   const { projectId, serverId, region, destination } = request;
   const where = region ? { region } : {};

@@ -33,6 +33,7 @@ import {
   TransientFailureType,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
+import { countReleasedCallers } from './nexus-callers.js';
 import { nextPollDelay, observe } from './polling-policy.js';
 import { indexTracker } from './search-index.js';
 import { countPoll, recordDetectionWindow } from './tracker-metrics.js';
@@ -120,6 +121,7 @@ async function track(
   setHandler(pollNowSignal, () => {
     s.pollRequested = true;
   });
+  countReleasedCallers(s);
   setHandler(
     extendTimeoutUpdate,
     (extension) => {

@@ -32,6 +32,8 @@ export const trackerStateSchema = z.strictObject({
   samples: z
     .array(z.object({ at: z.number(), percentage: z.number(), after: z.number().optional() }))
     .default([]),
+  /** Nexus callers that cancelled their operation on this tracker (see `releaseCallerUpdate`). */
+  nexusCallersReleased: z.number().int().nonnegative().default(0),
   /** Whether search attributes are kept, and what they were last set to. */
   index: z.strictObject({
     enabled: z.boolean(),
@@ -59,6 +61,7 @@ export function initialState(request: TrackLogExportRequest, now: number, indexe
     pollRequested: false,
     unknownStatuses: [],
     samples: [],
+    nexusCallersReleased: 0,
     index: { enabled: indexed, ids: false },
   };
 }

@@ -2,7 +2,11 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SEARCH_ATTRIBUTES } from '../../src/contract/index.js';
+import {
+  ALL_SEARCH_ATTRIBUTES,
+  DEFAULT_NEXUS_ENDPOINT,
+  DEFAULT_TASK_QUEUE,
+} from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
 import { missingSearchAttributes } from '../../src/search-attributes-check.js';
 import { ensureDebianPackage } from '../helpers/debian-package.js';
@@ -77,17 +81,27 @@ describe('npm run search-attributes', () => {
     await env?.teardown();
   });
 
-  it('adds our search attributes to a namespace that lacks them, and is a no-op the second time', async () => {
+  it('adds our search attributes and the Nexus endpoint where they lack, and is a no-op the second time', async () => {
     expect(await missingSearchAttributes(env.address, 'default')).toHaveLength(ALL_SEARCH_ATTRIBUTES.length);
     const register = () =>
       run(process.execPath, ['--import', 'tsx', 'src/register-search-attributes.ts'], {
         env: { ...process.env, TEMPORAL_ADDRESS: env.address },
         timeout: 60_000,
       });
-    expect((await register()).stdout).toContain(
-      `added ${ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')}`,
+    const first = (await register()).stdout;
+    expect(first).toContain(`added ${ALL_SEARCH_ATTRIBUTES.map((k) => k.name).join(', ')}`);
+    expect(first).toContain(
+      `Nexus endpoint ${DEFAULT_NEXUS_ENDPOINT} → default/${DEFAULT_TASK_QUEUE}: created`,
     );
     expect(await missingSearchAttributes(env.address, 'default')).toEqual([]);
-    expect((await register()).stdout).toContain('all present');
+    const { endpoints } = await env.connection.operatorService.listNexusEndpoints({});
+    expect(endpoints?.map((e) => e.spec?.target?.worker)).toEqual([
+      expect.objectContaining({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE }),
+    ]);
+    const second = (await register()).stdout;
+    expect(second).toContain('all present');
+    expect(second).toContain(
+      `Nexus endpoint ${DEFAULT_NEXUS_ENDPOINT} → default/${DEFAULT_TASK_QUEUE}: unchanged`,
+    );
   });
 });

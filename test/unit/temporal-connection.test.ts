@@ -103,6 +103,7 @@ describe('Temporal connection security', () => {
       security: { tls: true, apiKey: 'k' },
       taskQueue: 'clouddc-log-exports',
       rateLimitPerSecond: 5,
+      nexusEndpoint: 'clouddc-logs',
     });
     expect(loadNamespaceSetupConfig({ TEMPORAL_TASK_QUEUE: 'q', CLOUDDC_RATE_LIMIT: '20' })).toMatchObject({
       taskQueue: 'q',
@@ -111,5 +112,8 @@ describe('Temporal connection security', () => {
     expect(() =>
       loadNamespaceSetupConfig({ TEMPORAL_ADDRESS: 'http://x:7233', CLOUDDC_RATE_LIMIT: '-1' }),
     ).toThrow(/TEMPORAL_ADDRESS[\s\S]*CLOUDDC_RATE_LIMIT/);
+    expect(() => loadNamespaceSetupConfig({ CLOUDDC_NEXUS_ENDPOINT: 'logs/prod' })).toThrow(
+      /CLOUDDC_NEXUS_ENDPOINT/,
+    );
   });
 });
