@@ -1,4 +1,6 @@
 import type { Connection } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { clouddcLogsService } from '../contract/index.js';
 
 export interface NexusEndpointTarget {
   /** The endpoint's name, which callers put in their code (`DEFAULT_NEXUS_ENDPOINT`). */
@@ -7,6 +9,9 @@ export interface NexusEndpointTarget {
   namespace: string;
   taskQueue: string;
 }
+
+/** Shown to callers in the Web UI's list of endpoints (Markdown). */
+const DESCRIPTION = `CloudDC server log collection. Service \`${clouddcLogsService.name}\`: \`trackLogExport\` waits for an export to end, \`collectServerLogs\` requests one, tracks it and stores its archive. Failures carry the tracker's failure types (\`LogExportFailed\`, \`LogExportNotFound\`, \`InvalidInput\`, ...). Callers' guide: docs/nexus.md.`;
 
 /**
  * Creates the Nexus endpoint that routes `CloudDCLogs` calls to our worker, or points an existing
@@ -20,6 +25,7 @@ export async function ensureNexusEndpoint(
 ): Promise<'created' | 'updated' | 'unchanged'> {
   const spec = {
     name: target.name,
+    description: defaultPayloadConverter.toPayload(DESCRIPTION),
     target: { worker: { namespace: target.namespace, taskQueue: target.taskQueue } },
   };
   const { endpoints } = await operatorService.listNexusEndpoints({ name: target.name });
@@ -33,7 +39,7 @@ export async function ensureNexusEndpoint(
   await operatorService.updateNexusEndpoint({
     id: existing.id ?? '',
     version: existing.version,
-    spec: { ...spec, ...(existing.spec?.description ? { description: existing.spec.description } : {}) },
+    spec,
   });
   return 'updated';
 }
