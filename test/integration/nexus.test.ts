@@ -26,7 +26,13 @@ let callerRun: Promise<void>;
 
 beforeAll(async () => {
   h = await startHarness({
-    devServerArgs: ['--namespace', CALLERS],
+    // Trackers continue as new after a few polls, so the counts are seen to survive it.
+    devServerArgs: [
+      '--namespace',
+      CALLERS,
+      '--dynamic-config-value',
+      'limit.historyCount.suggestContinueAsNew=40',
+    ],
     simulator: { defaultScenario: { durationMs: 1_500, archiveBytes: 5_000 } },
   });
   await ensureNexusEndpoint(h.env.connection, {
@@ -161,7 +167,7 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
     expect(tracker.raw.callbacks).toHaveLength(2);
   });
 
-  it('cancels the tracker only when its last caller cancels', async () => {
+  it('cancels the tracker only when its last caller cancels, across continue-as-new', async () => {
     const record = h.sim.createExport('proj-nx', 'srv-cancel', { durationMs: 120_000 });
     const input = {
       projectId: 'proj-nx',
@@ -172,13 +178,16 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
     const tracker = h.env.client.workflow.getHandle(logExportWorkflowId(input));
     const first = await awaitExport(input);
     const second = await awaitExport(input);
-    await waitFor(
-      async () =>
-        (await tracker.describe().catch(() => undefined))?.raw.callbacks?.length === 2 ? true : undefined,
-      {
-        what: 'both callers to be attached to the tracker',
+    const firstRun = await waitFor(
+      async () => {
+        const description = await tracker.describe().catch(() => undefined);
+        return description?.raw.callbacks?.length === 2 ? description.runId : undefined;
       },
+      { what: 'both callers to be attached to the tracker' },
     );
+    await waitFor(async () => ((await tracker.describe()).runId !== firstRun ? true : undefined), {
+      what: 'the tracker to continue as new',
+    });
 
     // The caller waits until our handler has been told, so any cancellation it asked for is in history.
     await first.cancel();
