@@ -10,6 +10,7 @@ import { startTracking } from './client/tracking.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from './config.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
+  clouddcLogsService,
   DEFAULT_NEXUS_ENDPOINT,
   DEFAULT_TASK_QUEUE,
   type TrackLogExportInput,
@@ -171,6 +172,9 @@ async function main(): Promise<void> {
   console.log(`Temporal frontend:  ${env.address}`);
   console.log(`Web UI:             http://localhost:${uiPort}/namespaces/default/workflows`);
   console.log(`CloudDC simulator:  ${sim.url}`);
+  console.log(
+    `Nexus endpoint:     ${DEFAULT_NEXUS_ENDPOINT} (service ${clouddcLogsService.name}, docs/nexus.md)`,
+  );
   console.log(`Worker log:         ${logFile}`);
   console.log('Demo exports:');
   for (const { serverId, note } of DEMO_EXPORTS) console.log(`  ${serverId.padEnd(13)} ${note}`);

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
+import { clouddcLogsService } from './contract/index.js';
 import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
 import { installTelemetry } from './telemetry.js';
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
       dependencies: { ...dependencies, searchIndex: missing.length === 0 },
     });
     log.info(
-      `Worker polling ${taskQueue} on ${address} (namespace ${namespace}` +
+      `Worker polling ${taskQueue} (workflows, activities and the Nexus service ${clouddcLogsService.name}) on ${address} (namespace ${namespace}` +
         `${security.tls ? `, TLS${security.certPath ? ' with a client certificate' : ''}${security.apiKey ? ' and an API key' : ''}` : ''}); ` +
         `CloudDC regions ${config.cloudDC.regions.join(', ')} (default ${config.cloudDC.region}) at ${config.cloudDC.endpointTemplate}; ` +
         `credentials: ${describeAuth(config.cloudDC.auth)}; at most ${config.cloudDC.rateLimitPerSecond} requests/s per project, ${pacing === 'temporal' ? 'held by the task queue for every worker' : 'held by this worker alone'}` +
