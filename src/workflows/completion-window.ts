@@ -22,6 +22,11 @@ export type CompletionWindow =
       after: number;
       /** The first reading at the new one. */
       seenAt: number;
+      /**
+       * The latest the export can end if it sped up and keeps the new pace: the change came after
+       * `after`, so the new pace is at least the one between the two readings (infinite otherwise).
+       */
+      latest: number;
     }
   | {
       kind: 'stalled';
@@ -82,7 +87,17 @@ export function completionWindow(readings: readonly Reading[]): CompletionWindow
     }
     const from = segment[0] as Reading;
     const pace = segment.length > 1 ? paceBounds(segment, slack) : null;
-    if (pace === null) return { kind: 'changed', after: (readings[first] as Reading).at, seenAt: from.at };
+    if (pace === null) {
+      const before = readings[first] as Reading;
+      // Faster between the two than the pace just before allows: it sped up in between, so its new
+      // pace is at least that; a slowdown bounds nothing.
+      const oldFastest =
+        paceBounds(readings.slice(first - 1, first + 1), slack)?.fastest ?? Number.POSITIVE_INFINITY;
+      const least = (from.percentage - before.percentage - slack) / (from.at - before.at);
+      const latest =
+        least > oldFastest ? from.at + (100 - from.percentage + error) / least : Number.POSITIVE_INFINITY;
+      return { kind: 'changed', after: before.at, seenAt: from.at, latest };
+    }
     // A slower pace now may be a pause that is over: the end is possible as soon as the export's
     // fastest recent pace would bring it.
     const fastest = Math.max(pace.fastest, shown);

@@ -10,8 +10,11 @@ export interface PollingObservation {
   msSinceStart?: number;
   /** While the export keeps a steady pace: how soon, and how late, it can end. */
   steady?: { msToSoonest: number; msToLatest: number };
-  /** Its pace just changed: how long ago the change was first seen, and how long before that it could have come. */
-  changed?: { msSinceSeen: number; msUncertain: number };
+  /**
+   * Its pace just changed: how long ago the change was first seen, how long before that it could
+   * have come, and the latest it can end if it sped up and keeps going (infinite if it did not).
+   */
+  changed?: { msSinceSeen: number; msUncertain: number; msToLatest: number };
   /** While it holds still after moving: for how long, and how long the rest took at its old pace. */
   stalled?: { msStalled: number; msToEndAtPaceBefore: number };
 }
@@ -20,10 +23,18 @@ export interface PollingObservation {
 const BACKOFF_FACTOR = 1.5;
 /** Up to this share of the interval is taken off at random, so trackers started together drift apart. */
 const JITTER_SHARE = 0.1;
-/** Polls spread over the window where the end is possible (fewer when minInterval forbids). */
+/** Polls spread evenly over the window where the end is possible (fewer when minInterval forbids). */
 const WINDOW_POLLS = 6;
-/** Polls at least this many times over the soonest the export can take, to see a failure part-way. */
-const WATCH_POLLS = 4;
+/**
+ * Polls per maxInterval while the end is not in sight: a failure or a speed-up that no reading
+ * foretells is seen within a third of the longest wait the caller accepts.
+ */
+const WATCH_POLLS_PER_MAX_INTERVAL = 3;
+/**
+ * At most this many of those watch polls over the time the export has run so far, so an export
+ * many maxIntervals long is not polled at the rate set for a short one.
+ */
+const WATCH_POLLS_PER_AGE = 8;
 /** In a window with no bound on its far side, polls spread out at this share of the time it has been open. */
 const OPEN_SHARE = 0.5;
 /** A stalled export may resume faster than before: polled so it is seen even at this many times its pace. */
@@ -35,13 +46,18 @@ const STALL_SHARE = 0.25;
  * The delay before the next status poll, always within [minInterval, maxInterval].
  *
  * Polls go where the export can have ended. While it keeps a steady pace, its readings bound the
- * window the end can fall in (see `completionWindow`): the tracker waits until the window opens,
- * spreads a few polls across it (each one narrows it), and once it has passed (the export slowed
- * down) widens with how late it is. While it holds still after moving, nothing bounds when it goes
- * on: it is polled often enough to see it resume before the end even at several times its old
- * pace, less often as the stall ages. Before the readings move, `minInterval`, growing while
- * nothing changes. Jitter only lowers the delay. Pure: `random` is the workflow's deterministic
- * `Math.random`.
+ * window the end can fall in (see `completionWindow`): the tracker polls once that window is open,
+ * a spacing after its soonest edge (at most at its latest edge), the spacing being an even share
+ * of the window, at least `minInterval`; each reading narrows it. An end the readings do not
+ * foretell (a failure, a speed-up, a stall that is over) can come at any moment, so it is watched
+ * for evenly: no wait is longer than a third of `maxInterval`, or an eighth of the time the export
+ * has run if that is longer. Once the window has passed (the export slowed down), the wait widens
+ * with how late it is. Right after a speed-up, the tracker looks again soon to learn the new pace,
+ * and no later than the end at the least that pace can be. While it holds still after moving,
+ * nothing bounds when it goes on: it is polled often enough to see it resume before the end even
+ * at several times its old pace, less often as the stall ages. Before the readings move,
+ * `minInterval`, growing while nothing changes. Jitter only lowers the delay. Pure: `random` is
+ * the workflow's deterministic `Math.random`.
  */
 export function nextPollDelay(
   policy: Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>,
@@ -49,27 +65,28 @@ export function nextPollDelay(
   random: () => number,
 ): number {
   const { minIntervalMs, maxIntervalMs } = policy;
-  const wanted = Math.min(maxIntervalMs, plannedDelay(minIntervalMs, observation));
+  const wanted = Math.min(maxIntervalMs, plannedDelay(policy, observation));
   const jittered = wanted * (1 - JITTER_SHARE * random());
   return Math.round(Math.min(maxIntervalMs, Math.max(minIntervalMs, jittered)));
 }
 
 function plannedDelay(
-  minIntervalMs: number,
+  { minIntervalMs, maxIntervalMs }: Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>,
   { steady, changed, stalled, unchangedPolls, msSinceStart = 0 }: PollingObservation,
 ): number {
   if (steady) {
     const { msToSoonest, msToLatest } = steady;
-    if (msToSoonest > 0) {
-      const watch = (msSinceStart + msToSoonest) / WATCH_POLLS;
-      return Math.max(Math.min(msToSoonest, minIntervalMs), Math.min(watch, msToSoonest));
-    }
-    if (msToLatest > 0) {
-      return Math.max(minIntervalMs, Math.min(msToLatest / WINDOW_POLLS, OPEN_SHARE * -msToSoonest));
-    }
-    return -msToLatest / 2;
+    if (msToLatest <= 0) return -msToLatest / 2;
+    const toSoonest = Math.max(0, msToSoonest);
+    const spacing = Number.isFinite(msToLatest)
+      ? Math.max(minIntervalMs, (msToLatest - toSoonest) / WINDOW_POLLS)
+      : Math.max(minIntervalMs, OPEN_SHARE * -Math.min(0, msToSoonest));
+    const watch = Math.max(maxIntervalMs / WATCH_POLLS_PER_MAX_INTERVAL, msSinceStart / WATCH_POLLS_PER_AGE);
+    return Math.min(msToLatest, toSoonest + spacing, watch);
   }
-  if (changed) return OPEN_SHARE * Math.max(changed.msSinceSeen, changed.msUncertain);
+  if (changed) {
+    return Math.min(OPEN_SHARE * Math.max(changed.msSinceSeen, changed.msUncertain), changed.msToLatest);
+  }
   if (stalled) {
     return Math.max(stalled.msToEndAtPaceBefore / RESUME_SPEED_UP, STALL_SHARE * stalled.msStalled);
   }
@@ -86,7 +103,11 @@ export function observe(state: TrackerState, now: number): PollingObservation {
   if (window?.kind === 'steady') {
     observation.steady = { msToSoonest: window.soonest - now, msToLatest: window.latest - now };
   } else if (window?.kind === 'changed') {
-    observation.changed = { msSinceSeen: now - window.seenAt, msUncertain: window.seenAt - window.after };
+    observation.changed = {
+      msSinceSeen: now - window.seenAt,
+      msUncertain: window.seenAt - window.after,
+      msToLatest: window.latest - now,
+    };
   } else if (window?.kind === 'stalled') {
     observation.stalled = {
       msStalled: now - window.since,

@@ -88,11 +88,12 @@ describe('completionWindow', () => {
     // 1 point per 4 s, then 4 points a second from 60 s.
     const curve = (t: number) => (t < 60 * S ? t / (4 * S) : 15 + ((t - 60 * S) / S) * 4);
     const times = [0, 20 * S, 40 * S, 60 * S, 65 * S];
-    expect(completionWindow(remembered(curve, times))).toMatchObject({
-      kind: 'changed',
-      after: 60 * S,
-      seenAt: 65 * S,
-    });
+    const changed = completionWindow(remembered(curve, times));
+    expect(changed).toMatchObject({ kind: 'changed', after: 60 * S, seenAt: 65 * S });
+    // It sped up, so it goes at least as fast as between 60 s and 65 s: it ends (81.25 s) by then.
+    if (changed?.kind !== 'changed') return;
+    expect(changed.latest).toBeGreaterThanOrEqual(81_250);
+    expect(changed.latest).toBeLessThan(90 * S);
     const next = completionWindow(remembered(curve, [...times, 67 * S]));
     expect(next?.kind).toBe('steady');
     if (next?.kind !== 'steady') return;
@@ -100,6 +101,13 @@ describe('completionWindow', () => {
     expect(next.soonest).toBeLessThanOrEqual(83_250);
     expect(next.latest).toBeGreaterThanOrEqual(83_250);
     expect(next.latest).toBeLessThan(110 * S);
+  });
+
+  it('bounds nothing after a slowdown, which may be a stall beginning', () => {
+    // 1 point a second, then 1 per 10 s from 40 s.
+    const curve = (t: number) => (t < 40 * S ? t / S : 40 + (t - 40 * S) / (10 * S));
+    const window = completionWindow(remembered(curve, [0, 10 * S, 20 * S, 40 * S, 70 * S]));
+    expect(window).toMatchObject({ kind: 'changed', latest: Number.POSITIVE_INFINITY });
   });
 
   it('keeps the fastest recent pace in reach after a slowdown, in case it was a pause that is over', () => {

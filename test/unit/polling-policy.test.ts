@@ -107,27 +107,31 @@ describe('nextPollDelay, from the window where the end can fall', () => {
   const p = { minIntervalMs: second, maxIntervalMs: 300 * second };
   const at = (observation: PollingObservation) => nextPollDelay(p, observation, constant(0));
 
-  it('waits for the window to open, looking in at least four times over the run', () => {
-    const steadyAfterAMinute = (msToSoonest: number) =>
-      at({
-        unchangedPolls: 0,
-        msSinceStart: 60 * second,
-        steady: { msToSoonest, msToLatest: msToSoonest + 5 * second },
-      });
-    expect(steadyAfterAMinute(20 * second)).toBe(20 * second);
-    // 100 s to go of a 160 s run: a quarter of it, so that a failure part-way shows.
-    expect(steadyAfterAMinute(100 * second)).toBe(40 * second);
+  it('waits for the window to open, but looks in at least three times per maxInterval', () => {
+    const steady = (msToSoonest: number, msToLatest: number) =>
+      at({ unchangedPolls: 0, steady: { msToSoonest, msToLatest } });
+    // A 6 s window 20 s ahead: one even share of it (min 1 s) after it opens.
+    expect(steady(20 * second, 26 * second)).toBe(21 * second);
+    // Far ahead: a failure or a speed-up in between would show within a third of maxInterval.
+    expect(steady(200 * second, 260 * second)).toBe(100 * second);
   });
 
-  it('polls right as the window opens, then spreads out across it', () => {
-    expect(at({ unchangedPolls: 1, steady: { msToSoonest: -second, msToLatest: 60 * second } })).toBe(second);
-    expect(at({ unchangedPolls: 3, steady: { msToSoonest: -8 * second, msToLatest: 60 * second } })).toBe(
-      4 * second,
+  it('polls once at the far edge of a window no wider than minInterval', () => {
+    expect(at({ unchangedPolls: 0, steady: { msToSoonest: 2 * second, msToLatest: 2.5 * second } })).toBe(
+      2.5 * second,
     );
-    // Never more than a sixth of what is left of it.
-    expect(at({ unchangedPolls: 3, steady: { msToSoonest: -40 * second, msToLatest: 30 * second } })).toBe(
-      5 * second,
+  });
+
+  it('spreads polls evenly across a bounded window, out with the time open across an unbounded one', () => {
+    expect(at({ unchangedPolls: 1, steady: { msToSoonest: -second, msToLatest: 60 * second } })).toBe(
+      10 * second,
     );
+    expect(
+      at({ unchangedPolls: 3, steady: { msToSoonest: -8 * second, msToLatest: Number.POSITIVE_INFINITY } }),
+    ).toBe(4 * second);
+    expect(
+      at({ unchangedPolls: 1, steady: { msToSoonest: -second, msToLatest: Number.POSITIVE_INFINITY } }),
+    ).toBe(second);
   });
 
   it('widens with how late the export is once the window has passed', () => {
@@ -136,9 +140,12 @@ describe('nextPollDelay, from the window where the end can fall', () => {
     );
   });
 
-  it('polls again soon after a change of pace, to learn the new one', () => {
-    expect(at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 8 * second } })).toBe(4 * second);
-    expect(at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 0 } })).toBe(second);
+  it('polls again soon after a change of pace, to learn the new one, and by the end a speed-up allows', () => {
+    const changed = (msUncertain: number, msToLatest: number) =>
+      at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain, msToLatest } });
+    expect(changed(8 * second, Number.POSITIVE_INFINITY)).toBe(4 * second);
+    expect(changed(0, Number.POSITIVE_INFINITY)).toBe(second);
+    expect(changed(8 * second, 3 * second)).toBe(3 * second);
   });
 
   it('polls a stall often enough to see it resume at eight times its old pace, less often as it ages', () => {
@@ -165,10 +172,11 @@ describe('tracking exports of every shape in virtual time', () => {
     expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
   });
 
-  it('notices the last of a few big jumps within minInterval', () => {
+  it('notices the last of a few big jumps within a small share of a step', () => {
+    // The last jump can come anywhere in a window as wide as a step (15 min), polled evenly.
     const { calls, latencyMs } = track({ durationMs: HOUR, curve: 'steps', steps: 4 });
     expect(calls).toBeLessThan(TENTH_OF_POLLING_AT_MIN);
-    expect(latencyMs).toBeLessThanOrEqual(policy.minIntervalMs);
+    expect(latencyMs).toBeLessThanOrEqual(2 * policy.minIntervalMs);
   });
 
   it('picks the pace up after a stall, or a burst several times faster', () => {
