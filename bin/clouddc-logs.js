@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The package's `bin`: runs the TypeScript CLI through tsx, so no separate build step is needed.
-import { register } from 'tsx/esm/api';
+// The package's `bin`: the compiled CLI after `npm run build`; in a development checkout without
+// a build, the TypeScript source through tsx (a development dependency).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/starter.ts');
+const compiled = new URL('../dist/starter.js', import.meta.url);
+if (existsSync(compiled)) {
+  await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/starter.ts');
+}

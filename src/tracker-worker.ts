@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
@@ -21,6 +22,15 @@ import type { ProjectPacing } from './rate-limits/project-pacing.js';
 export const workflowsPath = fileURLToPath(
   new URL(`./workflows/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
+
+/** The file `npm run build` puts the workflow bundle in, beside the compiled worker. */
+export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
+
+/** The bundle `npm run build` made, if this is the compiled worker; otherwise the workflows are bundled at start. */
+export function builtWorkflowBundle(): WorkerOptions['workflowBundle'] | undefined {
+  const codePath = fileURLToPath(new URL(`./${WORKFLOW_BUNDLE_FILE}`, import.meta.url));
+  return existsSync(codePath) ? { codePath } : undefined;
+}
 
 /** The scheme the configuration names, holding its secrets in memory only. */
 export function authFrom(auth: AuthConfig, requestTimeoutMs: number): CloudDCAuth {

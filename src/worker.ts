@@ -6,7 +6,7 @@ import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
 import { installTelemetry } from './telemetry.js';
 import { connectionSecurity } from './temporal-connection.js';
-import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
+import { activityDependenciesFrom, builtWorkflowBundle, createTrackerWorker } from './tracker-worker.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
@@ -29,8 +29,10 @@ async function main(): Promise<void> {
       pacing,
       metrics: meterApiMetrics(runtime.metricMeter),
     });
+    const workflowBundle = builtWorkflowBundle();
     const worker = await createTrackerWorker({
       connection,
+      ...(workflowBundle ? { workflowBundle } : {}),
       namespace,
       taskQueue,
       ...(taskQueueActivitiesPerSecond ? { taskQueueActivitiesPerSecond } : {}),

@@ -24,6 +24,7 @@ export async function watchTracker(
 ): Promise<TrackerOutcome> {
   const bar = bars?.create(100, 0, { label, state: 'starting', polls: 0, next: '' });
   let stopped = false;
+  let wake = () => {};
   const refresh = async () => {
     while (!stopped) {
       try {
@@ -32,22 +33,35 @@ export async function watchTracker(
       } catch {
         // A query can fail while no worker is polling; the bar just keeps its last state.
       }
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, REFRESH_MS);
+      });
     }
   };
   const refreshing = bar ? refresh() : Promise.resolve();
-  try {
-    const result = await handle.result();
-    bar?.update(Math.floor(result.percentage), finalPayload(label, result.status, result.polls));
-    return { ok: true, result };
-  } catch (err) {
-    const outcome = describeFailure(err);
-    bar?.update(finalPayload(label, outcome.type, 0));
-    return outcome;
-  } finally {
-    stopped = true;
-    await refreshing;
+  const outcome: TrackerOutcome = await handle.result().then(
+    (result) => ({ ok: true, result }),
+    (err: unknown) => describeFailure(err),
+  );
+  // Stopped before the last redraw, so no refresh in flight paints over the final row.
+  stopped = true;
+  wake();
+  await refreshing;
+  if (bar) {
+    if (outcome.ok) {
+      bar.update(
+        Math.floor(outcome.result.percentage),
+        finalPayload(label, outcome.result.status, outcome.result.polls),
+      );
+    } else {
+      // The run has ended; its last state still answers the query (the worker reads its history).
+      const last = await handle.query(getProgressQuery).catch(() => undefined);
+      const state = last?.status ? `${last.status} | ${outcome.type}` : outcome.type;
+      bar.update(Math.floor(last?.percentage ?? 0), finalPayload(label, state, last?.polls ?? 0));
+    }
   }
+  return outcome;
 }
 
 /** The failure type and message a workflow ended with. */

@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -15,6 +18,11 @@ export interface DevServerOptions {
   /** Search attributes to register, as `temporal operator search-attribute create` would. */
   searchAttributes?: SearchAttributeKey<SearchAttributeType>[];
   log?: (line: string) => void;
+  /**
+   * Append the server's own output to this file instead of the parent's terminal (tests keep it
+   * beside their worker logs). Needs a Temporal CLI on disk: the SDK's download always prints.
+   */
+  outputFile?: string;
 }
 
 /**
@@ -45,11 +53,12 @@ export const PROJECT_BUDGET_ARGS = [
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
   const cli = await findTemporalCli(options.log);
+  const executable = cli && options.outputFile ? await withOutputTo(cli.path, options.outputFile) : cli?.path;
   for (let attempt = 1; ; attempt++) {
     try {
       return await TestWorkflowEnvironment.createLocal({
         server: {
-          ...(cli ? { executable: { type: 'existing-path', path: cli.path } } : {}),
+          ...(executable ? { executable: { type: 'existing-path', path: executable } } : {}),
           ...(options.ui ? { ui: true } : {}),
           ...(options.port ? { port: options.port } : {}),
           ...(options.uiPort ? { uiPort: options.uiPort } : {}),
@@ -66,4 +75,17 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       );
     }
   }
+}
+
+/**
+ * The SDK starts the server with the parent's terminal as its output; a wrapper that execs the
+ * CLI with its output appended to a file is the one way to send it elsewhere.
+ */
+async function withOutputTo(cliPath: string, outputFile: string): Promise<string> {
+  const quoted = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+  const wrapper = join(await mkdtemp(join(tmpdir(), 'temporal-cli-')), 'temporal');
+  await writeFile(wrapper, `#!/bin/sh\nexec ${quoted(cliPath)} "$@" >> ${quoted(outputFile)} 2>&1\n`, {
+    mode: 0o755,
+  });
+  return wrapper;
 }

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { findTemporalCli } from '../../src/dev/temporal-cli.js';
 
-const CLI = fileURLToPath(new URL('../../bin/clouddc-logs.js', import.meta.url));
+/** The source, not `bin/` (which prefers a build in `dist/` that may be older than the source). */
+const CLI = fileURLToPath(new URL('../../src/starter.ts', import.meta.url));
 
 export interface CliRun {
   code: number;
@@ -16,7 +17,7 @@ export function runCli(args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [CLI, ...args],
+      ['--import', 'tsx', CLI, ...args],
       { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, type LogEntry, Runtime, type Worker } from '@temporalio/worker';
+import type { LogEntry, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
@@ -14,6 +14,7 @@ import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
 import { applyDefaultQuota } from '../../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../../src/tracker-worker.js';
+import { testLogFile, workerLogs } from './test-logs.js';
 
 export const TEST_TOKEN = 'test-token-5f1c0e';
 export const TEST_REGION = 'cn-east-3';
@@ -66,23 +67,21 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-const logs: LogEntry[] = [];
 const unhandledRejections: unknown[] = [];
-let runtimeInstalled = false;
+let watchingRejections = false;
 
-function installRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
+function watchRejections(): void {
+  if (watchingRejections) return;
+  watchingRejections = true;
   process.on('unhandledRejection', (reason) => unhandledRejections.push(reason));
-  // Everything down to DEBUG, so the secret scans read all the worker says.
-  Runtime.install({ logger: new DefaultLogger('DEBUG', (entry) => logs.push(entry)) });
 }
 
 /** A real dev server, the simulator on loopback, and a worker on a task queue of its own. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  installRuntime();
+  watchRejections();
   const indexed = options.searchAttributes ?? true;
   const env = await startDevServer({
+    outputFile: testLogFile(),
     ...(options.devServerArgs ? { extraArgs: options.devServerArgs } : {}),
     ...(indexed ? { searchAttributes: ALL_SEARCH_ATTRIBUTES } : {}),
     ...(options.ui ? { ui: true } : {}),
@@ -128,7 +127,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     worker,
     taskQueue,
     archiveDir,
-    logs,
+    logs: workerLogs,
     started,
     async track(input) {
       const handle = await startTracking(env.client, input, { taskQueue });

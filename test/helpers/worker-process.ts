@@ -4,13 +4,19 @@ import { waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** `npm run worker`, as a separate process configured only through its environment. */
-export function startWorkerProcess(env: Record<string, string>): {
+/**
+ * The worker as a separate process configured only through its environment: from the source
+ * through tsx (`npm run worker:dev`), or `args` to node in `cwd` (a production install).
+ */
+export function startWorkerProcess(
+  env: Record<string, string>,
+  { args = ['--import', 'tsx', 'src/worker.ts'], cwd = root }: { args?: string[]; cwd?: string } = {},
+): {
   child: ChildProcess;
   output: () => string;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: root,
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

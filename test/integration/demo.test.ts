@@ -55,6 +55,9 @@ it('npm start tracks the demo exports with the Web UI up, and Ctrl-C stops every
     expect(stdout).toMatch(/srv-web-01\s+completed/);
     expect(stdout).toMatch(/srv-gpu-01\s+completed \(Running/);
     expect(stdout).toMatch(/srv-batch-01\s+LogExportFailed/);
+    // The failed export's last bar shows where the tracker left it, not where the bar last was.
+    const batchRows = stderr.split('\n').filter((line) => line.includes('srv-batch-01'));
+    expect(batchRows.at(-1)).toMatch(/60% \| \S+ \| LogExportFailed \| polls [1-9]\d* \| done/);
     expect(devServerProcesses(frontendPort)).toHaveLength(1);
 
     demo.kill('SIGINT');

@@ -10,6 +10,7 @@ import {
 import { startDevServer } from '../../src/dev/dev-server.js';
 import { missingSearchAttributes } from '../../src/search-attributes-check.js';
 import { ensureDebianPackage } from '../helpers/debian-package.js';
+import { testLogFile } from '../helpers/test-logs.js';
 
 const run = promisify(execFile);
 
@@ -59,7 +60,7 @@ describe('Docker Compose stack', async () => {
       // Credentials come from the environment of `docker compose`, never from the file.
       const resolved = await config('config');
       expect(resolved).toContain('CLOUDDC_ACCESS_KEY: AK-FROM-ENV');
-      expect(resolved).toContain('src/register-search-attributes.ts');
+      expect(resolved).toContain('dist/register-search-attributes.js');
     },
   );
 
@@ -67,15 +68,16 @@ describe('Docker Compose stack', async () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
-    expect(dockerfile).toMatch(/npm ci --omit=dev/);
-    expect(dockerfile).toMatch(/^CMD \["node", "--import", "tsx", "src\/worker.ts"\]$/m);
+    expect(dockerfile).toMatch(/npm run build/);
+    expect(dockerfile).toMatch(/npm prune --omit=dev/);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/worker.js"\]$/m);
   });
 });
 
 describe('npm run search-attributes', () => {
   let env: Awaited<ReturnType<typeof startDevServer>>;
   beforeAll(async () => {
-    env = await startDevServer();
+    env = await startDevServer({ outputFile: testLogFile() });
   });
   afterAll(async () => {
     await env?.teardown();

@@ -8,6 +8,7 @@ import { startDevServer } from '../../src/dev/dev-server.js';
 import { freePort } from '../../src/dev/free-port.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 import { FAST_POLICY, TEST_REGION, TEST_TOKEN, waitFor } from '../helpers/harness.js';
+import { testLogFile } from '../helpers/test-logs.js';
 import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 let dir: string;
@@ -24,7 +25,12 @@ afterAll(async () => {
 describe('the Temporal server restarting mid-tracking', () => {
   it('loses nothing: trackers resume from the persisted history and the worker reconnects', async () => {
     const port = await freePort();
-    const server = { port, dbFilename: join(dir, 'temporal.db'), searchAttributes: ALL_SEARCH_ATTRIBUTES };
+    const server = {
+      port,
+      dbFilename: join(dir, 'temporal.db'),
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      outputFile: testLogFile(),
+    };
     let env = await startDevServer(server);
     const taskQueue = 'restart-test';
     const worker = startWorkerProcess({

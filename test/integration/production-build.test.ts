@@ -1,0 +1,75 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTracking } from '../../src/client/tracking.js';
+import { FAST_POLICY, type Harness, startHarness, TEST_REGION, TEST_TOKEN } from '../helpers/harness.js';
+import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+let h: Harness;
+let install: string;
+beforeAll(async () => {
+  h = await startHarness();
+  await run('npm', ['run', 'build'], { cwd: root, timeout: 120_000 });
+  // A production install as the image makes it: the lock file's runtime dependencies only
+  // (from npm's cache, which the full install filled), and the build.
+  install = await mkdtemp(join(tmpdir(), 'clouddc-production-'));
+  for (const file of ['package.json', 'package-lock.json']) await cp(join(root, file), join(install, file));
+  await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: install,
+    timeout: 240_000,
+  });
+  await cp(join(root, 'dist'), join(install, 'dist'), { recursive: true });
+  await cp(join(root, 'bin'), join(install, 'bin'), { recursive: true });
+}, 400_000);
+afterAll(async () => {
+  await h?.close();
+  if (install) await rm(install, { recursive: true, force: true });
+});
+
+describe('npm run build, then plain node with runtime dependencies only', () => {
+  it('has no TypeScript tooling in the install', async () => {
+    const installed = await readdir(join(install, 'node_modules'));
+    for (const tool of ['tsx', 'typescript', 'vitest', '@biomejs']) expect(installed).not.toContain(tool);
+  });
+
+  it('runs the worker from dist/ with the prebuilt workflow bundle, and it tracks an export', async () => {
+    const taskQueue = `production-${Date.now()}`;
+    const { child, output } = startWorkerProcess(
+      {
+        TEMPORAL_ADDRESS: h.env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        CLOUDDC_REGION: TEST_REGION,
+        CLOUDDC_ENDPOINT: h.sim.url,
+        CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
+        CLOUDDC_ARCHIVE_DIR: join(install, 'archives'),
+      },
+      { args: ['dist/worker.js'], cwd: install },
+    );
+    try {
+      await untilPolling(output);
+      expect(output()).not.toMatch(/webpack|Workflow bundle created/i);
+      const record = h.sim.createExport('proj-prod', 'srv-1', { durationMs: 800 });
+      const handle = await startTracking(
+        h.env.client,
+        { projectId: 'proj-prod', serverId: 'srv-1', exportId: record.exportId, policy: FAST_POLICY },
+        { taskQueue },
+      );
+      expect(await handle.result()).toMatchObject({ outcome: 'completed', percentage: 100 });
+    } finally {
+      child.kill('SIGTERM');
+      expect(await exitOf(child)).toBe(0);
+    }
+  });
+
+  it('runs the CLI through bin/ without tsx', async () => {
+    const { stdout } = await run(process.execPath, ['bin/clouddc-logs.js', '--help'], { cwd: install });
+    expect(stdout).toContain('Usage: clouddc-logs');
+  });
+});
