@@ -16,7 +16,7 @@ import { startDevServer } from '../src/dev/dev-server.js';
 import { seeded } from '../src/dev/seeded-random.js';
 import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 import { positive } from './cli-options.js';
 import { quantile } from './stats.js';
 

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { staticTokenAuth } from '../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../src/activities/clouddc-client.js';
 import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 import { createBaselineActivities } from './activities.js';
 import { STRATEGIES } from './strategies.js';
 

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_BUNDLE_FILE } from '../src/tracker-worker.js';
+import { WORKFLOW_BUNDLE_FILE } from '../src/worker/tracker-worker.js';
 
 const dist = new URL('../dist/', import.meta.url);
 const started = Date.now();

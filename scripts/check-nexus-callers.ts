@@ -21,7 +21,7 @@ import { ALL_SEARCH_ATTRIBUTES, DEFAULT_NEXUS_ENDPOINT, FailureType } from '../s
 import { startDevServer } from '../src/dev/dev-server.js';
 import { ensureNexusEndpoint } from '../src/nexus/endpoint.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples', 'nexus-callers');

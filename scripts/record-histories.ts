@@ -28,7 +28,7 @@ import { startDevServer } from '../src/dev/dev-server.js';
 import { ensureNexusEndpoint } from '../src/nexus/endpoint.js';
 import { applyDefaultQuota } from '../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/tracker-worker.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 import type { awaitExportViaNexus } from '../src/workflows/examples/nexus-caller.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);

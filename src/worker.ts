@@ -1,12 +1,16 @@
 import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
-import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './config.js';
 import { clouddcLogsService } from './contract/index.js';
 import { setUpProjectPacing } from './rate-limits/project-pacing.js';
-import { missingSearchAttributes, missingSearchAttributesWarning } from './search-attributes-check.js';
-import { installTelemetry } from './telemetry.js';
-import { connectionSecurity } from './temporal-connection.js';
-import { activityDependenciesFrom, builtWorkflowBundle, createTrackerWorker } from './tracker-worker.js';
+import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './worker/config.js';
+import { missingSearchAttributes, missingSearchAttributesWarning } from './worker/search-attributes-check.js';
+import { installTelemetry } from './worker/telemetry.js';
+import { connectionSecurity } from './worker/temporal-connection.js';
+import {
+  activityDependenciesFrom,
+  builtWorkflowBundle,
+  createTrackerWorker,
+} from './worker/tracker-worker.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();

@@ -5,7 +5,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { findMinio } from '../src/dev/minio.js';
 import { findTemporalCli } from '../src/dev/temporal-cli.js';
-import { workflowsPath } from '../src/tracker-worker.js';
+import { workflowsPath } from '../src/worker/tracker-worker.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType } from '../contract/index.js';
-import { connectionSecurity, readTemporalSecurity } from '../temporal-connection.js';
+import { connectionSecurity, readTemporalSecurity } from '../worker/temporal-connection.js';
 
 /**
  * Exit codes, so scripts can tell a failed export from a mistyped command and from a Temporal

@@ -5,7 +5,7 @@
  */
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { objectStoreClient } from '../activities/archive/archive-sink-from.js';
-import { ConfigError, loadWorkerConfig } from '../config.js';
+import { ConfigError, loadWorkerConfig } from '../worker/config.js';
 
 async function main(): Promise<void> {
   const { archives } = loadWorkerConfig();

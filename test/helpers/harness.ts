@@ -7,13 +7,13 @@ import type { LogEntry, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
-import type { ArchiveStoreConfig, AuthConfig } from '../../src/config.js';
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
 import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
 import { applyDefaultQuota } from '../../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../../src/tracker-worker.js';
+import type { ArchiveStoreConfig, AuthConfig } from '../../src/worker/config.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../../src/worker/tracker-worker.js';
 import { testLogFile, workerLogs } from './test-logs.js';
 
 export const TEST_TOKEN = 'test-token-5f1c0e';

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import { archiveSinkFrom } from '../../src/activities/archive/archive-sink-from.js';
-import type { ArchiveStoreConfig } from '../../src/config.js';
 import { type RunningMinio, startMinio } from '../../src/dev/minio.js';
+import type { ArchiveStoreConfig } from '../../src/worker/config.js';
 
 /** A real MinIO server of the test file's own, with one bucket, and ways to look inside it. */
 export interface TestStore {

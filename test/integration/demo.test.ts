@@ -27,7 +27,7 @@ function devServerProcesses(port: number): string[] {
 }
 
 it('npm start tracks the demo exports with the Web UI up, and Ctrl-C stops everything', async () => {
-  const demo = spawn(process.execPath, ['--import', 'tsx', 'src/demo.ts'], {
+  const demo = spawn(process.execPath, ['--import', 'tsx', 'src/dev/demo.ts'], {
     cwd: root,
     env: { ...process.env, DEMO_TIME_SCALE: '0.05', FORCE_COLOR: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import {
   DEFAULT_TASK_QUEUE,
 } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
-import { missingSearchAttributes } from '../../src/search-attributes-check.js';
+import { missingSearchAttributes } from '../../src/worker/search-attributes-check.js';
 import { ensureDebianPackage } from '../helpers/debian-package.js';
 import { testLogFile } from '../helpers/test-logs.js';
 
@@ -60,7 +60,7 @@ describe('Docker Compose stack', async () => {
       // Credentials come from the environment of `docker compose`, never from the file.
       const resolved = await config('config');
       expect(resolved).toContain('CLOUDDC_ACCESS_KEY: AK-FROM-ENV');
-      expect(resolved).toContain('dist/register-search-attributes.js');
+      expect(resolved).toContain('dist/worker/setup-namespace.js');
     },
   );
 
@@ -86,7 +86,7 @@ describe('npm run search-attributes', () => {
   it('adds our search attributes and the Nexus endpoint where they lack, and is a no-op the second time', async () => {
     expect(await missingSearchAttributes(env.address, 'default')).toHaveLength(ALL_SEARCH_ATTRIBUTES.length);
     const register = () =>
-      run(process.execPath, ['--import', 'tsx', 'src/register-search-attributes.ts'], {
+      run(process.execPath, ['--import', 'tsx', 'src/worker/setup-namespace.ts'], {
         env: { ...process.env, TEMPORAL_ADDRESS: env.address },
         timeout: 60_000,
       });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeAuth, endpointFor, loadWorkerConfig } from '../../src/config.js';
+import { ConfigError, describeAuth, endpointFor, loadWorkerConfig } from '../../src/worker/config.js';
 
 const TOKEN = 'tok-5ecr3t-VALUE-never-log-me';
 const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };

@@ -7,8 +7,8 @@ import {
   loadNamespaceSetupConfig,
   loadWorkerConfig,
   SECRET_VARIABLES,
-} from '../../src/config.js';
-import { connectionSecurity, readTemporalSecurity } from '../../src/temporal-connection.js';
+} from '../../src/worker/config.js';
+import { connectionSecurity, readTemporalSecurity } from '../../src/worker/temporal-connection.js';
 
 const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
 

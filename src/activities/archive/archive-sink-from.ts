@@ -1,5 +1,5 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ArchiveStoreConfig } from '../../config.js';
+import type { ArchiveStoreConfig } from '../../worker/config.js';
 import { localDirectorySink } from './local-directory-sink.js';
 import { objectStoreSink } from './object-store-sink.js';
 import type { ArchiveSink } from './sink.js';

@@ -2,33 +2,33 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { archiveSinkFrom } from './activities/archive/archive-sink-from.js';
-import { akskAuth } from './activities/auth/aksk-auth.js';
-import { iamTokenAuth } from './activities/auth/iam-token-auth.js';
-import type { CloudDCAuth } from './activities/auth/index.js';
-import { staticTokenAuth } from './activities/auth/static-token.js';
-import { createCloudDCClient } from './activities/clouddc-client.js';
-import { regionTargets } from './activities/endpoint.js';
-import { type ActivityDependencies, createActivities } from './activities/index.js';
-import type { ApiMetrics } from './activities/metrics.js';
-import { ProjectRateLimiter } from './activities/rate-limiter.js';
-import { reportThrottleToKeeper } from './activities/throttle-report.js';
+import { archiveSinkFrom } from '../activities/archive/archive-sink-from.js';
+import { akskAuth } from '../activities/auth/aksk-auth.js';
+import { iamTokenAuth } from '../activities/auth/iam-token-auth.js';
+import type { CloudDCAuth } from '../activities/auth/index.js';
+import { staticTokenAuth } from '../activities/auth/static-token.js';
+import { createCloudDCClient } from '../activities/clouddc-client.js';
+import { regionTargets } from '../activities/endpoint.js';
+import { type ActivityDependencies, createActivities } from '../activities/index.js';
+import type { ApiMetrics } from '../activities/metrics.js';
+import { ProjectRateLimiter } from '../activities/rate-limiter.js';
+import { reportThrottleToKeeper } from '../activities/throttle-report.js';
+import { workerPaceForQuota } from '../contract/index.js';
+import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
+import type { ProjectPacing } from '../rate-limits/project-pacing.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
-import { workerPaceForQuota } from './contract/index.js';
-import { clouddcLogsHandler } from './nexus/clouddc-logs-handler.js';
-import type { ProjectPacing } from './rate-limits/project-pacing.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
 export const workflowsPath = fileURLToPath(
-  new URL(`./workflows/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+  new URL(`../workflows/index${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
 );
 
-/** The file `npm run build` puts the workflow bundle in, beside the compiled worker. */
+/** The file `npm run build` puts the workflow bundle in, at the top of dist/. */
 export const WORKFLOW_BUNDLE_FILE = 'workflow-bundle.js';
 
 /** The bundle `npm run build` made, if this is the compiled worker; otherwise the workflows are bundled at start. */
 export function builtWorkflowBundle(): WorkerOptions['workflowBundle'] | undefined {
-  const codePath = fileURLToPath(new URL(`./${WORKFLOW_BUNDLE_FILE}`, import.meta.url));
+  const codePath = fileURLToPath(new URL(`../${WORKFLOW_BUNDLE_FILE}`, import.meta.url));
   return existsSync(codePath) ? { codePath } : undefined;
 }
 

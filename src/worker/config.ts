@@ -4,7 +4,7 @@ import {
   DEFAULT_TASK_QUEUE,
   durationSchema,
   REGION_PATTERN,
-} from './contract/index.js';
+} from '../contract/index.js';
 import type { TelemetryConfig } from './telemetry.js';
 import {
   readTemporalSecurity,

@@ -4,23 +4,23 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createProgressBars } from './cli/progress-view.js';
-import { watchTracker } from './cli/watch.js';
-import { startTracking } from './client/tracking.js';
-import { DEFAULT_RATE_LIMIT_PER_SECOND } from './config.js';
+import { createProgressBars } from '../cli/progress-view.js';
+import { watchTracker } from '../cli/watch.js';
+import { startTracking } from '../client/tracking.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
   clouddcLogsService,
   DEFAULT_NEXUS_ENDPOINT,
   DEFAULT_TASK_QUEUE,
   type TrackLogExportInput,
-} from './contract/index.js';
-import { startDevServer } from './dev/dev-server.js';
-import { ensureNexusEndpoint } from './nexus/endpoint.js';
-import { setUpProjectPacing } from './rate-limits/project-pacing.js';
-import type { ExportScenarioInput } from './simulator/scenario.js';
-import { CloudDCSimulator } from './simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from './tracker-worker.js';
+} from '../contract/index.js';
+import { ensureNexusEndpoint } from '../nexus/endpoint.js';
+import { setUpProjectPacing } from '../rate-limits/project-pacing.js';
+import type { ExportScenarioInput } from '../simulator/scenario.js';
+import { CloudDCSimulator } from '../simulator/server.js';
+import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../worker/config.js';
+import { activityDependenciesFrom, createTrackerWorker } from '../worker/tracker-worker.js';
+import { startDevServer } from './dev-server.js';
 
 /**
  * `npm start`: a Temporal dev server with its Web UI, the CloudDC simulator, a worker and a few

@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { ALL_SEARCH_ATTRIBUTES, searchAttributeCreateArgs } from './contract/index.js';
+import { ALL_SEARCH_ATTRIBUTES, searchAttributeCreateArgs } from '../contract/index.js';
 import { connectionSecurity, type TemporalSecurity } from './temporal-connection.js';
 
 /**
