@@ -2,7 +2,7 @@
  * `npm run histories:record`: runs every workflow for real (a dev server, the simulator, a worker)
  * and saves each run's history under test/fixtures/histories/, which the replay test feeds to
  * `Worker.runReplayHistories` on every CI run. Refresh them after an intended change of workflow
- * behaviour that running workflows may safely see (see "Upgrading safely" in the README); keep the
+ * behaviour that running workflows may safely see (see docs/upgrading.md); keep the
  * histories of the previous version in a folder beside them, since workflows started by it may
  * still be running when the new code takes over.
  */
