@@ -157,7 +157,8 @@ describe('clouddc-logs CLI', () => {
   });
 
   it('lists trackers by server and state as a table or JSON, and watches one to the end', async () => {
-    const sim = h.sim.createExport(PROJECT, 'srv-list', { durationMs: 3_000 });
+    // Long enough to be listed as running even when each CLI call takes seconds on a busy machine.
+    const sim = h.sim.createExport(PROJECT, 'srv-list', { durationMs: 12_000 });
     const started = await cli(
       'track',
       '--project',
