@@ -1,6 +1,6 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -83,6 +83,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
  */
 async function withOutputTo(cliPath: string, outputFile: string): Promise<string> {
   const quoted = (path: string) => `'${path.replaceAll("'", "'\\''")}'`;
+  // The shell's `>>` does not make the directory: in a fresh checkout test-output/logs/ exists only
+  // once something has logged, and without it the server exits at once ("did not start within 5s").
+  await mkdir(dirname(outputFile), { recursive: true });
   const wrapper = join(await mkdtemp(join(tmpdir(), 'temporal-cli-')), 'temporal');
   await writeFile(wrapper, `#!/bin/sh\nexec ${quoted(cliPath)} "$@" >> ${quoted(outputFile)} 2>&1\n`, {
     mode: 0o755,

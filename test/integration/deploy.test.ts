@@ -8,6 +8,7 @@ import {
   DEFAULT_TASK_QUEUE,
 } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
+import { serverEnvironment, TEMPORAL_SERVER_VERSION } from '../../src/dev/temporal-server.js';
 import { missingSearchAttributes } from '../../src/worker/search-attributes-check.js';
 import { ensureDebianPackage } from '../helpers/debian-package.js';
 import { testLogFile } from '../helpers/test-logs.js';
@@ -52,6 +53,8 @@ describe('Docker Compose stack', async () => {
           'search-attributes',
           'simulator',
           'temporal',
+          'temporal-namespace',
+          'temporal-schema',
           'temporal-ui',
           'worker',
           'worker-simulated',
@@ -61,8 +64,47 @@ describe('Docker Compose stack', async () => {
       const resolved = await config('config');
       expect(resolved).toContain('CLOUDDC_ACCESS_KEY: AK-FROM-ENV');
       expect(resolved).toContain('dist/worker/setup-namespace.js');
+      // The server gets the settings `npm run test:production` starts its server with.
+      const temporal = serviceBlock(resolved, 'temporal');
+      const onLoopback = serverEnvironment(
+        { host: '127.0.0.1', port: 5432, user: 'temporal' } as Parameters<typeof serverEnvironment>[0],
+        '/etc/temporal/config/dynamicconfig/clouddc.yaml',
+      );
+      for (const name of Object.keys(onLoopback)) expect(temporal).toMatch(new RegExp(`^ +${name}: `, 'm'));
+      expect(temporal).toMatch(
+        /DYNAMIC_CONFIG_FILE_PATH: \/etc\/temporal\/config\/dynamicconfig\/clouddc\.yaml/,
+      );
+      expect(temporal).toMatch(
+        /deploy\/dynamicconfig\.yaml:\/etc\/temporal\/config\/dynamicconfig\/clouddc\.yaml:ro/,
+      );
     },
   );
+
+  it("runs Temporal's own images of one release, set up by one-shot admin-tools jobs, with health checks", () => {
+    const file = readFileSync('docker-compose.yml', 'utf8');
+    expect(file).not.toMatch(/image: temporalio\/auto-setup/);
+    const tag = (image: string) => new RegExp(`image: temporalio/${image}:(\\S+)`).exec(file)?.[1];
+    const server = tag('server');
+    // Pinned to a release, of the line the production run builds (go.temporal.io/server).
+    expect(server).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(server?.split('.').slice(0, 2)).toEqual(TEMPORAL_SERVER_VERSION.slice(1).split('.').slice(0, 2));
+    expect(tag('admin-tools')).toBe(server);
+    expect(file.match(/image: temporalio\/admin-tools:/g)).toHaveLength(2);
+    expect(tag('ui')).toMatch(/^\d+\.\d+\.\d+$/);
+    const block = (name: string) => serviceBlock(file, name);
+    expect(block('temporal')).toMatch(/temporal-schema:\n\s+condition: service_completed_successfully/);
+    expect(block('temporal-schema')).toMatch(/temporal-sql-tool --plugin postgres12/);
+    for (const step of ['create', 'setup-schema -v 0.0', 'update-schema -d'])
+      expect(block('temporal-schema')).toContain(step);
+    expect(block('temporal-namespace')).toContain('temporal operator namespace create');
+    expect(block('search-attributes')).toMatch(
+      /temporal-namespace:\n\s+condition: service_completed_successfully/,
+    );
+    for (const name of ['postgresql', 'temporal', 'temporal-ui'])
+      expect(block(name)).toContain('healthcheck:');
+    // Published on this host only.
+    for (const port of file.matchAll(/^\s+- "([^"]+:\d+)"$/gm)) expect(port[1]).toMatch(/^127\.0\.0\.1:/);
+  });
 
   it('builds the worker in two stages and runs it as a non-root user', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
@@ -73,6 +115,15 @@ describe('Docker Compose stack', async () => {
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/worker.js"\]$/m);
   });
 });
+
+/** One service's lines of a compose file (as written or as `config` prints it), up to the next service. */
+function serviceBlock(yaml: string, name: string): string {
+  const lines = yaml.split('\n');
+  const start = lines.indexOf(`  ${name}:`);
+  if (start < 0) throw new Error(`no service ${name}`);
+  const end = lines.findIndex((line, i) => i > start && /^ {0,2}\S/.test(line));
+  return lines.slice(start, end < 0 ? undefined : end).join('\n');
+}
 
 describe('npm run search-attributes', () => {
   let env: Awaited<ReturnType<typeof startDevServer>>;
