@@ -14,9 +14,9 @@ import { startTracking, type TrackerHandle } from '../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { seeded } from '../src/dev/seeded-random.js';
+import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
 import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 import { positive } from './cli-options.js';
 import { quantile } from './stats.js';
 
@@ -50,25 +50,15 @@ const env = await startDevServer({ searchAttributes: ALL_SEARCH_ATTRIBUTES });
 const sim = await CloudDCSimulator.start({ tokens: [TOKEN], requestLogLimit: 1_000 });
 const archives = await mkdtemp(join(tmpdir(), 'bench-fairness-'));
 const queue = { service: env.client.workflowService, namespace: 'default', taskQueue: TASK_QUEUE };
-const cloudDC = {
-  region: REGION,
-  regions: [REGION],
-  endpointTemplate: sim.url,
-  requestTimeoutMs: 10_000,
-  rateLimitPerSecond: options.quota,
-  auth: { scheme: 'token' as const, token: TOKEN },
-};
-const worker = await createTrackerWorker({
+const worker = await createSimulatedWorker({
   connection: env.nativeConnection,
-  namespace: 'default',
   taskQueue: TASK_QUEUE,
-  dependencies: {
-    ...activityDependenciesFrom(
-      { cloudDC, archives: { kind: 'directory', directory: archives } },
-      { pacing: await setUpProjectPacing(queue, options.quota, log) },
-    ),
-    searchIndex: true,
-  },
+  simulatorUrl: sim.url,
+  token: TOKEN,
+  archiveDir: archives,
+  rateLimitPerSecond: options.quota,
+  pacing: await setUpProjectPacing(queue, options.quota, log),
+  region: REGION,
 });
 
 try {

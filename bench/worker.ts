@@ -10,8 +10,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { z } from 'zod';
 import { staticTokenAuth } from '../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../src/activities/clouddc-client.js';
+import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
 import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 import { createBaselineActivities } from './activities.js';
 import { STRATEGIES } from './strategies.js';
 
@@ -40,27 +40,15 @@ const pacing =
     : 'worker';
 const worker =
   BENCH_STRATEGY === 'ours'
-    ? await createTrackerWorker({
+    ? await createSimulatedWorker({
         connection,
-        namespace: 'default',
         taskQueue: BENCH_TASK_QUEUE,
-        dependencies: {
-          ...activityDependenciesFrom(
-            {
-              cloudDC: {
-                region: REGION,
-                regions: [REGION],
-                endpointTemplate: BENCH_ENDPOINT,
-                requestTimeoutMs: 10_000,
-                rateLimitPerSecond: BENCH_RATE_LIMIT,
-                auth: { scheme: 'token', token: BENCH_TOKEN },
-              },
-              archives: { kind: 'directory', directory: await mkdtemp(join(tmpdir(), 'bench-archives-')) },
-            },
-            { pacing },
-          ),
-          searchIndex: true,
-        },
+        simulatorUrl: BENCH_ENDPOINT,
+        token: BENCH_TOKEN,
+        archiveDir: await mkdtemp(join(tmpdir(), 'bench-archives-')),
+        rateLimitPerSecond: BENCH_RATE_LIMIT,
+        pacing,
+        region: REGION,
       })
     : await Worker.create({
         connection,

@@ -19,9 +19,9 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ALL_SEARCH_ATTRIBUTES, DEFAULT_NEXUS_ENDPOINT, FailureType } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
 import { ensureNexusEndpoint } from '../src/nexus/endpoint.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const EXAMPLES = join(ROOT, 'examples', 'nexus-callers');
@@ -211,27 +211,14 @@ async function main(): Promise<number> {
     defaultScenario: { durationMs: 1_500, archiveBytes: 5_000 },
   });
   const archives = await mkdtemp(join(tmpdir(), 'nexus-callers-archives-'));
-  const worker = await createTrackerWorker({
+  const worker = await createSimulatedWorker({
     connection: env.nativeConnection,
-    namespace: 'default',
     taskQueue: TASK_QUEUE,
-    dependencies: {
-      ...activityDependenciesFrom(
-        {
-          cloudDC: {
-            region: 'cn-east-3',
-            regions: ['cn-east-3'],
-            endpointTemplate: sim.url,
-            requestTimeoutMs: 5_000,
-            rateLimitPerSecond: 10_000,
-            auth: { scheme: 'token', token: TOKEN },
-          },
-          archives: { kind: 'directory', directory: archives },
-        },
-        { pacing: 'temporal' },
-      ),
-      searchIndex: true,
-    },
+    simulatorUrl: sim.url,
+    token: TOKEN,
+    archiveDir: archives,
+    rateLimitPerSecond: 10_000,
+    requestTimeoutMs: 5_000,
   });
   const rows: Row[] = [];
   try {

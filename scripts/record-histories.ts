@@ -25,10 +25,10 @@ import {
   projectRateLimitWorkflowId,
 } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
 import { ensureNexusEndpoint } from '../src/nexus/endpoint.js';
 import { applyDefaultQuota } from '../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../src/worker/tracker-worker.js';
 import type { awaitExportViaNexus } from '../src/workflows/examples/nexus-caller.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);
@@ -49,27 +49,14 @@ const env = await startDevServer({
 });
 const sim = await CloudDCSimulator.start({ tokens: [TOKEN] });
 const archives = join(tmpdir(), `record-histories-${process.pid}`);
-const worker = await createTrackerWorker({
+const worker = await createSimulatedWorker({
   connection: env.nativeConnection,
-  namespace: 'default',
   taskQueue: TASK_QUEUE,
-  dependencies: {
-    ...activityDependenciesFrom(
-      {
-        cloudDC: {
-          region: 'cn-east-3',
-          regions: ['cn-east-3'],
-          endpointTemplate: sim.url,
-          requestTimeoutMs: 5_000,
-          rateLimitPerSecond: QUOTA,
-          auth: { scheme: 'token', token: TOKEN },
-        },
-        archives: { kind: 'directory', directory: archives },
-      },
-      { pacing: 'temporal' },
-    ),
-    searchIndex: true,
-  },
+  simulatorUrl: sim.url,
+  token: TOKEN,
+  archiveDir: archives,
+  rateLimitPerSecond: QUOTA,
+  requestTimeoutMs: 5_000,
 });
 
 try {

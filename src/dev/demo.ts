@@ -19,8 +19,8 @@ import { setUpProjectPacing } from '../rate-limits/project-pacing.js';
 import type { ExportScenarioInput } from '../simulator/scenario.js';
 import { CloudDCSimulator } from '../simulator/server.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../worker/config.js';
-import { activityDependenciesFrom, createTrackerWorker } from '../worker/tracker-worker.js';
 import { startDevServer } from './dev-server.js';
+import { createSimulatedWorker } from './simulated-worker.js';
 
 /**
  * `npm start`: a Temporal dev server with its Web UI, the CloudDC simulator, a worker and a few
@@ -136,27 +136,15 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue: DEFAULT_TASK_QUEUE,
   });
-  const worker = await createTrackerWorker({
+  const worker = await createSimulatedWorker({
     connection: env.nativeConnection,
-    namespace: 'default',
     taskQueue: DEFAULT_TASK_QUEUE,
-    dependencies: {
-      ...activityDependenciesFrom(
-        {
-          cloudDC: {
-            region: REGION,
-            regions: [REGION],
-            endpointTemplate: sim.url,
-            requestTimeoutMs: 10_000,
-            rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
-            auth: { scheme: 'token', token },
-          },
-          archives: { kind: 'directory', directory: join(process.cwd(), 'archives') },
-        },
-        { pacing },
-      ),
-      searchIndex: true,
-    },
+    simulatorUrl: sim.url,
+    token,
+    archiveDir: join(process.cwd(), 'archives'),
+    rateLimitPerSecond: DEFAULT_RATE_LIMIT_PER_SECOND,
+    pacing,
+    region: REGION,
   });
   const workerRun = worker.run();
   cleanups.push({

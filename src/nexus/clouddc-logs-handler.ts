@@ -30,40 +30,41 @@ import type { collectServerLogs, trackLogExport } from '../workflows/index.js';
  * polled twice.
  */
 export const clouddcLogsHandler = nexus.serviceHandler(clouddcLogsService, {
-  trackLogExport: new TemporalOperationHandler({
-    start: async (ctx, temporal, input) => {
-      const request = parsed(() => parseTrackLogExportInput(input));
-      return temporal.startWorkflow<typeof trackLogExport>(WorkflowType.TrackLogExport, {
-        args: [input],
-        ...(request
-          ? { workflowId: logExportWorkflowId(request), staticSummary: describeExport(request) }
-          : rejected(ctx)),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        memo: { [STARTED_FOR_NEXUS_MEMO]: true },
-      });
-    },
-    cancelWorkflowRun: releaseCaller,
+  trackLogExport: sharedRunOperation<typeof trackLogExport>(WorkflowType.TrackLogExport, (input) => {
+    const request = parseTrackLogExportInput(input);
+    return { workflowId: logExportWorkflowId(request), staticSummary: describeExport(request) };
   }),
-  collectServerLogs: new TemporalOperationHandler({
-    start: async (ctx, temporal, input) => {
-      const request = parsed(() => parseCollectServerLogsInput(input));
-      return temporal.startWorkflow<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
-        args: [input],
-        ...(request
-          ? { workflowId: collectServerLogsWorkflowId(request), staticSummary: describeCollection(request) }
-          : rejected(ctx)),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        memo: { [STARTED_FOR_NEXUS_MEMO]: true },
-      }) as Promise<TemporalOperationResult<Awaited<ReturnType<typeof collectServerLogs>>>>;
-    },
-    cancelWorkflowRun: releaseCaller,
+  collectServerLogs: sharedRunOperation<typeof collectServerLogs>(WorkflowType.CollectServerLogs, (input) => {
+    const request = parseCollectServerLogsInput(input);
+    return { workflowId: collectServerLogsWorkflowId(request), staticSummary: describeCollection(request) };
   }),
 });
 
-/** The request, or undefined when the input is invalid. */
-function parsed<T>(parse: () => T): T | undefined {
+/**
+ * An operation backed by the run of `workflowType` that `identify` names for the input (its
+ * standard ID), started or attached to. `identify` throws the workflow's `InvalidInput` for bad
+ * input, which then goes to a run of its own (see `rejected`).
+ */
+function sharedRunOperation<W extends (input: never) => Promise<unknown>>(
+  workflowType: string,
+  identify: (input: unknown) => { workflowId: string; staticSummary: string },
+): TemporalOperationHandler<Parameters<W>[0], Awaited<ReturnType<W>>> {
+  return new TemporalOperationHandler({
+    start: async (ctx, temporal, input) =>
+      temporal.startWorkflow(workflowType, {
+        args: [input],
+        ...(identified(() => identify(input)) ?? rejected(ctx)),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        memo: { [STARTED_FOR_NEXUS_MEMO]: true },
+      }) as Promise<TemporalOperationResult<Awaited<ReturnType<W>>>>,
+    cancelWorkflowRun: releaseCaller,
+  });
+}
+
+/** What `identify` gives, or undefined when the input is invalid. */
+function identified<T>(identify: () => T): T | undefined {
   try {
-    return parse();
+    return identify();
   } catch (err) {
     if (err instanceof ApplicationFailure) return undefined;
     throw err;

@@ -55,6 +55,12 @@ afterAll(async () => {
   await h?.close();
 });
 
+/** A new export of the simulator, and the tracking input for it. */
+function newExport(serverId: string, scenario: Parameters<Harness['sim']['createExport']>[2]) {
+  const { exportId } = h.sim.createExport('proj-nx', serverId, scenario);
+  return { projectId: 'proj-nx', serverId, exportId, policy: FAST_POLICY };
+}
+
 let seq = 0;
 function awaitExport(input: TrackLogExportInput) {
   return callers.workflow.start<typeof awaitExportViaNexus>('awaitExportViaNexus', {
@@ -109,16 +115,9 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
   });
 
   it('tracks an export and returns the tracker result', async () => {
-    const record = h.sim.createExport('proj-nx', 'srv-track', { durationMs: 1_000 });
-    const result = await (
-      await awaitExport({
-        projectId: 'proj-nx',
-        serverId: 'srv-track',
-        exportId: record.exportId,
-        policy: FAST_POLICY,
-      })
-    ).result();
-    expect(result).toMatchObject({ outcome: 'completed', exportId: record.exportId, percentage: 100 });
+    const input = newExport('srv-track', { durationMs: 1_000 });
+    const result = await (await awaitExport(input)).result();
+    expect(result).toMatchObject({ outcome: 'completed', exportId: input.exportId, percentage: 100 });
   });
 
   it('gives the caller our typed failures in the operation error', async () => {
@@ -126,17 +125,8 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
     const tolerated = await (await diagnose('srv-failing')).result();
     expect(tolerated).toEqual({ missing: expect.stringContaining('failed according to the API') });
 
-    const failed = h.sim.createExport('proj-nx', 'srv-f2', { outcome: 'failed', durationMs: 500 });
-    const err = await rejectionOf(
-      (
-        await awaitExport({
-          projectId: 'proj-nx',
-          serverId: 'srv-f2',
-          exportId: failed.exportId,
-          policy: FAST_POLICY,
-        })
-      ).result(),
-    );
+    const failed = newExport('srv-f2', { outcome: 'failed', durationMs: 500 });
+    const err = await rejectionOf((await awaitExport(failed)).result());
     expect(operationCauseType(err)).toBe(FailureType.LogExportFailed);
 
     const notFound = await rejectionOf((await diagnose('srv-unknown')).result());
@@ -151,13 +141,7 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
   });
 
   it('lets two callers for one export share one tracker', async () => {
-    const record = h.sim.createExport('proj-nx', 'srv-shared', { durationMs: 4_000 });
-    const input = {
-      projectId: 'proj-nx',
-      serverId: 'srv-shared',
-      exportId: record.exportId,
-      policy: FAST_POLICY,
-    };
+    const input = newExport('srv-shared', { durationMs: 4_000 });
     const [first, second] = await Promise.all([awaitExport(input), awaitExport(input)]);
     const [a, b] = await Promise.all([first.result(), second.result()]);
     expect(a).toEqual(b);
@@ -168,13 +152,7 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
   });
 
   it('cancels the tracker only when its last caller cancels, across continue-as-new', async () => {
-    const record = h.sim.createExport('proj-nx', 'srv-cancel', { durationMs: 120_000 });
-    const input = {
-      projectId: 'proj-nx',
-      serverId: 'srv-cancel',
-      exportId: record.exportId,
-      policy: FAST_POLICY,
-    };
+    const input = newExport('srv-cancel', { durationMs: 120_000 });
     const tracker = h.env.client.workflow.getHandle(logExportWorkflowId(input));
     const first = await awaitExport(input);
     const second = await awaitExport(input);
@@ -202,13 +180,7 @@ describe('log collection through the Nexus endpoint, from another namespace', ()
   });
 
   it('never cancels a tracker someone else started', async () => {
-    const record = h.sim.createExport('proj-nx', 'srv-operator', { durationMs: 120_000 });
-    const input = {
-      projectId: 'proj-nx',
-      serverId: 'srv-operator',
-      exportId: record.exportId,
-      policy: FAST_POLICY,
-    };
+    const input = newExport('srv-operator', { durationMs: 120_000 });
     const operators = await h.track(input);
     const caller = await awaitExport(input);
     await waitFor(async () => ((await operators.describe()).raw.callbacks?.length === 1 ? true : undefined), {
