@@ -483,11 +483,9 @@ export class CloudDCSimulator {
         return this.#notFound(res, `Server ${serverId} does not exist.`);
       }
       const server = this.#servers.get(serverKey(projectId, serverId));
-      return this.#json(
-        res,
-        202,
-        this.#exportBody(this.createExport(projectId, serverId, server?.exportScenario)),
-      );
+      const record = this.createExport(projectId, serverId, server?.exportScenario);
+      // The answer describes the export as it was created, however long the reply takes to write.
+      return this.#json(res, 202, this.#exportBody(record, record.createdAt));
     }
     match = SERVER_PATH.exec(path);
     if (match && method === 'GET') {
@@ -499,8 +497,8 @@ export class CloudDCSimulator {
     return this.#notFound(res, `No such resource: ${method} ${path}`);
   }
 
-  #exportBody(record: SimulatedExport) {
-    const view = exportViewAt(record.scenario, this.#clock() - record.createdAt);
+  #exportBody(record: SimulatedExport, at = this.#clock()) {
+    const view = exportViewAt(record.scenario, at - record.createdAt);
     return {
       export_id: record.exportId,
       status: view.status,

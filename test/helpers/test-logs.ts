@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { DefaultLogger, type LogEntry, Runtime } from '@temporalio/worker';
+import { DefaultLogger, type LogEntry, type Logger, Runtime } from '@temporalio/worker';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -44,4 +44,9 @@ export function logToFileOf(testPath: string): void {
 export function testLogFile(): string {
   if (!logFile) throw new Error('logToFileOf has not run: is test/setup/test-logs.ts a setup file?');
   return logFile;
+}
+
+/** This file's logger, for what logs outside a worker (`MockActivityEnvironment`'s activities). */
+export function testLogger(): Logger {
+  return Runtime.instance().logger;
 }

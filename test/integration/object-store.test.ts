@@ -23,6 +23,7 @@ import {
 } from '../helpers/harness.js';
 import { sinkFor, startTestStore, type TestStore } from '../helpers/object-store.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
+import { testLogger } from '../helpers/test-logs.js';
 import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 const PREFIX = 'collected';
@@ -112,12 +113,15 @@ describe('downloading an archive the store already holds', () => {
     });
     const run = (input: Parameters<typeof downloadArchive>[0]) => {
       const now = Date.now();
-      return new MockActivityEnvironment({
-        scheduledTimestampMs: now,
-        currentAttemptScheduledTimestampMs: now,
-        startToCloseTimeoutMs: 60_000,
-        scheduleToCloseTimeoutMs: 60_000,
-      }).run(downloadArchive, input) as Promise<ArchiveInfo>;
+      return new MockActivityEnvironment(
+        {
+          scheduledTimestampMs: now,
+          currentAttemptScheduledTimestampMs: now,
+          startToCloseTimeoutMs: 60_000,
+          scheduleToCloseTimeoutMs: 60_000,
+        },
+        { logger: testLogger() },
+      ).run(downloadArchive, input) as Promise<ArchiveInfo>;
     };
     return { run, opened };
   }

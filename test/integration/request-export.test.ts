@@ -5,6 +5,7 @@ import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../../src/activities/clouddc-client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
+import { testLogger } from '../helpers/test-logs.js';
 
 let sim: CloudDCSimulator;
 beforeAll(async () => {
@@ -35,9 +36,12 @@ function activities() {
 
 it('records the accepted export as heartbeat details the moment the API accepts it', async () => {
   sim.addServer('p-req', 'srv-1');
-  const env = new MockActivityEnvironment({
-    ...timing(),
-  });
+  const env = new MockActivityEnvironment(
+    {
+      ...timing(),
+    },
+    { logger: testLogger() },
+  );
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (details: unknown) => heartbeats.push(details));
   const accepted = (await env.run(activities().requestExport, { projectId: 'p-req', serverId: 'srv-1' })) as {
@@ -51,11 +55,14 @@ it('returns the export an earlier attempt recorded, without starting a second on
   sim.addServer('p-req', 'srv-2');
   const before = sim.requests.length;
   const recorded = { exportId: '77', status: 'processing', percentage: '0%' };
-  const env = new MockActivityEnvironment({
-    attempt: 2,
-    heartbeatDetails: recorded,
-    ...timing(),
-  });
+  const env = new MockActivityEnvironment(
+    {
+      attempt: 2,
+      heartbeatDetails: recorded,
+      ...timing(),
+    },
+    { logger: testLogger() },
+  );
   expect(await env.run(activities().requestExport, { projectId: 'p-req', serverId: 'srv-2' })).toEqual(
     recorded,
   );
