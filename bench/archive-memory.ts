@@ -8,7 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -21,6 +21,7 @@ import { findMinio, type RunningMinio, startMinio } from '../src/dev/minio.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { positive } from './cli-options.js';
 import { renderRows } from './table.js';
+import { residentMb, untilPolling } from './worker-process.js';
 
 type Sink = 'object-store' | 'directory';
 const TOKEN = 'bench-token';
@@ -118,7 +119,7 @@ async function measure(
     },
   );
   try {
-    await ready(worker);
+    await untilPolling(worker);
     // Idle: started, bundled and polling, after a few seconds to settle.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const idle = await sampleFor(worker, 2_000);
@@ -128,7 +129,7 @@ async function measure(
     let done = false;
     const sampling = (async () => {
       while (!done) {
-        peak = Math.max(peak, await rssMb(worker));
+        peak = Math.max(peak, await residentMb(worker));
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
@@ -169,36 +170,14 @@ async function measure(
   }
 }
 
-function ready(worker: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Worker polling')) resolve();
-    };
-    worker.stdout?.on('data', seen);
-    worker.stderr?.on('data', seen);
-    worker.once('exit', (code) =>
-      reject(new Error(`the worker exited with ${code}: ${output.slice(-2_000)}`)),
-    );
-  });
-}
-
 /** The highest resident memory over `ms`, sampled every 100 ms. */
 async function sampleFor(worker: ChildProcess, ms: number): Promise<number> {
   let highest = 0;
   for (const end = Date.now() + ms; Date.now() < end; ) {
-    highest = Math.max(highest, await rssMb(worker));
+    highest = Math.max(highest, await residentMb(worker));
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   return highest;
-}
-
-/** Resident memory of the process in MB, from /proc (Linux, where the benchmark runs). */
-async function rssMb(worker: ChildProcess): Promise<number> {
-  const status = await readFile(`/proc/${worker.pid}/status`, 'utf8').catch(() => '');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
 }
 
 async function sha256Of(stream: Readable): Promise<string> {

@@ -5,8 +5,8 @@
  * the prebuilt bundle). Each run starts the worker as a process of its own against one dev server
  * and the simulator, waits for its start-up line, lets it idle, and reads its resident memory.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { startDevServer } from '../src/dev/dev-server.js';
@@ -14,6 +14,7 @@ import { CloudDCSimulator } from '../src/simulator/server.js';
 import { positive } from './cli-options.js';
 import { quantile } from './stats.js';
 import { renderRows } from './table.js';
+import { residentMb, untilPolling } from './worker-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-token';
@@ -72,28 +73,14 @@ async function startOnce(args: string[], env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      const seen = (chunk: Buffer) => {
-        if (chunk.toString().includes('Worker polling')) resolve();
-      };
-      child.stdout?.on('data', seen);
-      child.stderr?.on('data', seen);
-      child.once('exit', (code) => reject(new Error(`the worker exited (${code}) before polling`)));
-    });
+    await untilPolling(child);
     const startupMs = Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
-    return { startupMs, rssMb: residentMb(child) };
+    return { startupMs, rssMb: Math.round(await residentMb(child)) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }
-}
-
-/** VmRSS of the process, from /proc (Linux). */
-function residentMb(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]);
-  return Math.round(kb / 1024);
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,7 @@
  * Prints a table of figures and exits non-zero on any failure. Cleans up every process and
  * directory it made, also on Ctrl-C.
  */
+
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -33,6 +34,7 @@ import {
   startTemporalServer,
   TEMPORAL_SERVER_VERSION,
 } from '../src/dev/temporal-server.js';
+import { waitFor } from '../src/dev/wait-for.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 
 const run = promisify(execFile);
@@ -62,20 +64,6 @@ async function timed<T>(label: string, action: () => Promise<T>, note?: (value: 
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`Check failed: ${message}`);
-}
-
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${seconds(timeoutMs)} waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Newest modification time under a directory, in ms. */
@@ -235,10 +223,13 @@ async function main(): Promise<void> {
     for (const w of started) cleanups.push(() => stopChild(w.child));
     await Promise.all(
       started.map((w) =>
-        waitFor(`${w.name} to poll`, () => {
-          if (w.child.exitCode !== null) throw new Error(`${w.name} exited: ${w.output().slice(-2_000)}`);
-          return w.output().includes('Worker polling') ? true : undefined;
-        }),
+        waitFor(
+          () => {
+            if (w.child.exitCode !== null) throw new Error(`${w.name} exited: ${w.output().slice(-2_000)}`);
+            return w.output().includes('Worker polling') ? true : undefined;
+          },
+          { what: `${w.name} to poll`, timeoutMs: 60_000, intervalMs: 200 },
+        ),
       ),
     );
     return started;
@@ -297,11 +288,11 @@ async function main(): Promise<void> {
   const visibility = await timed('(b) visibility queries by search attributes', async () => {
     const count = async (query: string) => (await client.workflow.count(query)).count;
     const completed = `CloudDCProjectId = 'proj-a' AND LogExportStatus = 'completed'`;
-    await waitFor(
-      'visibility to list every completed tracker',
-      async () => ((await count(completed)) === quickIds.length ? true : undefined),
-      30_000,
-    );
+    await waitFor(async () => ((await count(completed)) === quickIds.length ? true : undefined), {
+      what: 'visibility to list every completed tracker',
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
     const one: string[] = [];
     for await (const info of client.workflow.list({ query: `CloudDCServerId = 'srv-a3'` }))
       one.push(info.workflowId);
@@ -326,7 +317,6 @@ async function main(): Promise<void> {
   await timed(`(c) ${slowIds.length} collections through SIGKILL + server restart`, async () => {
     const batch = await collect('proj-c', slowIds, 12_000);
     await waitFor(
-      'every slow export to be requested and polled twice',
       () =>
         slowIds.every((serverId) => {
           const [record] = sim.exportsOf('proj-c', serverId);
@@ -334,7 +324,7 @@ async function main(): Promise<void> {
         })
           ? true
           : undefined,
-      60_000,
+      { what: 'every slow export to be requested and polled twice', timeoutMs: 60_000, intervalMs: 200 },
     );
     const [victim, survivor] = workers as [WorkerProcess, WorkerProcess];
     victim.child.kill('SIGKILL');

@@ -14,6 +14,7 @@ import {
   collectServerLogsWorkflowId,
   describeCollection,
   describeExport,
+  FailureType,
   logExportWorkflowId,
   parseCollectServerLogsInput,
   parseTrackLogExportInput,
@@ -66,7 +67,7 @@ function identified<T>(identify: () => T): T | undefined {
   try {
     return identify();
   } catch (err) {
-    if (err instanceof ApplicationFailure) return undefined;
+    if (err instanceof ApplicationFailure && err.type === FailureType.InvalidInput) return undefined;
     throw err;
   }
 }

@@ -9,6 +9,9 @@ import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
+
+export { waitFor } from '../../src/dev/wait-for.js';
+
 import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
 import { applyDefaultQuota } from '../../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
@@ -147,18 +150,4 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       }
     },
   };
-}
-
-/** Polls `check` until it returns a value, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 15_000, intervalMs = 50, what = 'condition' } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs}ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }

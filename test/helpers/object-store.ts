@@ -9,6 +9,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
 import { archiveSinkFrom } from '../../src/activities/archive/archive-sink-from.js';
+import { objectStoreSink } from '../../src/activities/archive/object-store-sink.js';
+import type { ArchiveSink } from '../../src/activities/archive/sink.js';
+import { freePort } from '../../src/dev/free-port.js';
 import { type RunningMinio, startMinio } from '../../src/dev/minio.js';
 import type { ArchiveStoreConfig } from '../../src/worker/config.js';
 
@@ -29,6 +32,8 @@ export interface TestStore {
   read(key: string): Promise<Buffer>;
   /** The store's own view, for what the sink does not offer. */
   client: S3Client;
+  /** A sink for this bucket at an address where nothing listens: a store that is down. */
+  unreachableSink(): Promise<ArchiveSink>;
   close(): Promise<void>;
 }
 
@@ -54,6 +59,20 @@ export async function startTestStore(): Promise<TestStore> {
   });
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   return {
+    async unreachableSink() {
+      return objectStoreSink({
+        client: new S3Client({
+          region: 'us-east-1',
+          endpoint: `http://127.0.0.1:${await freePort()}`,
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+          maxAttempts: 1,
+        }),
+        scheme: 's3',
+        bucket,
+        prefix: '',
+      });
+    },
     minio,
     bucket,
     client,

@@ -1,18 +1,15 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { S3Client } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDirectorySink } from '../../src/activities/archive/local-directory-sink.js';
-import { objectStoreSink } from '../../src/activities/archive/object-store-sink.js';
 import type { ArchiveSink } from '../../src/activities/archive/sink.js';
 import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../../src/activities/clouddc-client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
 import { type ArchiveInfo, FailureType, TransientFailureType } from '../../src/contract/index.js';
-import { freePort } from '../../src/dev/free-port.js';
 import {
   FAST_POLICY,
   type Harness,
@@ -207,20 +204,7 @@ describe('downloading an archive the store already holds', () => {
     expect(refused).toMatchObject({ type: FailureType.ArchiveAccessDenied, nonRetryable: true });
     expect(refused.message).not.toContain(store.minio.secretKey);
 
-    const unreachable = await failureOf(
-      objectStoreSink({
-        client: new S3Client({
-          region: 'us-east-1',
-          endpoint: `http://127.0.0.1:${await freePort()}`,
-          forcePathStyle: true,
-          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-          maxAttempts: 1,
-        }),
-        scheme: 's3',
-        bucket: store.bucket,
-        prefix: '',
-      }),
-    );
+    const unreachable = await failureOf(await store.unreachableSink());
     expect(unreachable).toMatchObject({
       type: TransientFailureType.ArchiveStoreUnavailable,
       nonRetryable: false,
