@@ -15,13 +15,14 @@ import {
   matchedFixedInterval,
   type PollOutcome,
 } from './equal-cost.js';
-import { SHAPE_FAMILIES, type ShapedExport, type ShapeFamily, shapedExports } from './shapes.js';
+import { goalVerdict, SHAPE_FAMILIES, type ShapedExport, type ShapeFamily, shapedExports } from './shapes.js';
 import { renderRows } from './table.js';
 import { benchTaskQueue, outcomeOf } from './workers.js';
 
 export interface ShapeFigures {
   family: string;
   description: string;
+  goal: Pick<ShapeFamily, 'p95RatioAllowed'>;
   ours: LatencyFigures;
   fixed: LatencyFigures;
   /** The fixed poller's interval, in export time. */
@@ -99,6 +100,7 @@ export async function runShapeFamilies(
       return {
         family: family.name,
         description: family.description,
+        goal: { p95RatioAllowed: family.p95RatioAllowed },
         ours: oursFigures,
         fixed: latencyFigures(fixedOutcomes.right),
         fixedIntervalMs: intervalMs,
@@ -208,7 +210,7 @@ export function renderShapeTable(figures: ShapeFigures[]): string {
       'fixed p50 / p95 / max (s)',
       'fixed every (s)',
       'fixed calls for ours p95',
-      'ours ahead',
+      'goal met',
     ],
     ...figures.map((f) => [
       f.family,
@@ -217,7 +219,7 @@ export function renderShapeTable(figures: ShapeFigures[]): string {
       `${sec(f.fixed.p50)} / ${sec(f.fixed.p95)} / ${sec(f.fixed.max)}`,
       sec(f.fixedIntervalMs),
       f.fixedCallsForOursP95.toFixed(1),
-      `${f.ours.p95 < f.fixed.p95 ? 'yes' : 'no'}${f.wrong > 0 ? ` (${f.wrong} wrong outcomes)` : ''}`,
+      `${goalVerdict(f.goal, f.ours.p95, f.fixed.p95)}${f.wrong > 0 ? ` (${f.wrong} wrong outcomes)` : ''}`,
     ]),
   ];
   return renderRows(rows);

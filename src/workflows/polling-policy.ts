@@ -19,15 +19,19 @@ export interface PollingObservation {
   stalled?: { msStalled: number; msToEndAtPaceBefore: number };
 }
 
-/** Growth of the interval per unchanged poll before the readings have moved. */
-const BACKOFF_FACTOR = 1.5;
+/**
+ * Growth of the interval per unchanged poll before the readings have moved: doubling finds the
+ * export's time scale in as few polls as any scale-free search, and the watch caps it.
+ */
+const BACKOFF_FACTOR = 2;
 /** Up to this share of the interval is taken off at random, so trackers started together drift apart. */
 const JITTER_SHARE = 0.1;
 /** Polls spread evenly over the window where the end is possible (fewer when minInterval forbids). */
 const WINDOW_POLLS = 6;
 /**
- * Polls per maxInterval while the end is not in sight: a failure or a speed-up that no reading
- * foretells is seen within a third of the longest wait the caller accepts.
+ * Polls per maxInterval at the least, whatever the readings say: a failure, a speed-up or a stall
+ * that is over, which no reading foretells, is seen within a third of the longest wait the caller
+ * accepts, before the readings have moved as much as after.
  */
 const WATCH_POLLS_PER_MAX_INTERVAL = 3;
 /**
@@ -50,13 +54,13 @@ const STALL_SHARE = 0.25;
  * a spacing after its soonest edge (at most at its latest edge), the spacing being an even share
  * of the window, at least `minInterval`; each reading narrows it. An end the readings do not
  * foretell (a failure, a speed-up, a stall that is over) can come at any moment, so it is watched
- * for evenly: no wait is longer than a third of `maxInterval`, or an eighth of the time the export
- * has run if that is longer. Once the window has passed (the export slowed down), the wait widens
+ * for evenly: no wait, of any kind, is longer than a third of `maxInterval`, or an eighth of the
+ * time the export has run if that is longer. Once the window has passed (the export slowed down), the wait widens
  * with how late it is. Right after a speed-up, the tracker looks again soon to learn the new pace,
  * and no later than the end at the least that pace can be. While it holds still after moving,
  * nothing bounds when it goes on: it is polled often enough to see it resume before the end even
  * at several times its old pace, less often as the stall ages. Before the readings move,
- * `minInterval`, growing while nothing changes. Jitter only lowers the delay. Pure: `random` is
+ * `minInterval`, doubling while nothing changes. Jitter only lowers the delay. Pure: `random` is
  * the workflow's deterministic `Math.random`.
  */
 export function nextPollDelay(
@@ -72,7 +76,19 @@ export function nextPollDelay(
 
 function plannedDelay(
   { minIntervalMs, maxIntervalMs }: Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>,
-  { steady, changed, stalled, unchangedPolls, msSinceStart = 0 }: PollingObservation,
+  observation: PollingObservation,
+): number {
+  const watch = Math.max(
+    maxIntervalMs / WATCH_POLLS_PER_MAX_INTERVAL,
+    (observation.msSinceStart ?? 0) / WATCH_POLLS_PER_AGE,
+  );
+  return Math.min(watch, delayForWhatIsForeseen(minIntervalMs, observation));
+}
+
+/** Where the readings place the end, or where the next reading tells most about it. */
+function delayForWhatIsForeseen(
+  minIntervalMs: number,
+  { steady, changed, stalled, unchangedPolls }: PollingObservation,
 ): number {
   if (steady) {
     const { msToSoonest, msToLatest } = steady;
@@ -81,8 +97,7 @@ function plannedDelay(
     const spacing = Number.isFinite(msToLatest)
       ? Math.max(minIntervalMs, (msToLatest - toSoonest) / WINDOW_POLLS)
       : Math.max(minIntervalMs, OPEN_SHARE * -Math.min(0, msToSoonest));
-    const watch = Math.max(maxIntervalMs / WATCH_POLLS_PER_MAX_INTERVAL, msSinceStart / WATCH_POLLS_PER_AGE);
-    return Math.min(msToLatest, toSoonest + spacing, watch);
+    return Math.min(msToLatest, toSoonest + spacing);
   }
   if (changed) {
     return Math.min(OPEN_SHARE * Math.max(changed.msSinceSeen, changed.msUncertain), changed.msToLatest);

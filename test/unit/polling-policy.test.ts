@@ -53,24 +53,23 @@ describe('nextPollDelay', () => {
     expect(nextPollDelay(policy, { unchangedPolls: -3 }, constant(0))).toBe(10_000);
   });
 
-  it('grows while nothing changes until it reaches maxInterval, then stays there', () => {
+  it('doubles while nothing changes until it reaches the watch, then stays there', () => {
     const delays = Array.from({ length: 51 }, (_, unchangedPolls) =>
       nextPollDelay(policy, { unchangedPolls }, constant(0)),
     );
-    for (let i = 1; i < delays.length; i++) {
-      expect(delays[i]).toBeGreaterThanOrEqual(delays[i - 1] as number);
-    }
-    // It actually widens (not stuck at min) ...
-    expect(delays[1]).toBeGreaterThan(10_000);
-    expect(delays[5]).toBeGreaterThan(delays[1] as number);
-    // ... strictly, until it hits the cap ...
-    const firstAtMax = delays.indexOf(300_000);
-    expect(firstAtMax).toBeGreaterThan(1);
-    for (let i = 1; i < firstAtMax; i++) {
-      expect(delays[i]).toBeGreaterThan(delays[i - 1] as number);
-    }
-    // ... and stays capped from there on.
-    expect(delays.slice(firstAtMax).every((d) => d === 300_000)).toBe(true);
+    expect(delays.slice(0, 4)).toEqual([10_000, 20_000, 40_000, 80_000]);
+    // An export that shows nothing may still fail or finish at any moment: a third of maxInterval.
+    const firstAtWatch = delays.indexOf(100_000);
+    expect(firstAtWatch).toBe(4);
+    expect(delays.slice(firstAtWatch).every((d) => d === 100_000)).toBe(true);
+  });
+
+  it('lets the watch widen to an eighth of the time tracked, up to maxInterval', () => {
+    const at = (msSinceStart: number) =>
+      nextPollDelay(policy, { unchangedPolls: 50, msSinceStart }, constant(0));
+    expect(at(400_000)).toBe(100_000);
+    expect(at(1_600_000)).toBe(200_000);
+    expect(at(24 * 3_600_000)).toBe(300_000);
   });
 
   it('lets jitter only lower the delay, never below minInterval', () => {
@@ -87,7 +86,7 @@ describe('nextPollDelay', () => {
   it('actually applies jitter once the interval has widened', () => {
     const noJitter = nextPollDelay(policy, { unchangedPolls: 50 }, constant(0));
     const fullJitter = nextPollDelay(policy, { unchangedPolls: 50 }, constant(1));
-    expect(noJitter).toBe(300_000);
+    expect(noJitter).toBe(100_000);
     expect(fullJitter).toBeLessThan(noJitter);
   });
 
@@ -146,6 +145,26 @@ describe('nextPollDelay, from the window where the end can fall', () => {
     expect(changed(8 * second, Number.POSITIVE_INFINITY)).toBe(4 * second);
     expect(changed(0, Number.POSITIVE_INFINITY)).toBe(second);
     expect(changed(8 * second, 3 * second)).toBe(3 * second);
+  });
+
+  it('never waits longer than the watch, whatever the readings foretell', () => {
+    const watch = 100 * second;
+    expect(
+      at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 600 * second, msToLatest: Infinity } }),
+    ).toBe(watch);
+    expect(
+      at({ unchangedPolls: 9, stalled: { msStalled: 1_000 * second, msToEndAtPaceBefore: 60 * second } }),
+    ).toBe(watch);
+    expect(at({ unchangedPolls: 5, steady: { msToSoonest: -600 * second, msToLatest: -400 * second } })).toBe(
+      watch,
+    );
+    expect(
+      at({
+        unchangedPolls: 9,
+        msSinceStart: 2_400 * second,
+        stalled: { msStalled: 1_000 * second, msToEndAtPaceBefore: 60 * second },
+      }),
+    ).toBe(250 * second);
   });
 
   it('polls a stall often enough to see it resume at eight times its old pace, less often as it ages', () => {
