@@ -32,6 +32,8 @@ interface Options {
   seed: number;
   /** Shape families to measure against the equal-cost fixed poller, instead of the mix. */
   shapes?: string[] | true;
+  /** With --shapes: list ours' slowest detections per family. */
+  worst?: number;
   /** File for the figures as JSON; `-` for stdout (after the dev server's banner). */
   json?: string;
   chart: string | false;
@@ -99,6 +101,7 @@ function parseOptions(): Options {
       `per shape family against a fixed poller making as many calls (${SHAPE_FAMILIES.map((f) => f.name).join(', ')}; default all)`,
       (v: string) => v.split(',').map((name) => shapeFamily(name.trim())),
     )
+    .option('--worst <n>', "with --shapes: list ours' n slowest detections per family", positive('--worst'))
     .option(
       '--json <file>',
       "write the figures as JSON to this file ('-': stdout, after the dev server's banner)",
@@ -364,6 +367,7 @@ async function measureShapes(
     seed: options.seed,
     timeScale: options.timeScale,
     ...(options.shapes === true ? {} : { only: options.shapes }),
+    ...(options.worst ? { worst: options.worst } : {}),
     log,
   });
   for (const worker of spawned) worker.process.kill('SIGTERM');

@@ -22,6 +22,7 @@ import {
 } from './equal-cost.js';
 import { benchExports } from './scenarios.js';
 import { goalVerdict, SHAPE_FAMILIES, type ShapedExport, shapedExports } from './shapes.js';
+import { slowestLines } from './slowest.js';
 import { FIXED_INTERVAL_MS, OURS_POLICY_MS } from './strategies.js';
 import { renderRows } from './table.js';
 
@@ -119,12 +120,8 @@ function main(): void {
 }
 
 function printSlowest(outcomes: PollOutcome[], exports: ShapedExport[], count: number): void {
-  const slowest = outcomes
-    .map((o, i) => ({ ...o, scenario: exports[i]?.scenario }))
-    .sort((a, b) => b.latencyMs - a.latencyMs)
-    .slice(0, count);
-  for (const o of slowest)
-    console.log(`  ${s(o.latencyMs)} s, ${o.calls} calls: ${JSON.stringify(o.scenario)}`);
+  const described = outcomes.map((o, i) => ({ ...o, scenario: (exports[i] as ShapedExport).scenario }));
+  for (const line of slowestLines(described, count)) console.log(line);
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(1);

@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { logExportWorkflowId, MIN_POLL_INTERVAL_MS, WorkflowType } from '../src/contract/index.js';
-import { exportScenarioSchema, finishAfterMs } from '../src/simulator/scenario.js';
+import { type ExportScenarioInput, exportScenarioSchema, finishAfterMs } from '../src/simulator/scenario.js';
 import type { CloudDCSimulator } from '../src/simulator/server.js';
 import {
   fixedCallsForP95,
@@ -16,6 +16,7 @@ import {
   type PollOutcome,
 } from './equal-cost.js';
 import { goalVerdict, SHAPE_FAMILIES, type ShapedExport, type ShapeFamily, shapedExports } from './shapes.js';
+import { slowestLines } from './slowest.js';
 import { renderRows } from './table.js';
 import { benchTaskQueue, outcomeOf } from './workers.js';
 
@@ -41,6 +42,8 @@ interface Tracked {
   /** Creation to end, in export time. */
   durationMs: number;
   expected: 'completed' | 'failed';
+  /** As generated, in export time. */
+  scenario: ExportScenarioInput;
 }
 
 export async function runShapeFamilies(
@@ -51,8 +54,17 @@ export async function runShapeFamilies(
     seed,
     only,
     timeScale,
+    worst,
     log,
-  }: { count: number; seed: number; only?: string[]; timeScale: number; log: (line: string) => void },
+  }: {
+    count: number;
+    seed: number;
+    only?: string[];
+    timeScale: number;
+    /** Log this many of ours' slowest detections per family, with their scenarios. */
+    worst?: number;
+    log: (line: string) => void;
+  },
 ): Promise<ShapeFigures[]> {
   const families = SHAPE_FAMILIES.filter((f) => !only || only.includes(f.name)).map((f) => ({
     ...f,
@@ -80,6 +92,7 @@ export async function runShapeFamilies(
       }));
       const outcomes = await finishAll(client, sim, 'ours', family, tracked);
       log(`ours done: ${family.name}`);
+      if (worst) for (const line of slowestLines(outcomes.right, worst)) log(line);
       return outcomes;
     }),
   );
@@ -145,13 +158,14 @@ async function startAll(
         finishesAt: record.finishesAt,
         durationMs: finishAt(shaped),
         expected: record.scenario.outcome,
+        scenario: shaped.scenario,
       };
     }),
   );
 }
 
 interface Outcomes {
-  right: PollOutcome[];
+  right: (PollOutcome & { scenario: ExportScenarioInput })[];
   wrong: number;
 }
 
@@ -176,6 +190,7 @@ async function finishAll(
       calls: sim.statusTally(t).requests,
       latencyMs: (closeTime.getTime() - t.finishesAt) / family.timeScale,
       durationMs: t.durationMs,
+      scenario: t.scenario,
     });
   }
   return outcomes;
