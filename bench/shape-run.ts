@@ -5,8 +5,8 @@
  * exports. Long families run faster than life (their `timeScale`); figures are in export time.
  * The families that run at life's pace go first, together, and the compressed ones after them:
  * compressing time multiplies a family's request rate, and ours near an end polls at its (scaled)
- * `minInterval`, so that load would delay the polls of every family beside it, which the fixed
- * poller, run later at its matched rate, would not suffer.
+ * `minInterval`, so that load would fall on ours' polls of every family beside it more than on
+ * the fixed poller's, run later at its matched rate.
  */
 import type { Client } from '@temporalio/client';
 import { logExportWorkflowId, MIN_POLL_INTERVAL_MS, WorkflowType } from '../src/contract/index.js';
