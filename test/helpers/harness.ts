@@ -9,15 +9,14 @@ import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
-
-export { waitFor } from '../../src/dev/wait-for.js';
-
 import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
 import { applyDefaultQuota } from '../../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import type { ArchiveStoreConfig, AuthConfig } from '../../src/worker/config.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../../src/worker/tracker-worker.js';
 import { testLogFile, workerLogs } from './test-logs.js';
+
+export { waitFor } from '../../src/dev/wait-for.js';
 
 export const TEST_TOKEN = 'test-token-5f1c0e';
 export const TEST_REGION = 'cn-east-3';

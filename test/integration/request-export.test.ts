@@ -36,12 +36,7 @@ function activities() {
 
 it('records the accepted export as heartbeat details the moment the API accepts it', async () => {
   sim.addServer('p-req', 'srv-1');
-  const env = new MockActivityEnvironment(
-    {
-      ...timing(),
-    },
-    { logger: testLogger() },
-  );
+  const env = new MockActivityEnvironment(timing(), { logger: testLogger() });
   const heartbeats: unknown[] = [];
   env.on('heartbeat', (details: unknown) => heartbeats.push(details));
   const accepted = (await env.run(activities().requestExport, { projectId: 'p-req', serverId: 'srv-1' })) as {
