@@ -24,6 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { encodeTimeoutType } from '@temporalio/common';
 import { startCollection } from '../src/client/collection.js';
 import { DEFAULT_TASK_QUEUE } from '../src/contract/index.js';
 import { startPostgres } from '../src/dev/postgres.js';
@@ -46,6 +47,11 @@ const TOKEN = `production-run-${process.pid}`;
 const RATE_LIMIT = 20;
 const POLICY = { minInterval: '200ms', maxInterval: '1s' } as const;
 
+/** Far beyond a lost activity task's first schedule-to-start timeout (10 s at this policy). */
+const RESULTS_TIMEOUT_MS = 3 * 60_000;
+
+const SCHEDULE_TO_START = encodeTimeoutType('SCHEDULE_TO_START');
+
 const figures: Array<[string, string]> = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 const startedAt = Date.now();
@@ -64,6 +70,36 @@ async function timed<T>(label: string, action: () => Promise<T>, note?: (value: 
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`Check failed: ${message}`);
+}
+
+/**
+ * Every promise's value, or a failure after `timeoutMs` that `explain` words from the indices of
+ * those still unsettled, so a step that hangs fails CI with a reason instead of running out its time.
+ */
+async function within<T>(
+  timeoutMs: number,
+  promises: Promise<T>[],
+  explain: (open: number[]) => Promise<string>,
+): Promise<T[]> {
+  const settled = new Set<number>();
+  for (const [i, p] of promises.entries()) {
+    p.then(
+      () => settled.add(i),
+      () => settled.add(i),
+    );
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const open = promises.map((_, i) => i).filter((i) => !settled.has(i));
+      reject(new Error(await explain(open).catch((err) => `${open.length} still open (${err})`)));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.all(promises), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Newest modification time under a directory, in ms. */
@@ -253,7 +289,23 @@ async function main(): Promise<void> {
     return {
       handles,
       results: async () => {
-        const results = await Promise.all(handles.map((h) => h.result()));
+        const results = await within(
+          RESULTS_TIMEOUT_MS,
+          handles.map((h) => h.result()),
+          async (open) => {
+            const waits = await Promise.all(
+              open.map(async (i) => {
+                const { raw } = await (handles[i] as (typeof handles)[0]).describe();
+                const pending = [
+                  ...(raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} ${a.state}`),
+                  ...(raw.pendingChildren ?? []).map((c) => `child ${c.workflowId}`),
+                ];
+                return `${serverIds[i]}: ${pending.join(', ') || 'nothing pending'}`;
+              }),
+            );
+            return `collections of ${projectId} still open after ${seconds(RESULTS_TIMEOUT_MS)}: ${waits.join('; ')}`;
+          },
+        );
         for (const [i, result] of results.entries()) {
           const serverId = serverIds[i] as string;
           const exports = sim.exportsOf(projectId, serverId);
@@ -342,6 +394,8 @@ async function main(): Promise<void> {
     );
     // Both workers had taken part before the kill: their identities (pid@host) in the histories.
     const tasksBy = new Map<number, number>();
+    // Tasks the server lost around the kill and restart, found by their schedule-to-start timeout.
+    let rescheduled = 0;
     const trackers = client.workflow.list({ query: `CloudDCProjectId = 'proj-c'` });
     const ids = [...batch.handles.map((h) => h.workflowId)];
     for await (const info of trackers) ids.push(info.workflowId);
@@ -353,6 +407,11 @@ async function main(): Promise<void> {
           event.activityTaskStartedEventAttributes?.identity;
         const pid = Number(/^(\d+)@/.exec(identity ?? '')?.[1]);
         if (pid) tasksBy.set(pid, (tasksBy.get(pid) ?? 0) + 1);
+        if (
+          event.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType ===
+          SCHEDULE_TO_START
+        )
+          rescheduled++;
       }
     }
     const byVictim = tasksBy.get(victim.child.pid ?? -1) ?? 0;
@@ -365,6 +424,7 @@ async function main(): Promise<void> {
       '(c) tasks run by the killed / surviving worker',
       `${byVictim} / ${bySurvivor} (of ${ids.length} workflows)`,
     ]);
+    figures.push(['(c) activity tasks no worker picked up, scheduled again', String(rescheduled)]);
   });
   figures.push(['(c) Temporal server start after restart', seconds(restartMs)]);
   figures.push(['Suite (a)+(b)+(c)', seconds(Date.now() - suiteStarted)]);

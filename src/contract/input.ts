@@ -136,10 +136,15 @@ export const DEFAULT_POLICY_MS: PollingPolicy = {
  * @throws ApplicationFailure of type `InvalidInput`, non-retryable, naming each bad field.
  */
 export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
-  const { policy: given = {}, ...ids } = parseInput(trackLogExportInputSchema, raw, (valid) => {
+  const { policy, ...ids } = parseInput(trackLogExportInputSchema, raw, (valid) => {
     const ids = exportIdsSchema.safeParse(valid);
     return ids.success ? describeExport(ids.data) : undefined;
   });
+  return { ...ids, policy: resolvePolicy(policy) };
+}
+
+/** A validated policy input with the defaults filled in. */
+export function resolvePolicy(given: z.output<typeof policyInputSchema> = {}): PollingPolicy {
   // A lone bound moves the other default out of its way: `{ maxInterval: "5s" }` means polling
   // at most every 5 s, not an error about the 10 s default minimum.
   const minIntervalMs =
@@ -147,13 +152,10 @@ export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
     Math.min(DEFAULT_POLICY_MS.minIntervalMs, given.maxInterval ?? Number.POSITIVE_INFINITY);
   const maxIntervalMs = given.maxInterval ?? Math.max(DEFAULT_POLICY_MS.maxIntervalMs, minIntervalMs);
   return {
-    ...ids,
-    policy: {
-      minIntervalMs,
-      maxIntervalMs,
-      timeoutMs: given.timeout ?? DEFAULT_POLICY_MS.timeoutMs,
-      stallTimeoutMs: given.stallTimeout ?? DEFAULT_POLICY_MS.stallTimeoutMs,
-    },
+    minIntervalMs,
+    maxIntervalMs,
+    timeoutMs: given.timeout ?? DEFAULT_POLICY_MS.timeoutMs,
+    stallTimeoutMs: given.stallTimeout ?? DEFAULT_POLICY_MS.stallTimeoutMs,
   };
 }
 

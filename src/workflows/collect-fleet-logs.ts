@@ -6,6 +6,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -27,10 +28,12 @@ import {
   PERMANENT_API_FAILURES,
   parseCollectFleetLogsInput,
   projectPriority,
+  resolvePolicy,
   WorkflowType,
 } from '../contract/index.js';
 import { runChild } from './cancellable-child.js';
 import type { collectServerLogs } from './collect-server-logs.js';
+import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 
 /** What a fleet collection carries across continue-as-new: what is left and what is done. */
 export interface FleetState {
@@ -83,7 +86,12 @@ export async function collectFleetLogs(
   }));
 
   if (state.pending === null)
-    state.pending = await listAll(request.projectId, request.region, request.manageState);
+    state.pending = await listAll(
+      request.projectId,
+      request.region,
+      request.manageState,
+      new QueueWaitLimit(resolvePolicy(request.policy).maxIntervalMs),
+    );
   const pending = state.pending;
   const concurrency = request.concurrency ?? DEFAULT_FLEET_CONCURRENCY;
   let startedThisRun = 0;
@@ -164,18 +172,27 @@ async function listAll(
   projectId: string,
   region: string | undefined,
   manageState: string | undefined,
+  queueWait: QueueWaitLimit,
 ): Promise<string[]> {
   const serverIds: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await listServersPage.executeWithOptions({ priority: projectPriority(projectId) }, [
-      {
-        projectId,
-        manageState: manageState ?? DEFAULT_FLEET_MANAGE_STATE,
-        ...(region ? { region } : {}),
-        ...(marker ? { marker } : {}),
-      },
-    ]);
+    const page = await scheduledUntilPickedUp(
+      queueWait,
+      (scheduleToStartTimeoutMs) =>
+        listServersPage.executeWithOptions(
+          { priority: projectPriority(projectId), scheduleToStartTimeout: scheduleToStartTimeoutMs },
+          [
+            {
+              projectId,
+              manageState: manageState ?? DEFAULT_FLEET_MANAGE_STATE,
+              ...(region ? { region } : {}),
+              ...(marker ? { marker } : {}),
+            },
+          ],
+        ),
+      (waitedMs) => log.warn('Listing servers found no worker in time; scheduling it again', { waitedMs }),
+    );
     serverIds.push(...page.serverIds);
     marker = page.nextMarker;
   } while (marker);

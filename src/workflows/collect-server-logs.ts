@@ -5,6 +5,7 @@ import {
   CancellationScope,
   ChildWorkflowFailure,
   isCancellation,
+  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -27,12 +28,14 @@ import {
   parseCollectServerLogsInput,
   projectPriority,
   type RequestExportInput,
+  resolvePolicy,
   TransientFailureType,
   WorkflowType,
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { runChild } from './cancellable-child.js';
 import { countReleasedCallers } from './nexus-callers.js';
+import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 import type { trackLogExport } from './track-log-export.js';
 
 const retryTransientApiFailures: RetryPolicy = {
@@ -83,7 +86,8 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
   const { projectId, serverId, region, destination } = request;
   const where = region ? { region } : {};
 
-  const requested = await asOwnFailure(requestExportOnce({ projectId, serverId, ...where }));
+  const queueWait = new QueueWaitLimit(resolvePolicy(request.policy).maxIntervalMs);
+  const requested = await asOwnFailure(requestExportOnce({ projectId, serverId, ...where }, queueWait));
   const ref = { projectId, serverId, exportId: requested.exportId };
   Object.assign(progress, { phase: 'tracking', exportId: ref.exportId });
 
@@ -98,9 +102,15 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
 
   progress.phase = 'downloading';
   const archive = await asOwnFailure(
-    downloadArchive.executeWithOptions({ priority: projectPriority(projectId) }, [
-      { ...ref, ...where, ...(destination ? { destination } : {}) },
-    ]),
+    scheduledUntilPickedUp(
+      queueWait,
+      (scheduleToStartTimeoutMs) =>
+        downloadArchive.executeWithOptions(
+          { priority: projectPriority(projectId), scheduleToStartTimeout: scheduleToStartTimeoutMs },
+          [{ ...ref, ...where, ...(destination ? { destination } : {}) }],
+        ),
+      (waitedMs) => log.warn('The download found no worker in time; scheduling it again', { waitedMs }),
+    ),
     FailureType.LogArchiveDownloadFailed,
   );
   progress.phase = 'done';
@@ -113,15 +123,26 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
  * is recovered from its heartbeat, where the activity records the export the moment the API
  * accepts it; with nothing recorded it is not retried, since the API may have accepted it.
  */
-async function requestExportOnce(input: RequestExportInput) {
+async function requestExportOnce(input: RequestExportInput, queueWait: QueueWaitLimit) {
   const giveUpAt = Date.now() + REQUEST_PATIENCE_MS;
   let failedAttempts = 0;
   let refused = false;
   for (;;) {
     try {
-      return await requestExport.executeWithOptions({ priority: projectPriority(input.projectId, refused) }, [
-        { ...input, failedAttempts },
-      ]);
+      // A task that never reached a worker never called the API: scheduling it again is safe.
+      return await scheduledUntilPickedUp(
+        queueWait,
+        (scheduleToStartTimeoutMs) =>
+          requestExport.executeWithOptions(
+            {
+              priority: projectPriority(input.projectId, refused),
+              scheduleToStartTimeout: scheduleToStartTimeoutMs,
+            },
+            [{ ...input, failedAttempts }],
+          ),
+        (waitedMs) =>
+          log.warn('The export request found no worker in time; scheduling it again', { waitedMs }),
+      );
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;

@@ -11,6 +11,7 @@ import {
 import type { TrackerActivities } from '../activities/index.js';
 import {
   CONTROL_FAIRNESS_KEY,
+  DEFAULT_POLICY_MS,
   getRateLimitQuery,
   type ProjectRateLimitInput,
   type ProjectRateLimitStatus,
@@ -23,6 +24,7 @@ import {
   throttledSignal,
 } from '../contract/index.js';
 import { type AimdState, afterRecoveryStep, afterThrottle, initialAimd } from './aimd.js';
+import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 
 const { applyProjectWeight } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '30s',
@@ -101,10 +103,20 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     { validator: (change) => void parseQuotaChange(change) },
   );
 
+  const queueWait = new QueueWaitLimit(DEFAULT_POLICY_MS.maxIntervalMs);
   for (;;) {
     if (applied.version < version) {
       const target = version;
-      applied = { version: target, ...(await applyProjectWeight({ fairnessKey, quota, share: aimd.share })) };
+      const weight = await scheduledUntilPickedUp(
+        queueWait,
+        (scheduleToStartTimeoutMs) =>
+          applyProjectWeight.executeWithOptions({ scheduleToStartTimeout: scheduleToStartTimeoutMs }, [
+            { fairnessKey, quota, share: aimd.share },
+          ]),
+        (waitedMs) =>
+          log.warn("Setting the project's weight found no worker in time; scheduling it again", { waitedMs }),
+      );
+      applied = { version: target, ...weight };
       // A decrease takes effect once the task queue has it; refusals of requests sent before
       // then are still the old overload.
       if (decreaseToApply) aimd = { ...aimd, loweredAt: Date.now() };

@@ -35,6 +35,7 @@ import {
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { countReleasedCallers } from './nexus-callers.js';
 import { nextPollDelay, observe } from './polling-policy.js';
+import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 import { indexTracker } from './search-index.js';
 import { countPoll, recordDetectionWindow } from './tracker-metrics.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
@@ -132,6 +133,7 @@ async function track(
     { validator: (extension) => void extendedDeadline(extension, s.deadline, Date.now()) },
   );
 
+  const queueWait = new QueueWaitLimit(request.policy.maxIntervalMs);
   for (;;) {
     const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
     // At a deadline the tracker ends without calling an API that asked not to be called yet.
@@ -142,7 +144,7 @@ async function track(
 
     s.pollRequested = false;
     const previousPollAt = s.lastPolledAt;
-    const snapshot = await pollStatus(request, s);
+    const snapshot = await pollStatus(request, s, queueWait);
     countPoll(snapshot !== undefined);
     if (snapshot) {
       const effect = recordSnapshot(s, snapshot, Date.now());
@@ -211,6 +213,7 @@ function parseCarriedState(carried: unknown): TrackerState {
 async function pollStatus(
   request: TrackLogExportRequest,
   state: TrackerState,
+  queueWait: QueueWaitLimit,
 ): Promise<ExportStatusSnapshot | undefined> {
   const { projectId, serverId, exportId, region } = request;
   const budget = Math.min(
@@ -219,26 +222,36 @@ async function pollStatus(
     state.deadline - Date.now(),
   );
   try {
-    return await getExportStatus.executeWithOptions(
-      {
-        startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
-        // A poll may wait for its project's turn until the tracker's deadline; its retry budget
-        // runs from the API's first failure. Even the last poll at the deadline gets a fair
-        // chance to answer.
-        scheduleToCloseTimeout: Math.max(state.deadline - Date.now(), POLL_RETRY_BUDGET_MS.min),
-        summary: `poll status of export ${exportId}`,
-        priority: projectPriority(projectId, state.refused),
-      },
-      [
-        {
-          projectId,
-          serverId,
+    return await scheduledUntilPickedUp(
+      queueWait,
+      (scheduleToStartTimeoutMs) =>
+        getExportStatus.executeWithOptions(
+          {
+            startToCloseTimeout: POLL_ATTEMPT_TIMEOUT_MS,
+            // A poll may wait for its project's turn until the tracker's deadline; its retry
+            // budget runs from the API's first failure. Even the last poll at the deadline gets a
+            // fair chance to answer.
+            scheduleToCloseTimeout: Math.max(state.deadline - Date.now(), POLL_RETRY_BUDGET_MS.min),
+            scheduleToStartTimeout: scheduleToStartTimeoutMs,
+            summary: `poll status of export ${exportId}`,
+            priority: projectPriority(projectId, state.refused),
+          },
+          [
+            {
+              projectId,
+              serverId,
+              exportId,
+              ...(region ? { region } : {}),
+              failedAttempts: state.failedAttempts,
+              retryBudgetMs: Math.max(budget, POLL_RETRY_BUDGET_MS.min),
+            },
+          ],
+        ),
+      (waitedMs) =>
+        log.warn('A status poll found no worker in time; scheduling it again', {
           exportId,
-          ...(region ? { region } : {}),
-          failedAttempts: state.failedAttempts,
-          retryBudgetMs: Math.max(budget, POLL_RETRY_BUDGET_MS.min),
-        },
-      ],
+          waitedMs,
+        }),
     );
   } catch (err) {
     if (isCancellation(err)) throw err;

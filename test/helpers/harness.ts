@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LogEntry, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { ActivityDependencies } from '../../src/activities/index.js';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
@@ -58,6 +59,8 @@ export interface Harness {
   sim: CloudDCSimulator;
   worker: Worker;
   taskQueue: string;
+  /** What the worker's activities were built from, for tests that run activities elsewhere. */
+  dependencies: ActivityDependencies;
   /** The worker's archive directory (unused when `archives` names an object store), removed on close. */
   archiveDir: string;
   /** Everything the worker logged (DEBUG and above). */
@@ -97,28 +100,29 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   }
   const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
+  const dependencies: ActivityDependencies = {
+    ...activityDependenciesFrom(
+      {
+        cloudDC: {
+          region: TEST_REGION,
+          regions: [TEST_REGION, ...(options.regions ?? [])],
+          endpointTemplate: sim.url,
+          requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+          rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
+          auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
+        },
+        archives: options.archives ?? { kind: 'directory', directory: archiveDir },
+      },
+      { pacing: options.pacing ?? 'temporal' },
+    ),
+    backoff: options.backoff ?? FAST_BACKOFF,
+    searchIndex: indexed,
+  };
   const worker = await createTrackerWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    dependencies: {
-      ...activityDependenciesFrom(
-        {
-          cloudDC: {
-            region: TEST_REGION,
-            regions: [TEST_REGION, ...(options.regions ?? [])],
-            endpointTemplate: sim.url,
-            requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-            rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
-            auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
-          },
-          archives: options.archives ?? { kind: 'directory', directory: archiveDir },
-        },
-        { pacing: options.pacing ?? 'temporal' },
-      ),
-      backoff: options.backoff ?? FAST_BACKOFF,
-      searchIndex: indexed,
-    },
+    dependencies,
     workflowBundle: { codePath: inject('workflowBundlePath') },
   });
   const running = worker.run();
@@ -128,6 +132,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sim,
     worker,
     taskQueue,
+    dependencies,
     archiveDir,
     logs: workerLogs,
     started,
