@@ -11,7 +11,7 @@ import type { ExportStatusSnapshot, TrackLogExportRequest } from '../src/contrac
 import { seeded } from '../src/dev/seeded-random.js';
 import { exportScenarioSchema, exportViewAt, finishAfterMs } from '../src/simulator/scenario.js';
 import { nextPollDelay, observe } from '../src/workflows/polling-policy.js';
-import { initialState, recordSnapshot } from '../src/workflows/tracker-state.js';
+import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker-state.js';
 import { positive } from './cli-options.js';
 import {
   compareAtEqualCost,
@@ -26,8 +26,15 @@ import { slowestLines } from './slowest.js';
 import { FIXED_INTERVAL_MS, OURS_POLICY_MS } from './strategies.js';
 import { renderRows } from './table.js';
 
-/** Polls one export the way `trackLogExport` does, with no network in between. */
-export function trackInVirtualTime(shaped: ShapedExport, random: () => number): PollOutcome {
+/**
+ * Polls one export the way `trackLogExport` does, with no network in between. `collected`: the
+ * tracker starts as a collection starts it, with the export request's answer as its first reading.
+ */
+export function trackInVirtualTime(
+  shaped: ShapedExport,
+  random: () => number,
+  collected = false,
+): PollOutcome {
   const scenario = exportScenarioSchema.parse(shaped.scenario);
   const request: TrackLogExportRequest = {
     projectId: 'lab',
@@ -42,10 +49,17 @@ export function trackInVirtualTime(shaped: ShapedExport, random: () => number): 
   };
   const finishesAt = finishAfterMs(scenario);
   const state = initialState(request, 0, false);
-  for (let now = 0; ; ) {
+  const readingAt = (now: number): ExportStatusSnapshot => {
     const view = exportViewAt(scenario, now);
-    const snapshot: ExportStatusSnapshot = { status: view.status, percentage: view.percentage };
-    const { phase } = recordSnapshot(state, snapshot, now);
+    return { status: view.status, percentage: view.percentage };
+  };
+  let now = 0;
+  if (collected) {
+    recordReading(state, readingAt(0), 0);
+    now = nextPollDelay(request.policy, observe(state, 0), random);
+  }
+  for (;;) {
+    const { phase } = recordSnapshot(state, readingAt(now), now);
     if (phase !== 'running')
       return { calls: state.polls, latencyMs: now - finishesAt, durationMs: finishesAt };
     now += nextPollDelay(request.policy, observe(state, now), random);
@@ -58,8 +72,13 @@ function main(): void {
     .option('--seeds <list>', 'comma-separated seeds', (v) => v.split(',').map(Number), [1, 2, 3])
     .option('--family <name>', 'only this family')
     .option('--worst <n>', 'list the n slowest detections of each family and seed', positive('--worst'))
+    .option(
+      '--collected',
+      "the mix's trackers start as a collection starts them, with the export request's answer as their first reading (fixed-5s still polls at creation)",
+    )
     .parse()
-    .opts<{ exports: number; seeds: number[]; family?: string; worst?: number }>();
+    .opts<{ exports: number; seeds: number[]; family?: string; worst?: number; collected?: boolean }>();
+  const collected = options.collected ?? false;
   const families = SHAPE_FAMILIES.filter((f) => !options.family || f.name === options.family);
   const rows = [
     [
@@ -98,7 +117,7 @@ function main(): void {
         maxIntervalMs: OURS_POLICY_MS.max,
       }));
       const random = seeded(seed);
-      const outcomes = mix.map((e) => trackInVirtualTime(e, random));
+      const outcomes = mix.map((e) => trackInVirtualTime(e, random, collected));
       if (options.worst) printSlowest(outcomes, mix, options.worst);
       const ours = latencyFigures(outcomes);
       const fixed = latencyFigures(outcomes.map((o) => fixedPollOutcome(o.durationMs, FIXED_INTERVAL_MS)));

@@ -88,6 +88,17 @@ export const policyInputSchema = z
   })
   .optional();
 
+/**
+ * ExportServerLogs's answer, for a tracker started right after the request (as a collection
+ * starts one): it is the export's first reading, so the tracker does not spend a call on an
+ * export that has only just begun. Taken as read when the tracker starts.
+ */
+const acceptedSchema = z.strictObject({
+  status: z.string().max(200).nullable(),
+  percentage: z.union([z.string().max(200), z.number()]).nullable(),
+  createdAt: z.string().max(200).optional(),
+});
+
 /** The three IDs alone, to name the export in messages about the rest of a bad input. */
 const exportIdsSchema = z.object({ projectId: idSchema, serverId: idSchema, exportId: idSchema });
 
@@ -98,6 +109,7 @@ export const trackLogExportInputSchema = z.strictObject(
     exportId: idSchema,
     region: regionSchema.optional(),
     policy: policyInputSchema,
+    accepted: acceptedSchema.optional(),
   },
   { error: (issue) => (issue.code === 'invalid_type' ? 'expected a JSON object' : undefined) },
 );
@@ -120,6 +132,8 @@ export interface TrackLogExportRequest {
   exportId: string;
   region?: string;
   policy: PollingPolicy;
+  /** The API's answer to the export request, as the first reading (see `acceptedSchema`). */
+  accepted?: z.output<typeof acceptedSchema>;
 }
 
 export const DEFAULT_POLICY_MS: PollingPolicy = {

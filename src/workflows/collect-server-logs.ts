@@ -87,14 +87,32 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
   const where = region ? { region } : {};
 
   const queueWait = new QueueWaitLimit(resolvePolicy(request.policy).maxIntervalMs);
-  const requested = await asOwnFailure(requestExportOnce({ projectId, serverId, ...where }, queueWait));
+  const { requested, answeredNow } = await asOwnFailure(
+    requestExportOnce({ projectId, serverId, ...where }, queueWait),
+  );
+  // The answer just received is the export's first reading; one recovered from a heartbeat is
+  // as old as the attempt that timed out, and is left out.
+  const accepted = answeredNow
+    ? {
+        status: requested.status,
+        percentage: requested.percentage,
+        ...(requested.createdAt ? { createdAt: requested.createdAt } : {}),
+      }
+    : undefined;
   const ref = { projectId, serverId, exportId: requested.exportId };
   Object.assign(progress, { phase: 'tracking', exportId: ref.exportId });
 
   const tracked = await asOwnFailure(
     runChild<typeof trackLogExport>(WorkflowType.TrackLogExport, {
       workflowId: logExportWorkflowId(ref),
-      args: [{ ...ref, ...where, ...(input.policy ? { policy: input.policy } : {}) }],
+      args: [
+        {
+          ...ref,
+          ...where,
+          ...(input.policy ? { policy: input.policy } : {}),
+          ...(accepted ? { accepted } : {}),
+        },
+      ],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeExport(ref),
     }),
@@ -122,6 +140,7 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
  * the activity computed (Retry-After, backoff). An attempt that timed out (the worker died, say)
  * is recovered from its heartbeat, where the activity records the export the moment the API
  * accepts it; with nothing recorded it is not retried, since the API may have accepted it.
+ * `answeredNow` says whether the answer is fresh, or recovered from that heartbeat.
  */
 async function requestExportOnce(input: RequestExportInput, queueWait: QueueWaitLimit) {
   const giveUpAt = Date.now() + REQUEST_PATIENCE_MS;
@@ -130,7 +149,7 @@ async function requestExportOnce(input: RequestExportInput, queueWait: QueueWait
   for (;;) {
     try {
       // A task that never reached a worker never called the API: scheduling it again is safe.
-      return await scheduledUntilPickedUp(
+      const requested = await scheduledUntilPickedUp(
         queueWait,
         (scheduleToStartTimeoutMs) =>
           requestExport.executeWithOptions(
@@ -143,13 +162,14 @@ async function requestExportOnce(input: RequestExportInput, queueWait: QueueWait
         (waitedMs) =>
           log.warn('The export request found no worker in time; scheduling it again', { waitedMs }),
       );
+      return { requested, answeredNow: true };
     } catch (err) {
       if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
       const cause = err.cause;
       if (cause instanceof TimeoutFailure) {
         const recorded = cause.lastHeartbeatDetails as { exportId?: unknown } | undefined;
         if (recorded && typeof recorded.exportId === 'string')
-          return recorded as Awaited<ReturnType<typeof requestExport>>;
+          return { requested: recorded as Awaited<ReturnType<typeof requestExport>>, answeredNow: false };
         throw ApplicationFailure.create({
           type: FailureType.LogExportRequestUncertain,
           message: `${describeCollection(input)}: the export request timed out without a recorded answer (${cause.message}); not asking again, since the API may have started an export`,

@@ -44,7 +44,9 @@ import {
   initialState,
   progressOf,
   recordFailedPoll,
+  recordReading,
   recordSnapshot,
+  type SnapshotEffect,
   type TrackerState,
   trackerStateSchema,
 } from './tracker-state.js';
@@ -93,11 +95,18 @@ export async function trackLogExport(
       ? initialState(request, Date.now(), await searchAttributesAvailable())
       : parseCarriedState(carried);
   state = s;
+  const startedWithReading = carried === undefined && recordAccepted(request, s);
   indexTracker(s, request, s.status === null ? 'pending' : 'running');
   try {
-    return await track(request, input, s, (at) => {
-      nextPollAt = at;
-    });
+    return await track(
+      request,
+      input,
+      s,
+      (at) => {
+        nextPollAt = at;
+      },
+      startedWithReading,
+    );
   } catch (err) {
     if (!(err instanceof ContinueAsNew)) indexTracker(s, request, endStatusOf(err));
     throw err;
@@ -118,6 +127,7 @@ async function track(
   input: TrackLogExportInput,
   s: TrackerState,
   setNextPollAt: (at: number | null) => void,
+  startedWithReading: boolean,
 ): Promise<LogExportResult> {
   setHandler(pollNowSignal, () => {
     s.pollRequested = true;
@@ -134,6 +144,7 @@ async function track(
   );
 
   const queueWait = new QueueWaitLimit(request.policy.maxIntervalMs);
+  let readingInHand = startedWithReading;
   for (;;) {
     const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
     // At a deadline the tracker ends without calling an API that asked not to be called yet.
@@ -143,30 +154,11 @@ async function track(
     }
 
     s.pollRequested = false;
-    const previousPollAt = s.lastPolledAt;
-    const snapshot = await pollStatus(request, s, queueWait);
-    countPoll(snapshot !== undefined);
-    if (snapshot) {
-      const effect = recordSnapshot(s, snapshot, Date.now());
-      if (effect.phase !== 'running' && previousPollAt !== null) {
-        recordDetectionWindow(Date.now() - previousPollAt, effect.phase);
-      }
-      if (effect.newUnknownStatus !== undefined) {
-        log.warn('Unknown export status word; treating it as in progress', {
-          status: effect.newUnknownStatus,
-        });
-      }
-      if (effect.unreadablePercentage !== undefined) {
-        log.warn('Unreadable percentage; keeping the last known value', {
-          percentage: effect.unreadablePercentage,
-        });
-      }
-      if (effect.phase === 'completed') {
-        indexTracker(s, request, 'completed');
-        return completed(request, s, Date.now());
-      }
-      if (effect.phase === 'failed') throw exportFailed(request, s, snapshot.requestId);
+    if (!readingInHand) {
+      const result = await pollOnce(request, s, queueWait);
+      if (result) return result;
     }
+    readingInHand = false;
 
     indexTracker(s, request, 'running');
     const now = Date.now();
@@ -195,6 +187,54 @@ async function track(
       await continueAsNew<typeof trackLogExport>(input, s);
     }
   }
+}
+
+/** Polls once: the result once the export has completed, undefined while it runs. */
+async function pollOnce(
+  request: TrackLogExportRequest,
+  s: TrackerState,
+  queueWait: QueueWaitLimit,
+): Promise<LogExportResult | undefined> {
+  const previousPollAt = s.lastPolledAt;
+  const snapshot = await pollStatus(request, s, queueWait);
+  countPoll(snapshot !== undefined);
+  if (!snapshot) return undefined;
+  const effect = recordSnapshot(s, snapshot, Date.now());
+  if (effect.phase !== 'running' && previousPollAt !== null) {
+    recordDetectionWindow(Date.now() - previousPollAt, effect.phase);
+  }
+  logOddities(effect);
+  if (effect.phase === 'completed') {
+    indexTracker(s, request, 'completed');
+    return completed(request, s, Date.now());
+  }
+  if (effect.phase === 'failed') throw exportFailed(request, s, snapshot.requestId);
+  return undefined;
+}
+
+function logOddities(effect: SnapshotEffect): void {
+  if (effect.newUnknownStatus !== undefined) {
+    log.warn('Unknown export status word; treating it as in progress', {
+      status: effect.newUnknownStatus,
+    });
+  }
+  if (effect.unreadablePercentage !== undefined) {
+    log.warn('Unreadable percentage; keeping the last known value', {
+      percentage: effect.unreadablePercentage,
+    });
+  }
+}
+
+/**
+ * Takes the export request's answer, when the caller passed it, as the first reading: true when
+ * it says the export is running, so the first poll can wait for the policy's delay. Anything
+ * else (done already, or unreadable) is left for a poll to confirm at once.
+ */
+function recordAccepted(request: TrackLogExportRequest, s: TrackerState): boolean {
+  if (!request.accepted) return false;
+  const effect = recordReading(s, request.accepted, Date.now());
+  logOddities(effect);
+  return effect.phase === 'running' && s.percentage !== null;
 }
 
 function parseCarriedState(carried: unknown): TrackerState {

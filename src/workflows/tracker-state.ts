@@ -81,6 +81,16 @@ export function recordSnapshot(
   snapshot: ExportStatusSnapshot,
   now: number,
 ): SnapshotEffect {
+  state.polls += 1;
+  return recordReading(state, snapshot, now);
+}
+
+/** Folds what the API said at `now` (a poll's answer, or the export request's) into the state. */
+export function recordReading(
+  state: TrackerState,
+  snapshot: ExportStatusSnapshot,
+  now: number,
+): SnapshotEffect {
   const percentage = parsePercentage(snapshot.percentage);
   const effect: SnapshotEffect = { phase: exportPhase(snapshot.status, percentage) };
   if (snapshot.percentage !== null && percentage === null) effect.unreadablePercentage = snapshot.percentage;
@@ -94,7 +104,6 @@ export function recordSnapshot(
   }
   const firstReading = state.percentage === null;
   const previousReadingAt = state.lastPolledAt;
-  state.polls += 1;
   state.lastPolledAt = now;
   if (snapshot.status !== null) state.status = snapshot.status;
   if (snapshot.createdAt) state.createdAt = snapshot.createdAt;

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollection } from '../../src/client/collection.js';
-import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
+import { FailureType, logExportWorkflowId, type TrackLogExportInput } from '../../src/contract/index.js';
 import { applicationFailure, workflowFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -67,6 +68,30 @@ describe('collectServerLogs', () => {
       logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-1', exportId: result.exportId }),
     );
     expect((await child.describe()).status.name).toBe('COMPLETED');
+  });
+
+  it("takes the export request's answer as the first reading: the first status call waits for minInterval", async () => {
+    h.sim.addServer(PROJECT, 'srv-accepted');
+    const handle = await startCollection(
+      h.env.client,
+      { projectId: PROJECT, serverId: 'srv-accepted', policy: { minInterval: '1s', maxInterval: '2s' } },
+      { taskQueue: h.taskQueue },
+    );
+    const result = await handle.result();
+    const [post] = exportsPosted('srv-accepted');
+    const record = h.sim.getExport(PROJECT, 'srv-accepted', result.exportId) ?? expect.fail('no export');
+    const polls = h.sim.statusRequests(record);
+    expect((polls[0]?.at ?? 0) - (post?.at ?? Number.POSITIVE_INFINITY)).toBeGreaterThanOrEqual(1_000);
+    expect(result.polls).toBe(polls.length);
+
+    const tracker = h.env.client.workflow.getHandle(
+      logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-accepted', exportId: result.exportId }),
+    );
+    const [started] = (await tracker.fetchHistory()).events ?? [];
+    const input = defaultPayloadConverter.fromPayload<TrackLogExportInput>(
+      started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? expect.fail('no input'),
+    );
+    expect(input.accepted).toMatchObject({ percentage: expect.anything(), createdAt: expect.any(String) });
   });
 
   it('keeps archives inside the archive directory, under the destination asked for', async () => {

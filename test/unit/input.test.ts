@@ -97,6 +97,11 @@ describe('parseTrackLogExportInput', () => {
       expect(policy.maxIntervalMs).toBe(600_000);
     });
 
+    it("passes the export request's answer through as the first reading", () => {
+      const accepted = { status: 'running', percentage: '0%', createdAt: '2026-11-30T12:00:00Z' };
+      expect(parseTrackLogExportInput({ ...valid, accepted }).accepted).toEqual(accepted);
+    });
+
     it('accepts a valid region and passes it through', () => {
       expect(parseTrackLogExportInput({ ...valid, region: 'cn-east-3' }).region).toBe('cn-east-3');
       expect(parseTrackLogExportInput({ ...valid, region: 'ap-southeast-3' }).region).toBe('ap-southeast-3');
@@ -110,6 +115,14 @@ describe('parseTrackLogExportInput', () => {
   });
 
   describe('rejected input', () => {
+    it("names a malformed field of the export request's answer with its path", () => {
+      const accepted = { status: 'running', percentage: { value: 0 } };
+      expect(rejection({ ...valid, accepted }).message).toContain('accepted.percentage');
+      expect(
+        rejection({ ...valid, accepted: { status: 'running', percentage: 0, token: 'x' } }).message,
+      ).toContain('accepted.token: unknown field');
+    });
+
     it('names an unknown top-level field', () => {
       expect(rejection({ ...valid, foo: 1 }).message).toContain('foo: unknown field');
     });

@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrackLogExportInput } from '../../src/contract/index.js';
+import { initialState, recordReading, recordSnapshot } from '../../src/workflows/tracker-state.js';
+
+const request = parseTrackLogExportInput({ projectId: 'p', serverId: 's', exportId: 'e' });
+
+describe('readings in the tracker state', () => {
+  it("counts a poll's answer as a call, and the export request's answer as a reading only", () => {
+    const state = initialState(request, 0, false);
+    expect(recordReading(state, { status: 'running', percentage: '0%' }, 0).phase).toBe('running');
+    expect(state).toMatchObject({ polls: 0, percentage: 0, status: 'running', lastPolledAt: 0 });
+
+    recordSnapshot(state, { status: 'running', percentage: '12%' }, 10_000);
+    expect(state).toMatchObject({ polls: 1, percentage: 12, lastProgressAt: 10_000, unchangedPolls: 0 });
+    expect(state.samples).toEqual([
+      { at: 0, percentage: 0 },
+      { at: 10_000, percentage: 12, after: 0 },
+    ]);
+  });
+});
