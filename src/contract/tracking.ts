@@ -46,11 +46,13 @@ export interface LogExportResult extends ExportRef {
 
 /** What `getProgress` answers at any time. */
 export interface LogExportProgress {
-  /** Last status string from the API; null before the first successful poll. */
+  /** Last status string from the API; null before its first answer (a poll, or the export request's in `accepted`). */
   status: string | null;
   /** Last parsed percentage (0..100); null before the first parseable one. */
   percentage: number | null;
+  /** Status calls made. */
   polls: number;
+  /** When the API last answered about the export: the last poll, or before it the `accepted` answer. */
   lastPolledAt: string | null;
   nextPollAt: string | null;
   startedAt: string;
