@@ -6,7 +6,6 @@ import {
   condition,
   continueAsNew,
   isCancellation,
-  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -177,21 +176,18 @@ async function listAll(
   const serverIds: string[] = [];
   let marker: string | undefined;
   do {
-    const page = await scheduledUntilPickedUp(
-      queueWait,
-      (scheduleToStartTimeoutMs) =>
-        listServersPage.executeWithOptions(
-          { priority: projectPriority(projectId), scheduleToStartTimeout: scheduleToStartTimeoutMs },
-          [
-            {
-              projectId,
-              manageState: manageState ?? DEFAULT_FLEET_MANAGE_STATE,
-              ...(region ? { region } : {}),
-              ...(marker ? { marker } : {}),
-            },
-          ],
-        ),
-      (waitedMs) => log.warn('Listing servers found no worker in time; scheduling it again', { waitedMs }),
+    const page = await scheduledUntilPickedUp(queueWait, 'Listing servers', (scheduleToStartTimeoutMs) =>
+      listServersPage.executeWithOptions(
+        { priority: projectPriority(projectId), scheduleToStartTimeout: scheduleToStartTimeoutMs },
+        [
+          {
+            projectId,
+            manageState: manageState ?? DEFAULT_FLEET_MANAGE_STATE,
+            ...(region ? { region } : {}),
+            ...(marker ? { marker } : {}),
+          },
+        ],
+      ),
     );
     serverIds.push(...page.serverIds);
     marker = page.nextMarker;

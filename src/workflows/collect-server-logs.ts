@@ -5,7 +5,6 @@ import {
   CancellationScope,
   ChildWorkflowFailure,
   isCancellation,
-  log,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -120,14 +119,11 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
 
   progress.phase = 'downloading';
   const archive = await asOwnFailure(
-    scheduledUntilPickedUp(
-      queueWait,
-      (scheduleToStartTimeoutMs) =>
-        downloadArchive.executeWithOptions(
-          { priority: projectPriority(projectId), scheduleToStartTimeout: scheduleToStartTimeoutMs },
-          [{ ...ref, ...where, ...(destination ? { destination } : {}) }],
-        ),
-      (waitedMs) => log.warn('The download found no worker in time; scheduling it again', { waitedMs }),
+    scheduledUntilPickedUp(queueWait, 'The download', (scheduleToStartTimeoutMs) =>
+      downloadArchive.executeWithOptions(
+        { priority: projectPriority(projectId), scheduleToStartTimeout: scheduleToStartTimeoutMs },
+        [{ ...ref, ...where, ...(destination ? { destination } : {}) }],
+      ),
     ),
     FailureType.LogArchiveDownloadFailed,
   );
@@ -151,6 +147,7 @@ async function requestExportOnce(input: RequestExportInput, queueWait: QueueWait
       // A task that never reached a worker never called the API: scheduling it again is safe.
       const requested = await scheduledUntilPickedUp(
         queueWait,
+        'The export request',
         (scheduleToStartTimeoutMs) =>
           requestExport.executeWithOptions(
             {
@@ -159,8 +156,6 @@ async function requestExportOnce(input: RequestExportInput, queueWait: QueueWait
             },
             [{ ...input, failedAttempts }],
           ),
-        (waitedMs) =>
-          log.warn('The export request found no worker in time; scheduling it again', { waitedMs }),
       );
       return { requested, answeredNow: true };
     } catch (err) {

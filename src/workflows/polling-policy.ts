@@ -56,12 +56,12 @@ const STALL_SHARE = 0.25;
  * foretell (a failure, a speed-up, a stall that is over) can come at any moment, so it is watched
  * for evenly: no wait, of any kind, is longer than a third of `maxInterval`, or an eighth of the
  * time the export has run if that is longer. Once the window has passed (the export slowed down),
- * the wait widens with how late it is. Right after a speed-up, the tracker looks again soon to learn the new pace,
- * and no later than the end at the least that pace can be. While it holds still after moving,
- * nothing bounds when it goes on: it is polled often enough to see it resume before the end even
- * at several times its old pace, less often as the stall ages. Before the readings move,
- * `minInterval`, doubling while nothing changes. Jitter only lowers the delay. Pure: `random` is
- * the workflow's deterministic `Math.random`.
+ * the wait widens with how late it is. Right after a speed-up, the tracker looks again soon to
+ * learn the new pace, and no later than the end at the least that pace can be. While it holds
+ * still after moving, nothing bounds when it goes on: it is polled often enough to see it resume
+ * before the end even at several times its old pace, less often as the stall ages. Before the
+ * readings move, `minInterval`, doubling while nothing changes. Jitter only lowers the delay.
+ * Pure: `random` is the workflow's deterministic `Math.random`.
  */
 export function nextPollDelay(
   policy: Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>,

@@ -109,12 +109,11 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       const target = version;
       const weight = await scheduledUntilPickedUp(
         queueWait,
+        "Setting the project's weight",
         (scheduleToStartTimeoutMs) =>
           applyProjectWeight.executeWithOptions({ scheduleToStartTimeout: scheduleToStartTimeoutMs }, [
             { fairnessKey, quota, share: aimd.share },
           ]),
-        (waitedMs) =>
-          log.warn("Setting the project's weight found no worker in time; scheduling it again", { waitedMs }),
       );
       applied = { version: target, ...weight };
       // A decrease takes effect once the task queue has it; refusals of requests sent before

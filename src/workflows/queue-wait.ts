@@ -1,5 +1,5 @@
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, log, TimeoutFailure } from '@temporalio/workflow';
 
 /** The shortest and longest first limit: a worker restart fits in the one, a busy night in the other. */
 const FIRST_LIMIT_MS = { min: 10_000, max: 5 * 60_000 };
@@ -64,12 +64,12 @@ export function isQueueWaitTimeout(err: unknown): boolean {
 
 /**
  * Runs `schedule` with the limit's schedule-to-start timeout, and again, immediately and with a
- * wider limit, each time its task found no worker in time.
+ * wider limit, each time its task found no worker in time (logged, naming `what`).
  */
 export async function scheduledUntilPickedUp<T>(
   limit: QueueWaitLimit,
+  what: string,
   schedule: (scheduleToStartTimeoutMs: number) => Promise<T>,
-  onLost: (waitedMs: number) => void,
 ): Promise<T> {
   for (;;) {
     const scheduledAt = Date.now();
@@ -82,7 +82,9 @@ export async function scheduledUntilPickedUp<T>(
         limit.answeredAfter(Date.now() - scheduledAt);
         throw err;
       }
-      onLost(Date.now() - scheduledAt);
+      log.warn(`${what} found no worker in time; scheduling it again`, {
+        waitedMs: Date.now() - scheduledAt,
+      });
       limit.reached();
     }
   }

@@ -264,6 +264,7 @@ async function pollStatus(
   try {
     return await scheduledUntilPickedUp(
       queueWait,
+      `The status poll of export ${exportId}`,
       (scheduleToStartTimeoutMs) =>
         getExportStatus.executeWithOptions(
           {
@@ -287,11 +288,6 @@ async function pollStatus(
             },
           ],
         ),
-      (waitedMs) =>
-        log.warn('A status poll found no worker in time; scheduling it again', {
-          exportId,
-          waitedMs,
-        }),
     );
   } catch (err) {
     if (isCancellation(err)) throw err;

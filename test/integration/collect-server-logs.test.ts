@@ -5,7 +5,12 @@ import { pathToFileURL } from 'node:url';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollection } from '../../src/client/collection.js';
-import { FailureType, logExportWorkflowId, type TrackLogExportInput } from '../../src/contract/index.js';
+import {
+  type CollectServerLogsInput,
+  FailureType,
+  logExportWorkflowId,
+  type TrackLogExportInput,
+} from '../../src/contract/index.js';
 import { applicationFailure, workflowFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -19,7 +24,7 @@ afterAll(async () => {
 
 const PROJECT = 'proj-collect';
 
-function collect(serverId: string, extra: { destination?: string } = {}) {
+function collect(serverId: string, extra: Pick<CollectServerLogsInput, 'destination' | 'policy'> = {}) {
   return startCollection(
     h.env.client,
     { projectId: PROJECT, serverId, policy: FAST_POLICY, ...extra },
@@ -72,11 +77,7 @@ describe('collectServerLogs', () => {
 
   it("takes the export request's answer as the first reading: the first status call waits for minInterval", async () => {
     h.sim.addServer(PROJECT, 'srv-accepted');
-    const handle = await startCollection(
-      h.env.client,
-      { projectId: PROJECT, serverId: 'srv-accepted', policy: { minInterval: '1s', maxInterval: '2s' } },
-      { taskQueue: h.taskQueue },
-    );
+    const handle = await collect('srv-accepted', { policy: { minInterval: '1s', maxInterval: '2s' } });
     const result = await handle.result();
     const [post] = exportsPosted('srv-accepted');
     const record = h.sim.getExport(PROJECT, 'srv-accepted', result.exportId) ?? expect.fail('no export');
@@ -153,11 +154,7 @@ describe('collectServerLogs', () => {
 
   it('cancels the tracking child when the collection is cancelled', async () => {
     h.sim.addServer(PROJECT, 'srv-7');
-    const handle = await startCollection(
-      h.env.client,
-      { projectId: PROJECT, serverId: 'srv-7', policy: { minInterval: '1m', maxInterval: '1m' } },
-      { taskQueue: h.taskQueue },
-    );
+    const handle = await collect('srv-7', { policy: { minInterval: '1m', maxInterval: '1m' } });
     const exportId = await waitFor(() => h.sim.exportsOf(PROJECT, 'srv-7')[0]?.exportId, {
       what: 'the export request',
     });
