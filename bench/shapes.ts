@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY_MS } from '../src/contract/index.js';
 import { seeded } from '../src/dev/seeded-random.js';
 import type { ExportScenarioInput } from '../src/simulator/scenario.js';
 
@@ -33,6 +34,10 @@ export function goalVerdict(
 }
 
 const SHORT_POLICY = { minIntervalMs: 1_000, maxIntervalMs: 60_000 };
+const DEFAULT_BOUNDS = {
+  minIntervalMs: DEFAULT_POLICY_MS.minIntervalMs,
+  maxIntervalMs: DEFAULT_POLICY_MS.maxIntervalMs,
+};
 const between = (random: () => number, low: number, high: number) => low + random() * (high - low);
 const whole = (random: () => number, low: number, high: number) => Math.floor(between(random, low, high + 1));
 
@@ -91,66 +96,87 @@ function anyCurve(random: () => number): ExportScenarioInput {
   return (CURVES[Math.floor(random() * CURVES.length)] as (r: () => number) => ExportScenarioInput)(random);
 }
 
-function shortExport(curve: (random: () => number) => ExportScenarioInput, low = 30_000, high = 180_000) {
+/** Exports of `curve` lasting `low` to `high` ms, tracked within `policy`. */
+function shaped(
+  curve: (random: () => number) => ExportScenarioInput,
+  low = 30_000,
+  high = 180_000,
+  policy = SHORT_POLICY,
+) {
   return (random: () => number): ShapedExport => ({
     scenario: { durationMs: Math.round(between(random, low, high)), ...curve(random) },
-    ...SHORT_POLICY,
+    ...policy,
   });
 }
 
 /**
  * The families `npm run bench -- --shapes` and the policy lab measure, each against a fixed poller
  * making as many calls. Most were described before the policy was tuned; `fast-then-slow` and the
- * mixed families were added as shapes it was not designed around.
+ * mixed families were added as shapes it was not designed around, and `brief`, `brief-bounded` and
+ * `minutes` after it was: `brief` shows where it loses (docs/polling.md says why).
  */
 export const SHAPE_FAMILIES: ShapeFamily[] = [
-  { name: 'smooth', description: 'steady pace, 30 s–3 min', timeScale: 1, generate: shortExport(smooth) },
+  { name: 'smooth', description: 'steady pace, 30 s–3 min', timeScale: 1, generate: shaped(smooth) },
   {
     name: 'coarse-steps',
     description: '2–5 equal jumps',
     timeScale: 1,
-    generate: shortExport(coarseSteps),
+    generate: shaped(coarseSteps),
   },
-  { name: 'fine-steps', description: '20–50 equal jumps', timeScale: 1, generate: shortExport(fineSteps) },
+  { name: 'fine-steps', description: '20–50 equal jumps', timeScale: 1, generate: shaped(fineSteps) },
   {
     name: 'stall-burst',
     description: 'holds still for about half, then a burst',
     timeScale: 1,
-    generate: shortExport(stallThenBurst),
+    generate: shaped(stallThenBurst),
   },
   {
     name: 'slow-start',
     description: '10–25 % in 60–80 % of the time, then fast',
     timeScale: 1,
-    generate: shortExport(slowThenFast),
+    generate: shaped(slowThenFast),
   },
   {
     name: 'fast-start',
     description: '60–80 % in 20–30 % of the time, then slow',
     timeScale: 1,
-    generate: shortExport(fastThenSlow),
+    generate: shaped(fastThenSlow),
   },
   {
     name: 'noisy',
     description: '±2–8 points of reading error',
     timeScale: 1,
-    generate: shortExport(noisy),
+    generate: shaped(noisy),
   },
   {
     name: 'short',
     description: '30–90 s, any of the curves above',
     timeScale: 1,
-    generate: shortExport(anyCurve, 30_000, 90_000),
+    generate: shaped(anyCurve, 30_000, 90_000),
+  },
+  {
+    name: 'brief',
+    description: '5–25 s, any curve: over before the watch (a third of maxInterval) comes round',
+    timeScale: 1,
+    generate: shaped(anyCurve, 5_000, 25_000),
+  },
+  {
+    name: 'brief-bounded',
+    description: 'the same, with maxInterval 10 s',
+    timeScale: 1,
+    generate: shaped(anyCurve, 5_000, 25_000, { minIntervalMs: 1_000, maxIntervalMs: 10_000 }),
+  },
+  {
+    name: 'minutes',
+    description: '1–10 min, any curve, default policy (10 s–5 min)',
+    timeScale: 1 / 10,
+    generate: shaped(anyCurve, 60_000, 600_000, DEFAULT_BOUNDS),
   },
   {
     name: 'long',
     description: '1–6 h, any curve, default policy (10 s–5 min)',
     timeScale: 1 / 60,
-    generate: (random) => ({
-      scenario: { durationMs: Math.round(between(random, 3_600_000, 21_600_000)), ...anyCurve(random) },
-      minIntervalMs: 10_000,
-      maxIntervalMs: 300_000,
-    }),
+    generate: shaped(anyCurve, 3_600_000, 21_600_000, DEFAULT_BOUNDS),
   },
   {
     name: 'min-interval',
@@ -171,10 +197,10 @@ export const SHAPE_FAMILIES: ShapeFamily[] = [
     timeScale: 1,
     p95RatioAllowed: 2,
     generate: (random) => {
-      const shaped = shortExport(anyCurve)(random);
+      const running = shaped(anyCurve)(random);
       return {
-        ...shaped,
-        scenario: { ...shaped.scenario, outcome: 'failed', failAtPercent: whole(random, 10, 90) },
+        ...running,
+        scenario: { ...running.scenario, outcome: 'failed', failAtPercent: whole(random, 10, 90) },
       };
     },
   },

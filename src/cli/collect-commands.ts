@@ -12,15 +12,9 @@ import {
   MANAGE_STATES,
 } from '../contract/index.js';
 import { ExitCode, type GlobalOptions, withClient } from './connect.js';
+import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
 import { describeFailure } from './watch.js';
-
-interface PolicyFlags {
-  minInterval?: string;
-  maxInterval?: string;
-  timeout?: string;
-  stallTimeout?: string;
-}
 
 interface CollectFlags extends PolicyFlags {
   project: string;
@@ -211,14 +205,6 @@ function duration(value: string): number {
   return parsed.data;
 }
 
-function withPolicyFlags(command: Command): Command {
-  return command
-    .option('--min-interval <duration>', 'shortest wait between status polls, e.g. 10s')
-    .option('--max-interval <duration>', 'longest wait between status polls, e.g. 5m')
-    .option('--timeout <duration>', 'give up on an export after this long, e.g. 6h')
-    .option('--stall-timeout <duration>', 'give up when an export does not move for this long');
-}
-
 function withFleetFlags(command: Command): Command {
   return command
     .requiredOption('--project <id>', 'CloudDC project ID')
@@ -237,16 +223,6 @@ function withFleetFlags(command: Command): Command {
     })
     .option('--region <name>', 'region name (the worker must serve it)')
     .option('--destination <dir>', 'sub-directory of the worker archive directory');
-}
-
-function policyOf(flags: PolicyFlags) {
-  const policy = {
-    ...(flags.minInterval ? { minInterval: flags.minInterval } : {}),
-    ...(flags.maxInterval ? { maxInterval: flags.maxInterval } : {}),
-    ...(flags.timeout ? { timeout: flags.timeout } : {}),
-    ...(flags.stallTimeout ? { stallTimeout: flags.stallTimeout } : {}),
-  };
-  return Object.keys(policy).length > 0 ? { policy } : {};
 }
 
 function fleetInput(flags: FleetFlags): CollectFleetLogsInput {

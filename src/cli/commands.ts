@@ -14,19 +14,16 @@ import {
 import { addCollectCommands } from './collect-commands.js';
 import { connectClient, ExitCode, type GlobalOptions, withClient } from './connect.js';
 import { addListCommands, outputOption } from './list-command.js';
+import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
 import { addRateLimitCommands } from './rate-limit-commands.js';
 import { describeFailure, watchTracker } from './watch.js';
 
-interface TrackOptions {
+interface TrackOptions extends PolicyFlags {
   project: string;
   server: string;
   export: string;
   region?: string;
-  minInterval?: string;
-  maxInterval?: string;
-  timeout?: string;
-  stallTimeout?: string;
   wait?: boolean;
   json?: boolean;
   progress: boolean;
@@ -52,17 +49,15 @@ export function buildProgram(): Command {
     // Commander's own exit code for usage errors is 1, the same as a failed export.
     .exitOverride();
 
-  program
-    .command('track')
-    .description('start tracking a log export, or attach to the tracker already running for it')
-    .requiredOption('--project <id>', 'CloudDC project ID')
-    .requiredOption('--server <id>', 'physical server ID')
-    .requiredOption('--export <id>', 'export ID returned by ExportServerLogs')
-    .option('--region <name>', 'region name, e.g. cn-east-3 (the worker must serve it)')
-    .option('--min-interval <duration>', 'shortest wait between polls, e.g. 10s')
-    .option('--max-interval <duration>', 'longest wait between polls, e.g. 5m')
-    .option('--timeout <duration>', 'give up after this long, e.g. 6h')
-    .option('--stall-timeout <duration>', 'give up when the percentage does not move for this long, e.g. 1h')
+  withPolicyFlags(
+    program
+      .command('track')
+      .description('start tracking a log export, or attach to the tracker already running for it')
+      .requiredOption('--project <id>', 'CloudDC project ID')
+      .requiredOption('--server <id>', 'physical server ID')
+      .requiredOption('--export <id>', 'export ID returned by ExportServerLogs')
+      .option('--region <name>', 'region name, e.g. cn-east-3 (the worker must serve it)'),
+  )
     .option('--wait', 'wait for the outcome, with a live progress bar')
     .option('--json', 'print the result (or the started workflow) as JSON on stdout')
     .option('--no-progress', 'with --wait, no progress bar')
@@ -134,18 +129,12 @@ export function buildProgram(): Command {
 }
 
 function trackInput(options: TrackOptions): TrackLogExportInput {
-  const policy = {
-    ...(options.minInterval ? { minInterval: options.minInterval } : {}),
-    ...(options.maxInterval ? { maxInterval: options.maxInterval } : {}),
-    ...(options.timeout ? { timeout: options.timeout } : {}),
-    ...(options.stallTimeout ? { stallTimeout: options.stallTimeout } : {}),
-  };
   return {
     projectId: options.project,
     serverId: options.server,
     exportId: options.export,
     ...(options.region ? { region: options.region } : {}),
-    ...(Object.keys(policy).length > 0 ? { policy } : {}),
+    ...policyOf(options),
   };
 }
 
