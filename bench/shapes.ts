@@ -90,6 +90,20 @@ function noisy(random: () => number): ExportScenarioInput {
   };
 }
 
+/** Nearly done in 30–60 % of the time (95–99 %), then a crawl through the last points. */
+function crawlAtEnd(random: () => number): ExportScenarioInput {
+  return { path: [[between(random, 0.3, 0.6), whole(random, 95, 99)]] };
+}
+
+/** 3–10 jumps read 2–5 points off either way, the error changing every 2 s. */
+function noisySteps(random: () => number): ExportScenarioInput {
+  return {
+    curve: 'steps',
+    steps: whole(random, 3, 10),
+    noise: { amplitude: whole(random, 2, 5), everyMs: 2_000, seed: whole(random, 1, 1_000_000) },
+  };
+}
+
 const CURVES = [smooth, coarseSteps, fineSteps, stallThenBurst, slowThenFast, fastThenSlow, noisy];
 
 function anyCurve(random: () => number): ExportScenarioInput {
@@ -112,8 +126,9 @@ function shaped(
 /**
  * The families `npm run bench -- --shapes` and the policy lab measure, each against a fixed poller
  * making as many calls. Most were described before the policy was tuned; `fast-then-slow` and the
- * mixed families were added as shapes it was not designed around, and `brief`, `brief-bounded` and
- * `minutes` after it was: `brief` shows where it loses (docs/polling.md says why).
+ * mixed families were added as shapes it was not designed around, and `crawl-at-end`,
+ * `noisy-steps`, `brief`, `brief-bounded` and `minutes` after it was; the first three show where
+ * it loses (docs/polling.md says why).
  */
 export const SHAPE_FAMILIES: ShapeFamily[] = [
   { name: 'smooth', description: 'steady pace, 30 s–3 min', timeScale: 1, generate: shaped(smooth) },
@@ -153,6 +168,18 @@ export const SHAPE_FAMILIES: ShapeFamily[] = [
     description: '30–90 s, any of the curves above',
     timeScale: 1,
     generate: shaped(anyCurve, 30_000, 90_000),
+  },
+  {
+    name: 'crawl-at-end',
+    description: '95–99 % in 30–60 % of the time, then a crawl to the end',
+    timeScale: 1,
+    generate: shaped(crawlAtEnd),
+  },
+  {
+    name: 'noisy-steps',
+    description: '3–10 jumps read 2–5 points off',
+    timeScale: 1,
+    generate: shaped(noisySteps),
   },
   {
     name: 'brief',
