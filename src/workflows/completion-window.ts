@@ -36,6 +36,11 @@ export type CompletionWindow =
       percentage: number;
       /** The fastest pace it surely kept before it stalled, in points per millisecond. */
       paceBefore: number;
+      /**
+       * Whether the readings prove it holds: they never went back, so an unchanged reading is no
+       * progress. Readings that do go back may hide slow progress within their error.
+       */
+      certain: boolean;
     };
 
 /**
@@ -69,8 +74,11 @@ export function knownReadings(samples: readonly ProgressSample[], latest?: Readi
 export function completionWindow(readings: readonly Reading[]): CompletionWindow | null {
   const moves = readings.slice(1).map((r, i) => r.percentage - (readings[i] as Reading).percentage);
   if (!moves.some((m) => m > 0)) return null;
-  const step = readingStep(moves.filter((m) => m > 0));
   const error = Math.max(0, ...moves.map((m) => -m));
+  const step = readingStep(
+    moves.filter((m) => m > 0),
+    error,
+  );
   const slack = step + 2 * error;
   const shown = fastestShown(readings, slack);
   for (let first = 0; first < readings.length - 1; first++) {
@@ -82,7 +90,13 @@ export function completionWindow(readings: readonly Reading[]): CompletionWindow
     const heldFrom = segment.length > 1 ? (segment[0] as Reading) : (readings[first] as Reading);
     if (now.percentage - heldFrom.percentage <= error) {
       return shown > 0
-        ? { kind: 'stalled', since: heldFrom.at, percentage: now.percentage, paceBefore: shown }
+        ? {
+            kind: 'stalled',
+            since: heldFrom.at,
+            percentage: now.percentage,
+            paceBefore: shown,
+            certain: error === 0,
+          }
         : null;
     }
     const from = segment[0] as Reading;
@@ -146,8 +160,13 @@ function fastestShown(readings: readonly Reading[], slack: number): number {
 /**
  * How coarse the readings are: the smallest rise seen. An export that has only ever risen by 25 may
  * move in jumps of 25, and assuming finer readings would put its last jump outside the window; a
- * smooth export soon shows a small rise once it is polled closely, near its end.
+ * smooth export soon shows a small rise once it is polled closely, near its end. A rise no larger
+ * than the readings' error either way (twice `error`) may be that error alone, so it says nothing
+ * of the jumps while larger ones are seen. Readings are whole points, so jumps of 4.8 read as rises
+ * of 4 and 5: a jump can be up to a point more than the smallest rise.
  */
-function readingStep(rises: readonly number[]): number {
-  return Math.max(1, Math.min(...rises));
+function readingStep(rises: readonly number[], error: number): number {
+  const telling = rises.filter((rise) => rise > 2 * error);
+  const smallest = Math.max(1, Math.min(...(telling.length > 0 ? telling : rises)));
+  return smallest > 1 ? smallest + 1 : smallest;
 }

@@ -15,8 +15,11 @@ export interface PollingObservation {
    * have come, and the latest it can end if it sped up and keeps going (infinite if it did not).
    */
   changed?: { msSinceSeen: number; msUncertain: number; msToLatest: number };
-  /** While it holds still after moving: for how long, and how long the rest took at its old pace. */
-  stalled?: { msStalled: number; msToEndAtPaceBefore: number };
+  /**
+   * While it holds still after moving: for how long, how long it ran before, how long the rest
+   * would take at its old pace, and whether the readings prove the hold (see `completionWindow`).
+   */
+  stalled?: { msStalled: number; msRanBefore: number; msToEndAtPaceBefore: number; certain: boolean };
 }
 
 /**
@@ -43,8 +46,16 @@ const WATCH_POLLS_PER_AGE = 8;
 const OPEN_SHARE = 0.5;
 /** A stalled export may resume faster than before: polled so it is seen even at this many times its pace. */
 const RESUME_SPEED_UP = 8;
-/** A long stall is polled at least at this share of its age. */
+/** A long stall is polled at least at this share of its age, while the end is far. */
 const STALL_SHARE = 0.25;
+/**
+ * A hold's end, or its resuming, is one no reading foretells: it is watched evenly, this many times
+ * over the export's time scale (the longer of how long it ran before the hold and how long it has
+ * held), four times as often as the watch's polls per age. An even spacing wins over one growing
+ * with the hold's age: the hold can end as soon after it starts as late, and the export spent few
+ * polls before it (see docs/polling.md).
+ */
+const HOLD_POLLS_PER_TIME_SCALE = 32;
 
 /**
  * The delay before the next status poll, always within [minInterval, maxInterval].
@@ -59,8 +70,11 @@ const STALL_SHARE = 0.25;
  * the wait widens with how late it is. Right after a speed-up, the tracker looks again soon to
  * learn the new pace, and no later than the end at the least that pace can be. While it holds
  * still after moving, nothing bounds when it goes on: it is polled often enough to see it resume
- * before the end even at several times its old pace, less often as the stall ages. Before the
- * readings move, `minInterval`, doubling while nothing changes. Jitter only lowers the delay.
+ * before the end even at several times its old pace, less often as the stall ages but never so
+ * rarely that a resume at its old pace is seen long after that pace would have ended; and while
+ * the readings prove it holds, evenly over the export's time scale, since its end (at 99 %, say)
+ * is one no reading foretells. Before the readings move, `minInterval`, doubling while they do
+ * not rise. Jitter only lowers the delay.
  * Pure: `random` is the workflow's deterministic `Math.random`.
  */
 export function nextPollDelay(
@@ -103,7 +117,15 @@ function delayForWhatIsForeseen(
     return Math.min(OPEN_SHARE * Math.max(changed.msSinceSeen, changed.msUncertain), changed.msToLatest);
   }
   if (stalled) {
-    return Math.max(stalled.msToEndAtPaceBefore / RESUME_SPEED_UP, STALL_SHARE * stalled.msStalled);
+    const { msStalled, msRanBefore, msToEndAtPaceBefore, certain } = stalled;
+    const even = Math.max(msRanBefore, msStalled) / HOLD_POLLS_PER_TIME_SCALE;
+    return Math.max(
+      msToEndAtPaceBefore / RESUME_SPEED_UP,
+      // Readings that go back may be slow progress read as a hold, whose end is foretold.
+      certain ? even : 0,
+      // Seen resuming at its old pace no later than `even` after the end that pace brings.
+      Math.min(STALL_SHARE * msStalled, msToEndAtPaceBefore + even),
+    );
   }
   return minIntervalMs * BACKOFF_FACTOR ** Math.max(0, unchangedPolls);
 }
@@ -126,7 +148,9 @@ export function observe(state: TrackerState, now: number): PollingObservation {
   } else if (window?.kind === 'stalled') {
     observation.stalled = {
       msStalled: now - window.since,
+      msRanBefore: window.since - state.startedAt,
       msToEndAtPaceBefore: (100 - window.percentage) / window.paceBefore,
+      certain: window.certain,
     };
   }
   return observation;

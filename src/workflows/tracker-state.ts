@@ -17,6 +17,7 @@ export const trackerStateSchema = z.strictObject({
   lastPolledAt: z.number().nullable(),
   /** When the percentage last changed (or tracking started): the stall clock. */
   lastProgressAt: z.number(),
+  /** Polls in a row that read no rise (0 right after one, or after the first reading). */
   unchangedPolls: z.number().int().nonnegative(),
   lastError: z.string().optional(),
   /** Failed API attempts since the last good answer; the activity's backoff continues from here. */
@@ -118,13 +119,13 @@ export function recordReading(
       ...(previousReadingAt === null ? {} : { after: previousReadingAt }),
     });
   }
+  const rose = percentage !== null && state.percentage !== null && percentage > state.percentage;
   if (percentage !== null && (firstReading || percentage !== state.percentage)) {
     state.percentage = percentage;
     state.lastProgressAt = now;
-    state.unchangedPolls = 0;
-  } else {
-    state.unchangedPolls += 1;
   }
+  // A reading that falls back is reading error, not news: only a rise restarts the backoff.
+  state.unchangedPolls = firstReading || rose ? 0 : state.unchangedPolls + 1;
   return effect;
 }
 

@@ -105,6 +105,13 @@ describe('nextPollDelay, from the window where the end can fall', () => {
   const second = 1_000;
   const p = { minIntervalMs: second, maxIntervalMs: 300 * second };
   const at = (observation: PollingObservation) => nextPollDelay(p, observation, constant(0));
+  /** A hold the readings prove, in seconds: how long, after how long running, how far from the end at the old pace. */
+  const hold = (held: number, ranBefore: number, toEnd: number) => ({
+    msStalled: held * second,
+    msRanBefore: ranBefore * second,
+    msToEndAtPaceBefore: toEnd * second,
+    certain: true,
+  });
 
   it('waits for the window to open, but looks in at least three times per maxInterval', () => {
     const steady = (msToSoonest: number, msToLatest: number) =>
@@ -152,9 +159,7 @@ describe('nextPollDelay, from the window where the end can fall', () => {
     expect(
       at({ unchangedPolls: 0, changed: { msSinceSeen: 0, msUncertain: 600 * second, msToLatest: Infinity } }),
     ).toBe(watch);
-    expect(
-      at({ unchangedPolls: 9, stalled: { msStalled: 1_000 * second, msToEndAtPaceBefore: 60 * second } }),
-    ).toBe(watch);
+    expect(at({ unchangedPolls: 9, stalled: hold(1_000, 1_000, 1_000) })).toBe(watch);
     expect(at({ unchangedPolls: 5, steady: { msToSoonest: -600 * second, msToLatest: -400 * second } })).toBe(
       watch,
     );
@@ -162,18 +167,34 @@ describe('nextPollDelay, from the window where the end can fall', () => {
       at({
         unchangedPolls: 9,
         msSinceStart: 2_400 * second,
-        stalled: { msStalled: 1_000 * second, msToEndAtPaceBefore: 60 * second },
+        stalled: hold(1_000, 1_400, 1_000),
       }),
     ).toBe(250 * second);
   });
 
   it('polls a stall often enough to see it resume at eight times its old pace, less often as it ages', () => {
-    expect(
-      at({ unchangedPolls: 2, stalled: { msStalled: 10 * second, msToEndAtPaceBefore: 120 * second } }),
-    ).toBe(15 * second);
-    expect(
-      at({ unchangedPolls: 9, stalled: { msStalled: 200 * second, msToEndAtPaceBefore: 60 * second } }),
-    ).toBe(50 * second);
+    expect(at({ unchangedPolls: 2, stalled: hold(10, 10, 120) })).toBe(15 * second);
+    expect(at({ unchangedPolls: 9, stalled: hold(200, 100, 60) })).toBe(50 * second);
+  });
+
+  it('sees an export that resumes at its old pace no later than an even share of its time scale after that pace would end', () => {
+    // Held 400 s after 100 s of running, 40 s from the end at its old pace: a quarter of the hold
+    // (100 s) would see it resume too late; 40 s plus 400 s / 32 does not.
+    expect(at({ unchangedPolls: 9, stalled: hold(400, 100, 40) })).toBe(52_500);
+  });
+
+  it('watches a hold near the end evenly, at a share of the longer of how long it ran and how long it held', () => {
+    // A second from the end at its old pace: no spacing sees it resume before the end, so the end
+    // itself is watched for, every 320 s / 32 from the start of the hold, then every 640 s / 32.
+    expect(at({ unchangedPolls: 3, stalled: hold(8, 320, 1) })).toBe(10 * second);
+    expect(at({ unchangedPolls: 9, stalled: hold(160, 320, 1) })).toBe(11 * second);
+    expect(at({ unchangedPolls: 9, stalled: hold(640, 320, 1) })).toBe(21 * second);
+  });
+
+  it('polls a hold that readings going back may hide as a stall, up to when its old pace would end', () => {
+    const uncertain = { ...hold(8, 320, 1), certain: false };
+    expect(at({ unchangedPolls: 3, stalled: uncertain })).toBe(2 * second);
+    expect(at({ unchangedPolls: 9, stalled: { ...uncertain, msStalled: 160 * second } })).toBe(11 * second);
   });
 });
 
@@ -220,6 +241,12 @@ describe('tracking exports of every shape in virtual time', () => {
     });
     expect(calls).toBeLessThan(2 * TENTH_OF_POLLING_AT_MIN);
     expect(latencyMs).toBeLessThanOrEqual(2 * policy.minIntervalMs);
+  });
+
+  it('notices the end of an export held at 99 % for most of an hour within a thirty-second of its time scale', () => {
+    const { calls, latencyMs } = track({ durationMs: HOUR, path: [[0.4, 99]] });
+    expect(calls).toBeLessThan(2 * TENTH_OF_POLLING_AT_MIN);
+    expect(latencyMs).toBeLessThanOrEqual(HOUR / 32);
   });
 
   it('notices an export that shows nothing until done, or speeds up unannounced, within maxInterval', () => {

@@ -17,4 +17,18 @@ describe('readings in the tracker state', () => {
       { at: 10_000, percentage: 12, after: 0 },
     ]);
   });
+
+  it('restarts the backoff only when a reading rises: one that falls back is reading error', () => {
+    const state = initialState(request, 0, false);
+    const read = (percentage: string, at: number) =>
+      recordSnapshot(state, { status: 'running', percentage }, at);
+    read('1%', 0);
+    read('1%', 1_000);
+    read('1%', 3_000);
+    expect(state.unchangedPolls).toBe(2);
+    read('0%', 7_000);
+    expect(state).toMatchObject({ percentage: 0, unchangedPolls: 3 });
+    read('2%', 15_000);
+    expect(state).toMatchObject({ percentage: 2, unchangedPolls: 0, lastProgressAt: 15_000 });
+  });
 });
