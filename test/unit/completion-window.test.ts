@@ -20,6 +20,11 @@ function remembered(curve: (t: number) => number, times: number[]): Reading[] {
   return knownReadings(samples, { at: last, percentage: Math.floor(curve(last)) });
 }
 
+/** Readings given as [seconds, percentage] pairs. */
+function inSeconds(pairs: [number, number][]): Reading[] {
+  return pairs.map(([seconds, percentage]) => ({ at: seconds * S, percentage }));
+}
+
 describe('knownReadings', () => {
   it('keeps each moved reading, the poll before it, and the latest poll', () => {
     const readings = remembered((t) => (t < 30 * S ? 0 : 50), [0, 10 * S, 20 * S, 40 * S, 50 * S]);
@@ -125,16 +130,16 @@ describe('completionWindow', () => {
 
   it('does not call a hold certain when the readings go back, since slow progress may hide in their error', () => {
     // A point a second read up to 2 points off, then holding at 40 % from 40 s, read as 38 to 41.
-    const readings: Reading[] = [
-      { at: 0, percentage: 0 },
-      { at: 10 * S, percentage: 12 },
-      { at: 20 * S, percentage: 19 },
-      { at: 30 * S, percentage: 31 },
-      { at: 40 * S, percentage: 40 },
-      { at: 60 * S, percentage: 38 },
-      { at: 90 * S, percentage: 41 },
-      { at: 120 * S, percentage: 39 },
-    ];
+    const readings = inSeconds([
+      [0, 0],
+      [10, 12],
+      [20, 19],
+      [30, 31],
+      [40, 40],
+      [60, 38],
+      [90, 41],
+      [120, 39],
+    ]);
     expect(completionWindow(readings)).toMatchObject({ kind: 'stalled', certain: false });
   });
 
@@ -150,15 +155,15 @@ describe('completionWindow', () => {
   it('does not take rises within the reading error for the size of the jumps', () => {
     // Four jumps of 25 points, at 25, 50, 75 and 100 s, read up to 3 points off either way: a rise
     // of 3 is the error, not a jump, and the last jump must stay inside the window.
-    const readings: Reading[] = [
-      { at: 0, percentage: 2 },
-      { at: 10 * S, percentage: 0 },
-      { at: 30 * S, percentage: 27 },
-      { at: 40 * S, percentage: 23 },
-      { at: 45 * S, percentage: 26 },
-      { at: 55 * S, percentage: 52 },
-      { at: 60 * S, percentage: 50 },
-    ];
+    const readings = inSeconds([
+      [0, 2],
+      [10, 0],
+      [30, 27],
+      [40, 23],
+      [45, 26],
+      [55, 52],
+      [60, 50],
+    ]);
     const window = completionWindow(readings);
     expect(window?.kind).toBe('steady');
     if (window?.kind !== 'steady') return;
