@@ -119,13 +119,14 @@ export function recordReading(
       ...(previousReadingAt === null ? {} : { after: previousReadingAt }),
     });
   }
-  const rose = percentage !== null && state.percentage !== null && percentage > state.percentage;
+  // The first percentage read counts as a rise; a reading with none, or one that falls back
+  // (reading error, not news), does not, so only a rise restarts the backoff.
+  const rose = percentage !== null && (firstReading || percentage > (state.percentage ?? 0));
   if (percentage !== null && (firstReading || percentage !== state.percentage)) {
     state.percentage = percentage;
     state.lastProgressAt = now;
   }
-  // A reading that falls back is reading error, not news: only a rise restarts the backoff.
-  state.unchangedPolls = firstReading || rose ? 0 : state.unchangedPolls + 1;
+  state.unchangedPolls = rose ? 0 : state.unchangedPolls + 1;
   return effect;
 }
 

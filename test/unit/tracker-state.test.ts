@@ -31,4 +31,12 @@ describe('readings in the tracker state', () => {
     read('2%', 15_000);
     expect(state).toMatchObject({ percentage: 2, unchangedPolls: 0, lastProgressAt: 15_000 });
   });
+
+  it('keeps backing off while the answers carry no readable percentage', () => {
+    const state = initialState(request, 0, false);
+    for (const at of [0, 1_000, 3_000]) recordSnapshot(state, { status: 'running', percentage: null }, at);
+    expect(state).toMatchObject({ percentage: null, unchangedPolls: 3 });
+    recordSnapshot(state, { status: 'running', percentage: '5%' }, 7_000);
+    expect(state).toMatchObject({ percentage: 5, unchangedPolls: 0 });
+  });
 });
