@@ -104,6 +104,22 @@ function noisySteps(random: () => number): ExportScenarioInput {
   };
 }
 
+/** Readings of 0 % until the last 2 % of the time: nothing the API says foretells the end. */
+function noProgress(): ExportScenarioInput {
+  return { path: [[0.98, 0]] };
+}
+
+/** A steady pace read 10 to 20 points off either way, the error changing every 1 to 5 s. */
+function loudNoise(random: () => number): ExportScenarioInput {
+  return {
+    noise: {
+      amplitude: whole(random, 10, 20),
+      everyMs: whole(random, 1, 5) * 1_000,
+      seed: whole(random, 1, 1_000_000),
+    },
+  };
+}
+
 const CURVES = [smooth, coarseSteps, fineSteps, stallThenBurst, slowThenFast, fastThenSlow, noisy];
 
 function anyCurve(random: () => number): ExportScenarioInput {
@@ -126,8 +142,9 @@ function shaped(
 /**
  * The families `npm run bench -- --shapes` and the policy lab measure, each against a fixed poller
  * making as many calls. Most were described before the policy was tuned; `fast-then-slow` and the
- * mixed families were added as shapes it was not designed around, and the last five after it
- * was: `crawl-at-end`, `noisy-steps` and `brief` show where it loses (docs/polling.md says why).
+ * mixed families were added as shapes it was not designed around, and the last seven after it
+ * was. `brief` and `loud-noise` show where it loses; `no-progress`, where no poller beats the
+ * fixed one, since nothing foretells the end (docs/polling.md says why).
  */
 export const SHAPE_FAMILIES: ShapeFamily[] = [
   { name: 'smooth', description: 'steady pace, 30 s–3 min', timeScale: 1, generate: shaped(smooth) },
@@ -229,6 +246,19 @@ export const SHAPE_FAMILIES: ShapeFamily[] = [
     description: '1–10 min, any curve, default policy (10 s–5 min)',
     timeScale: 1 / 10,
     generate: shaped(anyCurve, 60_000, 600_000, DEFAULT_BOUNDS),
+  },
+  {
+    name: 'no-progress',
+    description: 'reads 0 % until done: an end no reading foretells, like a failure',
+    timeScale: 1,
+    p95RatioAllowed: 2,
+    generate: shaped(noProgress),
+  },
+  {
+    name: 'loud-noise',
+    description: '±10–20 points of reading error',
+    timeScale: 1,
+    generate: shaped(loudNoise),
   },
 ];
 
