@@ -79,16 +79,21 @@ function fastThenSlow(random: () => number): ExportScenarioInput {
   return { path: [[between(random, 0.2, 0.3), whole(random, 60, 80)]] };
 }
 
-/** A steady pace read with an error of 2 to 8 points that changes every 1 to 5 s: it goes backwards. */
-function noisy(random: () => number): ExportScenarioInput {
-  return {
+/**
+ * A steady pace read with an error of `low` to `high` points either way, changing every 1 to 5 s:
+ * it goes backwards.
+ */
+function readOff(low: number, high: number) {
+  return (random: () => number): ExportScenarioInput => ({
     noise: {
-      amplitude: whole(random, 2, 8),
+      amplitude: whole(random, low, high),
       everyMs: whole(random, 1, 5) * 1_000,
       seed: whole(random, 1, 1_000_000),
     },
-  };
+  });
 }
+
+const noisy = readOff(2, 8);
 
 /** Nearly done in 30–60 % of the time (95–99 %), then a crawl through the last points. */
 function crawlAtEnd(random: () => number): ExportScenarioInput {
@@ -107,17 +112,6 @@ function noisySteps(random: () => number): ExportScenarioInput {
 /** Readings of 0 % until the last 2 % of the time: nothing the API says foretells the end. */
 function noProgress(): ExportScenarioInput {
   return { path: [[0.98, 0]] };
-}
-
-/** A steady pace read 10 to 20 points off either way, the error changing every 1 to 5 s. */
-function loudNoise(random: () => number): ExportScenarioInput {
-  return {
-    noise: {
-      amplitude: whole(random, 10, 20),
-      everyMs: whole(random, 1, 5) * 1_000,
-      seed: whole(random, 1, 1_000_000),
-    },
-  };
 }
 
 const CURVES = [smooth, coarseSteps, fineSteps, stallThenBurst, slowThenFast, fastThenSlow, noisy];
@@ -258,7 +252,7 @@ export const SHAPE_FAMILIES: ShapeFamily[] = [
     name: 'loud-noise',
     description: '±10–20 points of reading error',
     timeScale: 1,
-    generate: shaped(loudNoise),
+    generate: shaped(readOff(10, 20)),
   },
 ];
 
