@@ -12,9 +12,10 @@ import { startDevServer } from '../src/dev/dev-server.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
 import { renderChart } from './chart.js';
 import { positive } from './cli-options.js';
+import { endForetold, generatedExports } from './generated-exports.js';
 import { type WorkflowCost, workflowCost } from './histories.js';
 import { benchExports, type CurveKind } from './scenarios.js';
-import { renderShapeTable, runShapeFamilies } from './shape-run.js';
+import { familyPlans, renderShapeTable, runShapePlans, type ShapePlan } from './shape-run.js';
 import { SHAPE_FAMILIES } from './shapes.js';
 import { quantile } from './stats.js';
 import { STRATEGIES, type Strategy, workflowStart } from './strategies.js';
@@ -32,7 +33,9 @@ interface Options {
   seed: number;
   /** Shape families to measure against the equal-cost fixed poller, instead of the mix. */
   shapes?: string[] | true;
-  /** With --shapes: list ours' slowest detections per family. */
+  /** The generated population of exports of any shape (bench/generated-exports.ts), this many. */
+  random?: number;
+  /** With --shapes or --random: list ours' slowest detections per family. */
   worst?: number;
   /** File for the figures as JSON; `-` for stdout (after the dev server's banner). */
   json?: string;
@@ -101,7 +104,12 @@ function parseOptions(): Options {
       `per shape family against a fixed poller making as many calls (${SHAPE_FAMILIES.map((f) => f.name).join(', ')}; default all)`,
       (v: string) => v.split(',').map((name) => shapeFamily(name.trim())),
     )
-    .option('--worst <n>', "with --shapes: list ours' n slowest detections per family", positive('--worst'))
+    .option(
+      '--random <n>',
+      'n generated exports of any shape (30 s to 20 min at 1 s / 60 s) against a fixed poller making as many calls',
+      positive('--random'),
+    )
+    .option('--worst <n>', "with --shapes or --random: list ours' n slowest detections", positive('--worst'))
     .option(
       '--json <file>',
       "write the figures as JSON to this file ('-': stdout, after the dev server's banner)",
@@ -139,7 +147,7 @@ async function main(): Promise<void> {
   });
   const workers: ChildProcess[] = [];
   try {
-    if (options.shapes) {
+    if (options.shapes || options.random) {
       await measureShapes(env.client, env.address, sim, options, workers, log);
       return;
     }
@@ -362,11 +370,14 @@ async function measureShapes(
   );
   workers.push(...spawned.map((w) => w.process));
   await Promise.all(spawned.map((w) => w.ready));
-  const figures = await runShapeFamilies(client, sim, {
-    count: options.exports,
-    seed: options.seed,
+  const plans: ShapePlan[] = [
+    ...(options.shapes
+      ? familyPlans(options.exports, options.seed, options.shapes === true ? undefined : options.shapes)
+      : []),
+    ...(options.random ? [randomPlan(options.random, options.seed)] : []),
+  ];
+  const figures = await runShapePlans(client, sim, plans, {
     timeScale: options.timeScale,
-    ...(options.shapes === true ? {} : { only: options.shapes }),
     ...(options.worst ? { worst: options.worst } : {}),
     log,
   });
@@ -378,6 +389,25 @@ async function measureShapes(
     console.log(renderShapeTable(figures));
     if (options.json) await writeFile(options.json, json);
   }
+}
+
+/**
+ * The generated population, at a quarter of life's pace (its longest exports would otherwise take
+ * 20 minutes), with the exports whose end the readings foretell and the rest also reported apart.
+ */
+function randomPlan(count: number, seed: number): ShapePlan {
+  return {
+    family: {
+      name: 'random',
+      description: 'generated curves of any shape, 30 s–20 min, 1 s / 60 s',
+      timeScale: 1 / 4,
+    },
+    exports: generatedExports(count, seed),
+    parts: [
+      { name: 'ends foretold', includes: endForetold },
+      { name: 'ends not foretold', includes: (scenario) => !endForetold(scenario) },
+    ],
+  };
 }
 
 function countKinds(kinds: CurveKind[]): string {

@@ -9,10 +9,16 @@
  * family beside it more than on the fixed poller's, run later at its matched rate.
  */
 import type { Client } from '@temporalio/client';
-import { logExportWorkflowId, MIN_POLL_INTERVAL_MS, WorkflowType } from '../src/contract/index.js';
+import {
+  logExportWorkflowId,
+  MIN_POLL_INTERVAL_MS,
+  maxStatusCalls,
+  WorkflowType,
+} from '../src/contract/index.js';
 import { type ExportScenarioInput, exportScenarioSchema, finishAfterMs } from '../src/simulator/scenario.js';
 import type { CloudDCSimulator } from '../src/simulator/server.js';
 import {
+  compareAtEqualCost,
   fixedCallsForP95,
   type LatencyFigures,
   latencyFigures,
@@ -36,6 +42,8 @@ export interface ShapeFigures {
   fixedCallsForOursP95: number;
   /** Exports whose tracker did not reach the right end (either strategy). */
   wrong: number;
+  /** Ours' exports that cost more status calls than the budget's bound (`maxStatusCalls`). */
+  overBound: number;
 }
 
 interface Tracked {
@@ -48,44 +56,65 @@ interface Tracked {
   expected: 'completed' | 'failed';
   /** As generated, in export time. */
   scenario: ExportScenarioInput;
+  /** The budget's bound on ours' calls for this export. */
+  maxCalls: number;
 }
 
-export async function runShapeFamilies(
+/** A population to measure: a shape family, or the generated population of `--random`. */
+export interface ShapePlan {
+  family: Pick<ShapeFamily, 'name' | 'description' | 'timeScale' | 'p95RatioAllowed'>;
+  exports: ShapedExport[];
+  /**
+   * Parts of the population also reported on their own: ours' runs of the part, against the
+   * fixed poller that polls at creation and then evenly at the part's matched interval, computed
+   * (the fixed poller ran at the whole population's interval).
+   */
+  parts?: { name: string; includes: (scenario: ExportScenarioInput) => boolean }[];
+}
+
+/** The shape families' plans: `count` exports of each, the same for a seed. */
+export function familyPlans(count: number, seed: number, only?: string[]): ShapePlan[] {
+  return SHAPE_FAMILIES.filter((f) => !only || only.includes(f.name)).map((family) => ({
+    family,
+    exports: shapedExports(family, count, seed),
+  }));
+}
+
+export async function runShapePlans(
   client: Client,
   sim: CloudDCSimulator,
+  plans: ShapePlan[],
   {
-    count,
-    seed,
-    only,
     timeScale,
     worst,
     log,
   }: {
-    count: number;
-    seed: number;
-    only?: string[];
     timeScale: number;
     /** Log this many of ours' slowest detections per family, with their scenarios. */
     worst?: number;
     log: (line: string) => void;
   },
 ): Promise<ShapeFigures[]> {
-  const families = SHAPE_FAMILIES.filter((f) => !only || only.includes(f.name)).map((f) => ({
-    ...f,
-    timeScale: f.timeScale * timeScale,
+  const scaledPlans = plans.map((plan) => ({
+    ...plan,
+    family: { ...plan.family, timeScale: plan.family.timeScale * timeScale },
   }));
-  const plans = families.map((family) => ({ family, exports: shapedExports(family, count, seed) }));
-  log(`shape families: ${families.map((f) => f.name).join(', ')}; ${count} exports each, seed ${seed}`);
+  log(`measuring: ${plans.map((p) => `${p.family.name} (${p.exports.length})`).join(', ')}`);
   const figures = new Map<string, ShapeFigures>();
-  const scales = [...new Set(plans.map((p) => p.family.timeScale))].sort((a, b) => b - a);
+  const scales = [...new Set(scaledPlans.map((p) => p.family.timeScale))].sort((a, b) => b - a);
   for (const scale of scales) {
-    const phase = plans.filter((p) => p.family.timeScale === scale);
+    const phase = scaledPlans.filter((p) => p.family.timeScale === scale);
     for (let i = 0; i < phase.length; i += FAMILIES_AT_ONCE) {
       const batch = phase.slice(i, i + FAMILIES_AT_ONCE);
       for (const f of await runTogether(client, sim, batch, worst, log)) figures.set(f.family, f);
     }
   }
-  return families.map((f) => figures.get(f.name) as ShapeFigures);
+  const names = plans.flatMap((p) => [p.family.name, ...(p.parts ?? []).map((part) => partName(p, part))]);
+  return names.flatMap((name) => figures.get(name) ?? []);
+}
+
+function partName(plan: ShapePlan, part: NonNullable<ShapePlan['parts']>[number]): string {
+  return `${plan.family.name}: ${part.name}`;
 }
 
 /**
@@ -99,7 +128,7 @@ const FAMILIES_AT_ONCE = 9;
 async function runTogether(
   client: Client,
   sim: CloudDCSimulator,
-  plans: { family: ShapeFamily; exports: ShapedExport[] }[],
+  plans: ShapePlan[],
   worst: number | undefined,
   log: (line: string) => void,
 ): Promise<ShapeFigures[]> {
@@ -127,7 +156,7 @@ async function runTogether(
     }),
   );
 
-  return Promise.all(
+  const measured = await Promise.all(
     plans.map(async ({ family, exports }, i) => {
       const oursOutcomes = ours[i] as Outcomes;
       const oursFigures = latencyFigures(oursOutcomes.right);
@@ -149,9 +178,31 @@ async function runTogether(
         fixedIntervalMs: intervalMs,
         fixedCallsForOursP95: fixedCallsForP95(durations, oursFigures.p95),
         wrong: oursOutcomes.wrong + fixedOutcomes.wrong,
+        overBound: oursOutcomes.right.filter((o) => o.calls > o.maxCalls).length,
       };
     }),
   );
+  const parts = plans.flatMap((plan, i) =>
+    (plan.parts ?? []).flatMap((part): ShapeFigures[] => {
+      const right = (ours[i] as Outcomes).right.filter((o) => part.includes(o.scenario));
+      if (right.length === 0) return [];
+      const c = compareAtEqualCost(right);
+      return [
+        {
+          family: partName(plan, part),
+          description: `${plan.family.description}: ${part.name} (fixed computed)`,
+          goal: {},
+          ours: c.ours,
+          fixed: c.fixed,
+          fixedIntervalMs: c.fixedIntervalMs,
+          fixedCallsForOursP95: c.fixedCallsForOursP95,
+          wrong: 0,
+          overBound: right.filter((o) => o.calls > o.maxCalls).length,
+        },
+      ];
+    }),
+  );
+  return [...measured, ...parts];
 }
 
 /** When the export ends, in export time. */
@@ -163,7 +214,7 @@ async function startAll(
   client: Client,
   sim: CloudDCSimulator,
   strategy: 'ours' | 'fixed',
-  family: ShapeFamily,
+  family: ShapePlan['family'],
   exports: ShapedExport[],
   start: (e: ShapedExport) => {
     workflowType: string;
@@ -189,13 +240,14 @@ async function startAll(
         durationMs: finishAt(shaped),
         expected: record.scenario.outcome,
         scenario: shaped.scenario,
+        maxCalls: maxStatusCalls(shaped, finishAt(shaped)),
       };
     }),
   );
 }
 
 interface Outcomes {
-  right: (PollOutcome & { scenario: ExportScenarioInput })[];
+  right: (PollOutcome & { scenario: ExportScenarioInput; maxCalls: number })[];
   wrong: number;
 }
 
@@ -203,7 +255,7 @@ async function finishAll(
   client: Client,
   sim: CloudDCSimulator,
   strategy: 'ours' | 'fixed',
-  family: ShapeFamily,
+  family: ShapePlan['family'],
   tracked: Tracked[],
 ): Promise<Outcomes> {
   const outcomes: Outcomes = { right: [], wrong: 0 };
@@ -221,6 +273,7 @@ async function finishAll(
       latencyMs: (closeTime.getTime() - t.finishesAt) / family.timeScale,
       durationMs: t.durationMs,
       scenario: t.scenario,
+      maxCalls: t.maxCalls,
     });
   }
   return outcomes;
@@ -241,6 +294,14 @@ function scaled(scenario: ShapedExport['scenario'], scale: number): ShapedExport
           },
         }
       : {}),
+    ...(scenario.unreadable
+      ? {
+          unreadable: {
+            ...scenario.unreadable,
+            everyMs: Math.max(1, Math.round((scenario.unreadable.everyMs ?? 1_000) * scale)),
+          },
+        }
+      : {}),
   };
 }
 
@@ -255,6 +316,7 @@ export function renderShapeTable(figures: ShapeFigures[]): string {
       'fixed p50 / p95 / max (s)',
       'fixed every (s)',
       'fixed calls for ours p95',
+      'ours over bound',
       'goal met',
     ],
     ...figures.map((f) => [
@@ -264,6 +326,7 @@ export function renderShapeTable(figures: ShapeFigures[]): string {
       `${sec(f.fixed.p50)} / ${sec(f.fixed.p95)} / ${sec(f.fixed.max)}`,
       sec(f.fixedIntervalMs),
       f.fixedCallsForOursP95.toFixed(1),
+      String(f.overBound),
       `${goalVerdict(f.goal, f.ours.p95, f.fixed.p95)}${f.wrong > 0 ? ` (${f.wrong} wrong outcomes)` : ''}`,
     ]),
   ];

@@ -5,8 +5,11 @@ export type Strategy = (typeof STRATEGIES)[number];
 
 /** Intervals at time scale 1; every one is multiplied by the scale. */
 export const FIXED_INTERVAL_MS = 5_000;
-/** Ours: 70 % of fixed's interval around the end, at most 90 s apart while the end is far. */
-export const OURS_POLICY_MS = { min: 3_500, max: 90_000 };
+/**
+ * Ours: a call budget of one poll per 7.5 s (five minIntervals), polls 1.5 s apart around the end,
+ * and an end no reading foretells seen within 30 s (a third of maxInterval).
+ */
+export const OURS_POLICY_MS = { min: 1_500, max: 90_000 };
 
 /** How each strategy's workflow is started for one export. */
 export function workflowStart(

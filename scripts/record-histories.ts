@@ -93,6 +93,22 @@ try {
     await long.result();
     await save(client, 'track-continued-as-new', long.workflowId);
 
+    // Still at its first percent when its timeout comes: the tracker gives up at the deadline,
+    // polling there only if its budget allows.
+    const timedOutRecord = sim.createExport(PROJECT, 'srv-timed-out', { durationMs: 600_000 });
+    const timedOut = await startTracking(
+      client,
+      {
+        projectId: PROJECT,
+        serverId: 'srv-timed-out',
+        exportId: timedOutRecord.exportId,
+        policy: { ...POLICY, timeout: '2s' },
+      },
+      { taskQueue: TASK_QUEUE },
+    );
+    await timedOut.result().catch(() => undefined);
+    await save(client, 'track-timed-out', timedOut.workflowId);
+
     const cancelled = await track('srv-cancelled', { durationMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await cancelled.cancel();

@@ -136,6 +136,39 @@ export interface TrackLogExportRequest {
   accepted?: z.output<typeof acceptedSchema>;
 }
 
+/**
+ * Each tracker's budget of status calls, whatever the export's readings: a bucket of `burst` polls
+ * that earns one poll per budget interval, `perMinInterval` times `minInterval` (or `maxInterval`,
+ * when a caller asks for polls closer than that). The polling policy decides only when to spend it.
+ */
+export const POLL_BUDGET = {
+  /** Five times `minInterval`: the tracker may poll at `minInterval` around an end, not for long. */
+  perMinInterval: 5,
+  /** Enough for the first look and two more before the budget interval has passed. */
+  burst: 3,
+} as const;
+
+/** How long a tracker earns one status call in. */
+export function pollBudgetIntervalMs({
+  minIntervalMs,
+  maxIntervalMs,
+}: Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>): number {
+  return Math.min(POLL_BUDGET.perMinInterval * minIntervalMs, maxIntervalMs);
+}
+
+/**
+ * The most status calls a tracker makes on an export that ends `durationMs` after it starts:
+ * ceil(D / I) + burst, where I is the budget interval. A fixed poller at I, polling at the start
+ * and every I after, makes ceil(D / I) + 1, so this is two more. Calls an operator asks for with
+ * `pollNow`, and retries of calls the API refused or failed, are not counted.
+ */
+export function maxStatusCalls(
+  policy: Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>,
+  durationMs: number,
+) {
+  return Math.ceil(Math.max(0, durationMs) / pollBudgetIntervalMs(policy)) + POLL_BUDGET.burst;
+}
+
 export const DEFAULT_POLICY_MS: PollingPolicy = {
   minIntervalMs: durationSchema.parse(DEFAULT_POLICY.minInterval),
   maxIntervalMs: durationSchema.parse(DEFAULT_POLICY.maxInterval),

@@ -35,6 +35,17 @@ export const exportScenarioSchema = z.strictObject({
       seed: z.number().int().default(1),
     })
     .optional(),
+  /**
+   * Some answers carry a percentage the tracker cannot read: a `share` of the time, in stretches
+   * of `everyMs`, chosen by `seed`. `percentageFormat: 'garbage'` garbles every answer instead.
+   */
+  unreadable: z
+    .strictObject({
+      share: z.number().min(0).max(1),
+      everyMs: z.number().int().positive().default(1_000),
+      seed: z.number().int().default(1),
+    })
+    .optional(),
   /** Progress holds at `atPercent` for `forMs` before going on. */
   stall: z
     .strictObject({ atPercent: z.number().min(0).max(100), forMs: z.number().int().nonnegative() })
@@ -123,8 +134,13 @@ function noiseAt(noise: NonNullable<ExportScenario['noise']>, elapsedMs: number)
   return (seeded(noise.seed * 1_000_003 + bucket)() * 2 - 1) * noise.amplitude;
 }
 
-/** The `percentage` field as this scenario's API version writes it. */
-export function formatPercentage(scenario: ExportScenario, percentage: number): string | number {
+/** The `percentage` field as this scenario's API version writes it `elapsedMs` after creation. */
+export function formatPercentage(
+  scenario: ExportScenario,
+  percentage: number,
+  elapsedMs = 0,
+): string | number {
+  if (scenario.unreadable && unreadableAt(scenario.unreadable, elapsedMs)) return 'n/a';
   switch (scenario.percentageFormat) {
     case 'number':
       return percentage;
@@ -135,6 +151,11 @@ export function formatPercentage(scenario: ExportScenario, percentage: number): 
     default:
       return `${percentage}%`;
   }
+}
+
+function unreadableAt(unreadable: NonNullable<ExportScenario['unreadable']>, elapsedMs: number): boolean {
+  const bucket = Math.floor(elapsedMs / unreadable.everyMs);
+  return seeded(unreadable.seed * 1_000_003 + bucket)() < unreadable.share;
 }
 
 /** The `created_at` field as this scenario's API version writes it. */

@@ -502,7 +502,7 @@ export class CloudDCSimulator {
     return {
       export_id: record.exportId,
       status: view.status,
-      percentage: formatPercentage(record.scenario, view.percentage),
+      percentage: formatPercentage(record.scenario, view.percentage, at - record.createdAt),
       created_at: formatCreatedAt(record.scenario, record.createdAt),
     };
   }

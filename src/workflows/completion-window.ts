@@ -4,44 +4,16 @@ import type { ProgressSample } from './eta.js';
 export type Reading = Pick<ProgressSample, 'at' | 'percentage'>;
 
 /**
- * Where the end can fall while the export keeps a steady pace, from what its recent readings allow.
- * Times are epoch milliseconds of the workflow clock.
+ * Where the end can fall while the export keeps its current pace, in epoch milliseconds of the
+ * workflow clock: from the soonest (at the fastest pace the readings allow) to the latest (at the
+ * slowest; infinite if they allow no progress at all).
  */
-export type CompletionWindow =
-  | {
-      kind: 'steady';
-      /** The soonest the export can reach 100 % at the fastest pace its readings allow. */
-      soonest: number;
-      /** The latest, at the slowest pace they allow (infinite if they allow no progress at all). */
-      latest: number;
-    }
-  | {
-      /** The pace just changed: only readings after the change can tell the new one. */
-      kind: 'changed';
-      /** The last reading at the old pace: the change came after it. */
-      after: number;
-      /** The first reading at the new one. */
-      seenAt: number;
-      /**
-       * The latest the export can end if it sped up and keeps the new pace: the change came after
-       * `after`, so the new pace is at least the one between the two readings (infinite otherwise).
-       */
-      latest: number;
-    }
-  | {
-      kind: 'stalled';
-      /** When the readings stopped moving. */
-      since: number;
-      /** The percentage it holds. */
-      percentage: number;
-      /** The fastest pace it surely kept before it stalled, in points per millisecond. */
-      paceBefore: number;
-      /**
-       * Whether the readings prove it holds: they never went back, so an unchanged reading is no
-       * progress. Readings that do go back may hide slow progress within their error.
-       */
-      certain: boolean;
-    };
+export interface CompletionWindow {
+  soonest: number;
+  latest: number;
+  /** The first reading at the current pace. */
+  since: number;
+}
 
 /**
  * The readings the state still knows: each moved reading, the poll just before it (which still read
@@ -63,77 +35,113 @@ export function knownReadings(samples: readonly ProgressSample[], latest?: Readi
 }
 
 /**
- * Reasons from what a reading is: the export's true progress rounded down to the API's step (1
- * point, or the size of the jumps a stepwise export makes), give or take the reading error (the
- * largest fall seen). Any two readings then bound
- * the pace between them, and every pace allowed by all recent readings bounds the end. When no
- * steady pace fits them all, the pace changed: the oldest readings are dropped until one does, so
- * the window follows a stall, a speed-up or a slow-down at the next poll. Null until the readings
- * have moved.
+ * Reasons from what a reading is: the export's true progress rounded down to the API's step, give
+ * or take the reading error (the largest fall seen). Any two readings then bound the pace between
+ * them, and the paces all recent readings allow bound the end. When no pace fits them all, the pace
+ * changed: the oldest readings are dropped until the rest keep one.
+ *
+ * The step is not known, so the window covers two readings of it: smooth (a point at a time, so a
+ * hold followed by a rise is a change of pace), and stepwise (the smallest step that lets the
+ * readings keep one pace, at least the jumps they have shown and at most the smallest rise, which
+ * a whole-point reading of a jump can understate by one).
+ *
+ * Null when the readings foretell nothing: before they move, while they hold still, and right after
+ * a change of pace that did not speed the export up.
  */
 export function completionWindow(readings: readonly Reading[]): CompletionWindow | null {
-  const moves = readings.slice(1).map((r, i) => r.percentage - (readings[i] as Reading).percentage);
-  if (!moves.some((m) => m > 0)) return null;
+  const moves = movesOf(readings);
   const error = Math.max(0, ...moves.map((m) => -m));
-  const step = readingStep(
-    moves.filter((m) => m > 0),
-    error,
-  );
-  const slack = step + 2 * error;
-  const shown = fastestShown(readings, slack);
+  const rises = moves.filter((m) => m > 0);
+  if (rises.length === 0) return null;
+  // A rise within the error either way may be the error alone: it says nothing of the jumps.
+  const telling = rises.filter((m) => m > 2 * error);
+  const largestStep = Math.min(...(telling.length > 0 ? telling : rises)) + 1;
+  const smooth = windowAtPace(readings, error, () => [1, 2]);
+  const stepwise = windowAtPace(readings, error, (first) => {
+    // A rise after a reading that held still (within the error) is a jump: steps are no smaller.
+    const held = (i: number) => i > first && Math.abs(moves[i - 1] as number) <= 2 * error;
+    const jumps = moves.filter((m, i) => i >= first && m > 2 * error && held(i));
+    return [jumps.length > 0 ? Math.min(largestStep, ...jumps) : 1, largestStep];
+  });
+  if (!smooth || !stepwise) return smooth ?? stepwise;
+  return {
+    soonest: Math.min(smooth.soonest, stepwise.soonest),
+    latest: Math.max(smooth.latest, stepwise.latest),
+    since: Math.max(smooth.since, stepwise.since),
+  };
+}
+
+/** The window at the current pace, reading steps within `steps(first)` for readings from `first` on. */
+function windowAtPace(
+  readings: readonly Reading[],
+  error: number,
+  steps: (first: number) => [number, number],
+): CompletionWindow | null {
   for (let first = 0; first < readings.length - 1; first++) {
-    if (paceBounds(readings.slice(first), slack) === null) continue;
+    const step = fittingStep(readings.slice(first), error, ...steps(first));
+    if (step === null) continue;
     // The pace changed after readings[first - 1]; the pair straddling the change mixes both paces.
     const segment = first === 0 ? readings : readings.slice(first + 1);
-    const now = readings[readings.length - 1] as Reading;
-    // Held still since the first reading at the current value: only polls that moved are kept.
-    const heldFrom = segment.length > 1 ? (segment[0] as Reading) : (readings[first] as Reading);
-    if (now.percentage - heldFrom.percentage <= error) {
-      return shown > 0
-        ? {
-            kind: 'stalled',
-            since: heldFrom.at,
-            percentage: now.percentage,
-            paceBefore: shown,
-            certain: error === 0,
-          }
-        : null;
-    }
+    if (segment.length < 2) return spedUp(readings.slice(first - 1, first + 2), error, step);
     const from = segment[0] as Reading;
-    const pace = segment.length > 1 ? paceBounds(segment, slack) : null;
-    if (pace === null) {
-      const before = readings[first] as Reading;
-      // Faster between the two than the pace just before allows: it sped up in between, so its new
-      // pace is at least that; a slowdown bounds nothing.
-      const oldFastest =
-        paceBounds(readings.slice(first - 1, first + 1), slack)?.fastest ?? Number.POSITIVE_INFINITY;
-      const least = (from.percentage - before.percentage - slack) / (from.at - before.at);
-      const latest =
-        least > oldFastest ? from.at + (100 - from.percentage + error) / least : Number.POSITIVE_INFINITY;
-      return { kind: 'changed', after: before.at, seenAt: from.at, latest };
-    }
-    // A slower pace now may be a pause that is over: the end is possible as soon as the export's
-    // fastest recent pace would bring it.
-    const fastest = Math.max(pace.fastest, shown);
+    const now = segment[segment.length - 1] as Reading;
+    if (now.percentage - from.percentage <= error) return null;
+    const { slowest, fastest } = paceBounds(segment, step + 2 * error) as PaceBounds;
     let soonest = Number.NEGATIVE_INFINITY;
     let latest = Number.POSITIVE_INFINITY;
     for (const r of segment) {
       soonest = Math.max(soonest, r.at + Math.max(0, 100 - r.percentage - step - error) / fastest);
-      if (pace.slowest > 0) latest = Math.min(latest, r.at + (100 - r.percentage + error) / pace.slowest);
+      if (slowest > 0) latest = Math.min(latest, r.at + (100 - r.percentage + error) / slowest);
     }
-    return { kind: 'steady', soonest, latest: Math.max(soonest, latest) };
+    return { soonest, latest: Math.max(soonest, latest), since: from.at };
   }
   return null;
 }
 
-/** The paces (points per ms) every pair of readings allows, or null if none fits them all. */
-function paceBounds(segment: readonly Reading[], slack: number): { slowest: number; fastest: number } | null {
+/**
+ * Right after a change of pace, seen in the last of `three` readings: if the export moved faster
+ * between the last two than the pace before allows, it sped up and keeps at least that pace, so it
+ * can end at any moment up to the end that pace brings. A slowdown bounds nothing.
+ */
+function spedUp(three: readonly Reading[], error: number, step: number): CompletionWindow | null {
+  const [before, last, now] = three as [Reading, Reading, Reading];
+  const slack = step + 2 * error;
+  const oldFastest = paceBounds([before, last], slack)?.fastest ?? Number.POSITIVE_INFINITY;
+  const least = (now.percentage - last.percentage - slack) / (now.at - last.at);
+  if (least <= oldFastest) return null;
+  return { soonest: now.at, latest: now.at + (100 - now.percentage + error) / least, since: now.at };
+}
+
+/**
+ * The smallest whole step from `smallest` to `largest` at which the readings keep one pace, or null.
+ * A larger step only widens the paces allowed, so the first that fits is found by bisection.
+ */
+function fittingStep(readings: readonly Reading[], error: number, smallest: number, largest: number) {
+  const fits = (step: number) => paceBounds(readings, step + 2 * error) !== null;
+  if (!fits(largest)) return null;
+  let low = Math.ceil(smallest);
+  let high = largest;
+  while (high - low >= 1) {
+    const mid = Math.floor((low + high) / 2);
+    if (fits(mid)) high = mid;
+    else low = mid + 1;
+  }
+  return high;
+}
+
+interface PaceBounds {
+  slowest: number;
+  fastest: number;
+}
+
+/** The paces (points per ms) every pair of readings allows: at least `slowest`, at most `fastest`. */
+function pairwisePaces(readings: readonly Reading[], slack: number): PaceBounds {
   let slowest = 0;
   let fastest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < segment.length; i++) {
-    for (let j = i + 1; j < segment.length; j++) {
-      const a = segment[i] as Reading;
-      const b = segment[j] as Reading;
+  for (let i = 0; i < readings.length; i++) {
+    for (let j = i + 1; j < readings.length; j++) {
+      const a = readings[i] as Reading;
+      const b = readings[j] as Reading;
       const span = b.at - a.at;
       if (span <= 0) continue;
       const moved = b.percentage - a.percentage;
@@ -141,32 +149,28 @@ function paceBounds(segment: readonly Reading[], slack: number): { slowest: numb
       fastest = Math.min(fastest, (moved + slack) / span);
     }
   }
-  return fastest > 0 && slowest <= fastest && Number.isFinite(fastest) ? { slowest, fastest } : null;
+  return { slowest, fastest };
 }
 
-/** The fastest pace (points per ms) the export surely kept between two of its recent readings. */
-function fastestShown(readings: readonly Reading[], slack: number): number {
-  let fastest = 0;
-  for (let i = 0; i < readings.length; i++) {
-    for (let j = i + 1; j < readings.length; j++) {
-      const a = readings[i] as Reading;
-      const b = readings[j] as Reading;
-      if (b.at > a.at) fastest = Math.max(fastest, (b.percentage - a.percentage - slack) / (b.at - a.at));
-    }
-  }
-  return fastest;
+/** The paces every pair of readings allows, or null if none fits them all. */
+function paceBounds(segment: readonly Reading[], slack: number): PaceBounds | null {
+  const pace = pairwisePaces(segment, slack);
+  return pace.fastest > 0 && pace.slowest <= pace.fastest && Number.isFinite(pace.fastest) ? pace : null;
+}
+
+/** The rise between each reading and the next. */
+function movesOf(readings: readonly Reading[]): number[] {
+  return readings.slice(1).map((r, i) => r.percentage - (readings[i] as Reading).percentage);
 }
 
 /**
- * How coarse the readings are: the smallest rise seen. An export that has only ever risen by 25 may
- * move in jumps of 25, and assuming finer readings would put its last jump outside the window; a
- * smooth export soon shows a small rise once it is polled closely, near its end. A rise no larger
- * than the readings' error either way (twice `error`) may be that error alone, so it says nothing
- * of the jumps while larger ones are seen. Readings are whole points, so jumps of 4.8 read as rises
- * of 4 and 5: a jump can be up to a point more than the smallest rise.
+ * While the readings foretell nothing: how long after the latest reading the export could end if
+ * it went back to the fastest pace it surely kept between two recent readings (the slowest that
+ * pair allows); null before it has shown one.
  */
-function readingStep(rises: readonly number[], error: number): number {
-  const telling = rises.filter((rise) => rise > 2 * error);
-  const smallest = Math.max(1, Math.min(...(telling.length > 0 ? telling : rises)));
-  return smallest > 1 ? smallest + 1 : smallest;
+export function endAtPaceShown(readings: readonly Reading[]): number | null {
+  const error = Math.max(0, ...movesOf(readings).map((m) => -m));
+  const shown = pairwisePaces(readings, 1 + 2 * error).slowest;
+  const now = readings[readings.length - 1];
+  return now && shown > 0 ? (100 - now.percentage) / shown : null;
 }

@@ -6,6 +6,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -34,7 +35,8 @@ import {
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { countReleasedCallers } from './nexus-callers.js';
-import { nextPollDelay, observe } from './polling-policy.js';
+import { budgetAllowsAt, spend } from './poll-budget.js';
+import { nextPollAt } from './polling-policy.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 import { indexTracker } from './search-index.js';
 import { countPoll, recordDetectionWindow } from './tracker-metrics.js';
@@ -59,6 +61,12 @@ const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
  * Backoff carries over between polls, so a short budget costs history events, not API calls.
  */
 const POLL_RETRY_BUDGET_MS = { min: 2_000, max: 120_000 };
+
+/**
+ * Trackers that reach a deadline without budget left end there instead of polling once more; runs
+ * started before the budget existed keep polling at their deadlines, as their histories record.
+ */
+const BUDGET_AT_DEADLINES = 'poll-budget-at-deadlines';
 
 /** Whether this worker's namespace has our search attributes; asked once per tracker. */
 const { searchAttributesAvailable } = proxyLocalActivities<TrackerActivities>({ startToCloseTimeout: '10s' });
@@ -90,11 +98,11 @@ export async function trackLogExport(
   setHandler(getProgressQuery, () => progressOf(state, nextPollAt, runStartedAt));
 
   const request = parseTrackLogExportInput(input);
-  const s =
-    carried === undefined
-      ? initialState(request, Date.now(), await searchAttributesAvailable())
-      : parseCarriedState(carried);
+  const s = carried === undefined ? initialState(request, Date.now(), false) : parseCarriedState(carried);
   state = s;
+  // Before anything is awaited, so a signal or update sent with the start is not turned away.
+  steer(s);
+  if (carried === undefined) s.index.enabled = await searchAttributesAvailable();
   const startedWithReading = carried === undefined && recordAccepted(request, s);
   indexTracker(s, request, s.status === null ? 'pending' : 'running');
   try {
@@ -113,6 +121,23 @@ export async function trackLogExport(
   }
 }
 
+/** The operator's and callers' handles on a tracker: pollNow, extendTimeout, released Nexus callers. */
+function steer(s: TrackerState): void {
+  setHandler(pollNowSignal, () => {
+    s.pollRequested = true;
+  });
+  countReleasedCallers(s);
+  setHandler(
+    extendTimeoutUpdate,
+    (extension) => {
+      s.deadline = extendedDeadline(extension, s.deadline, Date.now());
+      return { deadline: new Date(s.deadline).toISOString() };
+    },
+    // Checked before the update is accepted, so a bad request leaves no trace in history.
+    { validator: (extension) => void extendedDeadline(extension, s.deadline, Date.now()) },
+  );
+}
+
 /** The search-attribute status a tracker ends with, from how it ended. */
 function endStatusOf(err: unknown): TrackerStatus {
   if (isCancellation(err)) return 'cancelled';
@@ -129,32 +154,25 @@ async function track(
   setNextPollAt: (at: number | null) => void,
   startedWithReading: boolean,
 ): Promise<LogExportResult> {
-  setHandler(pollNowSignal, () => {
-    s.pollRequested = true;
-  });
-  countReleasedCallers(s);
-  setHandler(
-    extendTimeoutUpdate,
-    (extension) => {
-      s.deadline = extendedDeadline(extension, s.deadline, Date.now());
-      return { deadline: new Date(s.deadline).toISOString() };
-    },
-    // Checked before the update is accepted, so a bad request leaves no trace in history.
-    { validator: (extension) => void extendedDeadline(extension, s.deadline, Date.now()) },
-  );
-
   const queueWait = new QueueWaitLimit(request.policy.maxIntervalMs);
   let readingInHand = startedWithReading;
   for (;;) {
     const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
-    // At a deadline the tracker ends without calling an API that asked not to be called yet.
-    if (s.retryNotBefore !== null && s.retryNotBefore > Date.now()) {
+    // An operator's pollNow, and the retry of a poll the API refused, are outside the budget.
+    const onBudget = !s.pollRequested && !s.refused;
+    // At a deadline the tracker ends without calling an API that asked not to be called yet, or
+    // that its budget does not allow.
+    if (
+      (s.retryNotBefore !== null && s.retryNotBefore > Date.now()) ||
+      (onBudget && budgetAllowsAt(s.pollBudget, request.policy) > Date.now() && patched(BUDGET_AT_DEADLINES))
+    ) {
       if (Date.now() >= s.deadline) throw timedOut(request, s);
       if (Date.now() >= stallDeadline) throw stalled(request, s);
     }
 
     s.pollRequested = false;
     if (!readingInHand) {
+      if (onBudget) s.pollBudget = spend(s.pollBudget, request.policy, Date.now());
       const result = await pollOnce(request, s, queueWait);
       if (result) return result;
     }
@@ -171,7 +189,7 @@ async function track(
     const policyWakeAt =
       s.refused && s.retryNotBefore !== null
         ? s.retryNotBefore
-        : now + nextPollDelay(request.policy, observe(s, now), Math.random);
+        : nextPollAt(request.policy, s, now, Math.random);
     const wakeAt = Math.min(Math.max(policyWakeAt, earliest), s.deadline, stallDeadline);
     setNextPollAt(wakeAt);
     setCurrentDetails(currentDetails(s, wakeAt));

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../contract/index.js';
 import { estimateCompletion, type ProgressSample, withSample } from './eta.js';
 import { type ExportPhase, exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
+import { fullBudget } from './poll-budget.js';
 
 /**
  * What a tracker knows, carried across continue-as-new. Times are epoch milliseconds of the
@@ -17,8 +18,8 @@ export const trackerStateSchema = z.strictObject({
   lastPolledAt: z.number().nullable(),
   /** When the percentage last changed (or tracking started): the stall clock. */
   lastProgressAt: z.number(),
-  /** Polls in a row that read no rise (0 right after one, or after the first reading). */
-  unchangedPolls: z.number().int().nonnegative(),
+  /** Carried by runs started before the call budget, whose policy counted polls that read no rise; not read. */
+  unchangedPolls: z.number().int().nonnegative().optional(),
   lastError: z.string().optional(),
   /** Failed API attempts since the last good answer; the activity's backoff continues from here. */
   failedAttempts: z.number().int().nonnegative(),
@@ -29,6 +30,8 @@ export const trackerStateSchema = z.strictObject({
   pollRequested: z.boolean(),
   /** Unknown status words already logged, so each is logged once. */
   unknownStatuses: z.array(z.string()),
+  /** The call budget (see `poll-budget.ts`); 0, a full one, for a state carried from before it. */
+  pollBudget: z.number().default(0),
   /** Recent readings of the percentage, for the completion estimate. */
   samples: z
     .array(z.object({ at: z.number(), percentage: z.number(), after: z.number().optional() }))
@@ -55,12 +58,12 @@ export function initialState(request: TrackLogExportRequest, now: number, indexe
     percentage: null,
     lastPolledAt: null,
     lastProgressAt: now,
-    unchangedPolls: 0,
     failedAttempts: 0,
     retryNotBefore: null,
     refused: false,
     pollRequested: false,
     unknownStatuses: [],
+    pollBudget: fullBudget(now),
     samples: [],
     nexusCallersReleased: 0,
     index: { enabled: indexed, ids: false },
@@ -119,14 +122,10 @@ export function recordReading(
       ...(previousReadingAt === null ? {} : { after: previousReadingAt }),
     });
   }
-  // The first percentage read counts as a rise; a reading with none, or one that falls back
-  // (reading error, not news), does not, so only a rise restarts the backoff.
-  const rose = percentage !== null && (firstReading || percentage > (state.percentage ?? 0));
   if (percentage !== null && (firstReading || percentage !== state.percentage)) {
     state.percentage = percentage;
     state.lastProgressAt = now;
   }
-  state.unchangedPolls = rose ? 0 : state.unchangedPolls + 1;
   return effect;
 }
 

@@ -46,7 +46,7 @@ describe('npm run bench', () => {
     await rm(dir, { recursive: true, force: true });
   }, 180_000);
 
-  it('measures shape families against a fixed poller run at the interval that makes as many calls', async () => {
+  it('measures shape families and the generated population against a fixed poller making as many calls', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bench-shapes-'));
     const file = join(dir, 'shapes.json');
     await run(
@@ -57,6 +57,8 @@ describe('npm run bench', () => {
         'bench/main.ts',
         '--shapes',
         'smooth,stall-burst',
+        '--random',
+        '4',
         '--exports',
         '3',
         '--time-scale',
@@ -68,16 +70,21 @@ describe('npm run bench', () => {
       ],
       { timeout: 170_000 },
     );
-    const { figures } = JSON.parse(await readFile(file, 'utf8')) as {
+    const { figures: all } = JSON.parse(await readFile(file, 'utf8')) as {
       figures: Array<{
         family: string;
         wrong: number;
+        overBound: number;
         fixedIntervalMs: number;
         ours: { callsPerExport: number; p95: number };
         fixed: { callsPerExport: number; p95: number };
       }>;
     };
-    expect(figures.map((f) => f.family)).toEqual(['smooth', 'stall-burst']);
+    // The generated population is also reported by whether the readings foretell each end.
+    const figures = all.filter((f) => !f.family.startsWith('random: '));
+    expect(figures.map((f) => f.family)).toEqual(['smooth', 'stall-burst', 'random']);
+    expect(all.length).toBeGreaterThan(figures.length);
+    for (const f of all) expect(f.overBound).toBe(0);
     for (const f of figures) {
       expect(f.wrong).toBe(0);
       expect(f.ours.callsPerExport).toBeGreaterThanOrEqual(2);

@@ -1,5 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { completionWindow, knownReadings, type Reading } from '../../src/workflows/completion-window.js';
+import {
+  completionWindow,
+  endAtPaceShown,
+  knownReadings,
+  type Reading,
+} from '../../src/workflows/completion-window.js';
 import { withSample } from '../../src/workflows/eta.js';
 
 const S = 1_000;
@@ -25,6 +31,11 @@ function inSeconds(pairs: [number, number][]): Reading[] {
   return pairs.map(([seconds, percentage]) => ({ at: seconds * S, percentage }));
 }
 
+/** Whether the window holds the end, in ms. */
+function holds(window: ReturnType<typeof completionWindow>, end: number): boolean {
+  return window !== null && window.soonest <= end && end <= window.latest;
+}
+
 describe('knownReadings', () => {
   it('keeps each moved reading, the poll before it, and the latest poll', () => {
     const readings = remembered((t) => (t < 30 * S ? 0 : 50), [0, 10 * S, 20 * S, 40 * S, 50 * S]);
@@ -38,34 +49,50 @@ describe('knownReadings', () => {
 });
 
 describe('completionWindow', () => {
-  it('is null until the readings move', () => {
+  it('is null until the readings move, and while they hold still', () => {
     expect(completionWindow([])).toBeNull();
     expect(completionWindow(remembered(() => 0, [0, 5 * S, 10 * S]))).toBeNull();
+    const heldAt40 = (t: number) => Math.min(40, t / S);
+    expect(completionWindow(remembered(heldAt40, [0, 10 * S, 20 * S, 40 * S, 70 * S, 100 * S]))).toBeNull();
   });
 
-  it('holds the end of a steady export, narrowing as the readings span more time', () => {
+  it('holds the end of any steady export polled at any times, read in whole points', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 10, max: 36_000 }).map((seconds) => seconds * S),
+        fc.uniqueArray(fc.double({ min: 0, max: 0.99, noNaN: true }), { minLength: 2, maxLength: 14 }),
+        (durationMs, shares) => {
+          const times = [0, ...shares.map((x) => Math.round(x * durationMs))].sort((a, b) => a - b);
+          const window = completionWindow(remembered((t) => (100 * t) / durationMs, [...new Set(times)]));
+          return window === null || holds(window, durationMs);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('narrows as the readings span more time', () => {
     const curve = (t: number) => t / (1.2 * S); // 100 % at 120 s
     const early = completionWindow(remembered(curve, [0, 6 * S]));
     const later = completionWindow(remembered(curve, [0, 6 * S, 60 * S]));
-    for (const window of [early, later]) {
-      expect(window?.kind).toBe('steady');
-      if (window?.kind !== 'steady') return;
-      expect(window.soonest).toBeLessThanOrEqual(120 * S);
-      expect(window.latest).toBeGreaterThanOrEqual(120 * S);
-    }
-    const width = (w: typeof early) => (w?.kind === 'steady' ? w.latest - w.soonest : Number.NaN);
+    expect(holds(early, 120 * S) && holds(later, 120 * S)).toBe(true);
+    const width = (w: typeof early) => (w ? w.latest - w.soonest : Number.NaN);
     expect(width(later)).toBeLessThan(width(early) / 4);
   });
 
-  it('reads a stepwise export by its step, so the last jump stays inside the window', () => {
+  it('keeps the last of a few big jumps inside the window', () => {
     // Four jumps of 25 points, every 25 s; polls that do not land on the jumps.
     const curve = (t: number) => Math.floor(t / (25 * S)) * 25;
     const window = completionWindow(remembered(curve, [0, 7 * S, 19 * S, 31 * S, 44 * S, 56 * S, 77 * S]));
-    expect(window?.kind).toBe('steady');
-    if (window?.kind !== 'steady') return;
-    expect(window.soonest).toBeLessThanOrEqual(100 * S);
-    expect(window.latest).toBeGreaterThanOrEqual(100 * S);
-    expect(window.soonest).toBeGreaterThan(77 * S);
+    expect(holds(window, 100 * S)).toBe(true);
+    expect(window?.soonest).toBeGreaterThan(77 * S);
+  });
+
+  it('takes the size of the jumps from rises after held readings, a point larger than whole-point readings show', () => {
+    // 21 jumps of 4.76 points, one every 4.76 s, polled every 2 s: held readings, then rises of 4 or 5.
+    const jumps = (t: number) => Math.floor((t * 21) / (100 * S)) * (100 / 21);
+    const times = Array.from({ length: 16 }, (_, i) => i * 2 * S);
+    expect(holds(completionWindow(remembered(jumps, times)), 100 * S)).toBe(true);
   });
 
   it('allows for readings that go backwards by as much as they have', () => {
@@ -73,83 +100,7 @@ describe('completionWindow', () => {
     const noise = [0, 4, -4, 3, -4, 4, -3, 2, -4, 4, -4, 3, 0, -4, 4, -2, 3, -4, 4, 0];
     const curve = (t: number) => Math.max(0, t / S + (noise[Math.round(t / (3 * S))] ?? 0));
     const times = Array.from({ length: 20 }, (_, i) => i * 3 * S);
-    const window = completionWindow(remembered(curve, times));
-    expect(window?.kind).toBe('steady');
-    if (window?.kind !== 'steady') return;
-    expect(window.soonest).toBeLessThanOrEqual(100 * S);
-    expect(window.latest).toBeGreaterThanOrEqual(100 * S);
-  });
-
-  it('sees a stall once the reading holds longer than any steady pace allows, and remembers the pace before', () => {
-    const curve = (t: number) => Math.min(40, t / S);
-    const window = completionWindow(remembered(curve, [0, 10 * S, 20 * S, 40 * S, 70 * S]));
-    expect(window).toMatchObject({ kind: 'stalled', percentage: 40, since: 40 * S, certain: true });
-    if (window?.kind !== 'stalled') return;
-    expect(window.paceBefore * S).toBeGreaterThan(0.7);
-    expect(window.paceBefore * S).toBeLessThanOrEqual(1.1);
-  });
-
-  it('says the pace changed when a reading leaves the steady line, until readings after it tell the new pace', () => {
-    // 1 point per 4 s, then 4 points a second from 60 s.
-    const curve = (t: number) => (t < 60 * S ? t / (4 * S) : 15 + ((t - 60 * S) / S) * 4);
-    const times = [0, 20 * S, 40 * S, 60 * S, 65 * S];
-    const changed = completionWindow(remembered(curve, times));
-    expect(changed).toMatchObject({ kind: 'changed', after: 60 * S, seenAt: 65 * S });
-    // It sped up, so it goes at least as fast as between 60 s and 65 s: it ends (81.25 s) by then.
-    if (changed?.kind !== 'changed') return;
-    expect(changed.latest).toBeGreaterThanOrEqual(81_250);
-    expect(changed.latest).toBeLessThan(90 * S);
-    const next = completionWindow(remembered(curve, [...times, 67 * S]));
-    expect(next?.kind).toBe('steady');
-    if (next?.kind !== 'steady') return;
-    // 35 points at 67 s, 4 a second: 100 % at 83.25 s.
-    expect(next.soonest).toBeLessThanOrEqual(83_250);
-    expect(next.latest).toBeGreaterThanOrEqual(83_250);
-    // Two readings 2 s apart, with jumps of up to 6 points allowed (rises of 5), bound it loosely.
-    expect(next.latest).toBeLessThan(125 * S);
-  });
-
-  it('bounds nothing after a slowdown, which may be a stall beginning', () => {
-    // 1 point a second, then 1 per 10 s from 40 s.
-    const curve = (t: number) => (t < 40 * S ? t / S : 40 + (t - 40 * S) / (10 * S));
-    const window = completionWindow(remembered(curve, [0, 10 * S, 20 * S, 40 * S, 70 * S]));
-    expect(window).toMatchObject({ kind: 'changed', latest: Number.POSITIVE_INFINITY });
-  });
-
-  it('keeps the fastest recent pace in reach after a slowdown, in case it was a pause that is over', () => {
-    // 1 point a second to 40 %, held 30 s, then 1 a second again: a reading during the hold makes
-    // the average look slower than the export runs.
-    const curve = (t: number) => (t < 40 * S ? t / S : t < 70 * S ? 40 : 40 + (t - 70 * S) / S);
-    const window = completionWindow(remembered(curve, [0, 10 * S, 30 * S, 80 * S]));
-    expect(window?.kind).toBe('steady');
-    if (window?.kind !== 'steady') return;
-    // At its average pace (50 points in 80 s) the rest would take 80 s more; it opens well before.
-    expect(window.soonest).toBeLessThan(150 * S);
-    expect(window.latest).toBeGreaterThanOrEqual(130 * S);
-  });
-
-  it('does not call a hold certain when the readings go back, since slow progress may hide in their error', () => {
-    // A point a second read up to 2 points off, then holding at 40 % from 40 s, read as 38 to 41.
-    const readings = inSeconds([
-      [0, 0],
-      [10, 12],
-      [20, 19],
-      [30, 31],
-      [40, 40],
-      [60, 38],
-      [90, 41],
-      [120, 39],
-    ]);
-    expect(completionWindow(readings)).toMatchObject({ kind: 'stalled', certain: false });
-  });
-
-  it('allows jumps a point larger than the smallest rise, as whole-point readings of 4.8-point jumps are', () => {
-    // 21 jumps of 4.76 points, one every 4.76 s: at 8.5 s it has made one and reads 4.
-    const jumps = (t: number) => Math.floor((t * 21) / (100 * S)) * (100 / 21);
-    const window = completionWindow(remembered(jumps, [0, 8.5 * S]));
-    expect(window?.kind).toBe('steady');
-    if (window?.kind !== 'steady') return;
-    expect(window.soonest).toBeLessThanOrEqual(100 * S);
+    expect(holds(completionWindow(remembered(curve, times)), 100 * S)).toBe(true);
   });
 
   it('does not take rises within the reading error for the size of the jumps', () => {
@@ -164,10 +115,61 @@ describe('completionWindow', () => {
       [55, 52],
       [60, 50],
     ]);
-    const window = completionWindow(readings);
-    expect(window?.kind).toBe('steady');
-    if (window?.kind !== 'steady') return;
-    expect(window.soonest).toBeLessThanOrEqual(100 * S);
-    expect(window.latest).toBeGreaterThanOrEqual(100 * S);
+    expect(holds(completionWindow(readings), 100 * S)).toBe(true);
+  });
+
+  it('after a speed-up, opens at once and closes by the end the pace between the last two readings brings', () => {
+    // 1 point per 4 s, then 4 points a second from 60 s: 100 % at 81.25 s.
+    const curve = (t: number) => (t < 60 * S ? t / (4 * S) : 15 + ((t - 60 * S) / S) * 4);
+    const window = completionWindow(remembered(curve, [0, 20 * S, 40 * S, 60 * S, 65 * S]));
+    expect(window?.soonest).toBe(65 * S);
+    expect(holds(window, 81_250)).toBe(true);
+    expect(window?.latest).toBeLessThan(90 * S);
+  });
+
+  it('bounds nothing right after a slowdown, which may be a hold beginning', () => {
+    // 1 point a second, then 1 per 10 s from 40 s.
+    const curve = (t: number) => (t < 40 * S ? t / S : 40 + (t - 40 * S) / (10 * S));
+    expect(completionWindow(remembered(curve, [0, 10 * S, 20 * S, 40 * S, 70 * S]))).toBeNull();
+  });
+
+  it('after a long hold, reads a rise as either a burst or a jump: open from now, unbounded', () => {
+    // 0 % for 165 s, then 74 % five seconds later: the rest may come in seconds or after another hold.
+    const window = completionWindow(
+      inSeconds([
+        [0, 0],
+        [165, 0],
+        [170, 74],
+      ]),
+    );
+    expect(window).toMatchObject({ soonest: 170 * S, latest: Number.POSITIVE_INFINITY });
+  });
+
+  it('follows the pace a crawl keeps, not the one before it', () => {
+    // 95 % in 30 s, then a point every 10 s: the end at 80 s, which the crawl's readings bound.
+    const curve = (t: number) => (t < 30 * S ? (95 * t) / (30 * S) : 95 + (t - 30 * S) / (10 * S));
+    const window = completionWindow(remembered(curve, [0, 10 * S, 30 * S, 45 * S, 60 * S, 70 * S]));
+    expect(holds(window, 80 * S)).toBe(true);
+    expect(window?.latest).toBeLessThan(100 * S);
+  });
+});
+
+describe('endAtPaceShown', () => {
+  it('is how long the rest takes at the fastest pace two readings surely show', () => {
+    // 40 points in 40 s (at least 39 with whole-point readings), then held at 40 %.
+    const readings = inSeconds([
+      [0, 0],
+      [40, 40],
+      [70, 40],
+    ]);
+    expect(endAtPaceShown(readings)).toBeCloseTo((60 / 39) * 40 * S, -1);
+    expect(
+      endAtPaceShown(
+        inSeconds([
+          [0, 0],
+          [30, 0],
+        ]),
+      ),
+    ).toBeNull();
   });
 });
