@@ -1,10 +1,5 @@
 import { POLL_BUDGET } from '../../src/contract/index.js';
 
-/** The longest wait between two polls at these times. */
-export function longestWait(pollTimes: readonly number[]): number {
-  return Math.max(0, ...pollTimes.slice(1).map((at, i) => at - (pollTimes[i] as number)));
-}
-
 /**
  * By how many polls the busiest stretch of these polls outruns a budget of `burst` polls plus one
  * per `budgetIntervalMs` (0 or less: never). With g(k) = t_k / interval - k, polls k..j number at
