@@ -11,7 +11,10 @@ export interface PolicyFlags {
 
 export function withPolicyFlags(command: Command): Command {
   return command
-    .option('--min-interval <duration>', 'shortest wait between status polls, e.g. 10s')
+    .option(
+      '--min-interval <duration>',
+      'shortest wait between status polls, e.g. 10s; the tracker earns one poll per five of them, three at most at once',
+    )
     .option(
       '--max-interval <duration>',
       'longest wait between status polls, e.g. 5m; an end no reading foretells is seen within a third of it, so keep it below how long exports take',
