@@ -261,4 +261,21 @@ describe('formatPercentage', () => {
     expect(formatPercentage(garbage, 30)).toBe('n/a');
     expect(formatPercentage(garbage, 100)).toBe('n/a');
   });
+
+  it('garbles a share of the answers, in stretches, the same for a seed', () => {
+    const answers = (share: number, seed = 4) => {
+      const s = scenario({ unreadable: { share, everyMs: 2_000, seed } });
+      return Array.from({ length: 400 }, (_, i) => formatPercentage(s, 30, i * 500));
+    };
+    const garbled = (list: (string | number)[]) => list.filter((a) => a === 'n/a').length;
+    expect(garbled(answers(0))).toBe(0);
+    expect(garbled(answers(1))).toBe(400);
+    const third = answers(0.3);
+    expect(garbled(third)).toBeGreaterThan(80);
+    expect(garbled(third)).toBeLessThan(160);
+    expect(answers(0.3)).toEqual(third);
+    expect(answers(0.3, 5)).not.toEqual(third);
+    // Four answers of each 2 s stretch read alike.
+    for (let i = 0; i < 400; i += 4) expect(new Set(third.slice(i, i + 4)).size).toBe(1);
+  });
 });
