@@ -127,8 +127,9 @@ export const ANY_EXPORT: GeneratedExportsOptions = {
 };
 
 /**
- * The `--random` population: 5 s to 20 min at the policy a new user tries on such exports
- * (`minInterval` 1 s, `maxInterval` 60 s).
+ * The `--random` population: exports of 30 s to 20 min at the bounds a new user tries on such
+ * exports (`minInterval` 1 s, `maxInterval` 60 s), none shorter than half of `maxInterval`, as the
+ * documentation advises (docs/workflow-contract.md, choosing the bounds).
  */
 export const RANDOM_POPULATION: GeneratedExportsOptions = {
   durationMs: logUniform(30_000, 1_200_000),
