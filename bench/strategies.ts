@@ -1,4 +1,9 @@
-import { type ExportRef, logExportWorkflowId, WorkflowType } from '../src/contract/index.js';
+import {
+  type ExportRef,
+  logExportWorkflowId,
+  MIN_POLL_INTERVAL_MS,
+  WorkflowType,
+} from '../src/contract/index.js';
 
 export const STRATEGIES = ['fixed', 'retry', 'ours'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
@@ -27,8 +32,8 @@ export function workflowStart(
         {
           ...ref,
           policy: {
-            minInterval: `${Math.round(OURS_POLICY_MS.min * scale)}ms`,
-            maxInterval: `${Math.round(OURS_POLICY_MS.max * scale)}ms`,
+            minInterval: `${scaledInterval(OURS_POLICY_MS.min, scale)}ms`,
+            maxInterval: `${scaledInterval(OURS_POLICY_MS.max, scale)}ms`,
             timeout: '6h',
           },
         },
@@ -40,4 +45,9 @@ export function workflowStart(
     workflowId,
     args: [{ ...ref, intervalMs: Math.round(FIXED_INTERVAL_MS * scale) }],
   };
+}
+
+/** A policy interval at `scale`, never below what the tracker accepts (short smoke runs scale far down). */
+function scaledInterval(ms: number, scale: number): number {
+  return Math.max(MIN_POLL_INTERVAL_MS, Math.round(ms * scale));
 }
