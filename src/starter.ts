@@ -1,15 +1,10 @@
-import { CommanderError } from 'commander';
 import { buildProgram } from './cli/commands.js';
-import { ExitCode } from './cli/connect.js';
+import { classifyError } from './cli/exit-codes.js';
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((err: unknown) => {
-    if (err instanceof CommanderError) {
-      // Commander has printed the problem (or the help) already.
-      process.exitCode = err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
-      return;
-    }
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = ExitCode.Error;
-  });
+const program = buildProgram();
+program.parseAsync(process.argv).catch((err: unknown) => {
+  // Commander has printed usage problems (and the help) itself; classifyError leaves them silent.
+  const { code, message } = classifyError(err, program.opts<{ address: string }>().address);
+  if (message) console.error(message);
+  process.exitCode = code;
+});

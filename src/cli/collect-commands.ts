@@ -1,20 +1,28 @@
 import type { Client } from '@temporalio/client';
 import { type Command, InvalidArgumentError } from 'commander';
 import { startCollection, startFleetCollection } from '../client/collection.js';
-import { createFleetSchedule, OVERLAP_POLICIES } from '../client/schedules.js';
+import {
+  createFleetSchedule,
+  describeFleetSchedule,
+  type FleetScheduleView,
+  OVERLAP_POLICIES,
+  triggerSchedule,
+} from '../client/schedules.js';
 import {
   type CollectFleetLogsInput,
+  DEFAULT_FLEET_CONCURRENCY,
+  DEFAULT_FLEET_MANAGE_STATE,
   durationSchema,
-  getCollectionProgressQuery,
-  getFleetProgressQuery,
-  getProgressQuery,
-  logExportWorkflowId,
+  formatDuration,
   MANAGE_STATES,
 } from '../contract/index.js';
-import { ExitCode, type GlobalOptions, withClient } from './connect.js';
+import { type GlobalOptions, withClient } from './connect.js';
+import { ExitCode } from './exit-codes.js';
+import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
-import { describeFailure } from './watch.js';
+import { reportCollection, reportFleet } from './reports.js';
+import { watchCollection, watchFleet } from './watch.js';
 
 interface CollectFlags extends PolicyFlags {
   project: string;
@@ -35,8 +43,6 @@ interface FleetFlags extends PolicyFlags {
   wait?: boolean;
   json?: boolean;
 }
-
-const REFRESH_MS = 1_000;
 
 /** `collect`, `collect-fleet` and `schedule ...`: the log collection commands. */
 export function addCollectCommands(program: Command): void {
@@ -112,11 +118,8 @@ export function addCollectCommands(program: Command): void {
     });
   });
 
-  schedule
-    .command('list')
-    .description('list schedules')
-    .option('--json', 'print as JSON')
-    .action(async (flags: { json?: boolean }, command: Command) => {
+  withOutputFlags(schedule.command('list').description('list schedules')).action(
+    async (flags: OutputFlags, command: Command) => {
       process.exitCode = await run(command, async (client) => {
         const rows = [];
         for await (const s of client.schedule.list()) {
@@ -126,68 +129,96 @@ export function addCollectCommands(program: Command): void {
             next: s.info.nextActionTimes[0]?.toISOString() ?? null,
           });
         }
-        if (flags.json) console.log(JSON.stringify(rows, null, 2));
+        if (wantsJson(flags)) console.log(JSON.stringify(rows, null, 2));
         else
           for (const r of rows)
             console.log(`${r.scheduleId}\t${r.paused ? 'paused' : 'active'}\tnext ${r.next ?? '-'}`);
         return ExitCode.Ok;
       });
-    });
+    },
+  );
 
-  schedule
-    .command('describe')
-    .argument('<scheduleId>')
-    .option('--json', 'print as JSON')
-    .action(async (scheduleId: string, flags: { json?: boolean }, command: Command) => {
-      process.exitCode = await run(command, async (client) => {
-        const d = await client.schedule.getHandle(scheduleId).describe();
-        const report = {
-          scheduleId,
-          paused: d.state.paused,
-          note: d.state.note ?? null,
-          overlap: d.policies.overlap,
-          catchupWindowMs: d.policies.catchupWindow,
-          nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
-          recentRuns: d.info.recentActions.map((a) => ({
-            scheduledAt: a.scheduledAt.toISOString(),
-            workflowId: a.action.workflow.workflowId,
-            runId: a.action.workflow.firstExecutionRunId,
-          })),
-          runningRuns: d.info.runningActions.map((a) => a.workflow.workflowId),
-        };
-        if (flags.json) console.log(JSON.stringify(report, null, 2));
-        else {
-          console.log(`${scheduleId}: ${report.paused ? 'paused' : 'active'}, overlap ${report.overlap}`);
-          console.log(`next runs: ${report.nextActionTimes.join(', ') || '-'}`);
-          for (const r of report.recentRuns) console.log(`ran ${r.scheduledAt}: ${r.workflowId}`);
-        }
-        return ExitCode.Ok;
-      });
+  withOutputFlags(
+    schedule
+      .command('describe')
+      .description('everything a schedule was created with, its next runs, and the runs going on')
+      .argument('<scheduleId>'),
+  ).action(async (scheduleId: string, flags: OutputFlags, command: Command) => {
+    process.exitCode = await run(command, async (client) => {
+      const view = await describeFleetSchedule(client, scheduleId);
+      console.log(wantsJson(flags) ? JSON.stringify(view, null, 2) : formatSchedule(view));
+      return ExitCode.Ok;
     });
+  });
 
   for (const [name, what] of [
     ['pause', 'pause a schedule'],
     ['unpause', 'unpause a schedule'],
-    ['trigger', 'run a schedule now'],
-    ['delete', 'delete a schedule'],
   ] as const) {
     schedule
       .command(name)
       .argument('<scheduleId>')
       .description(what)
-      .option('--note <text>', 'why (pause and unpause)')
+      .option('--note <text>', 'why, shown with the schedule')
       .action(async (scheduleId: string, flags: { note?: string }, command: Command) => {
         process.exitCode = await run(command, async (client) => {
           const handle = client.schedule.getHandle(scheduleId);
-          if (name === 'pause') await handle.pause(flags.note);
-          else if (name === 'unpause') await handle.unpause(flags.note);
-          else if (name === 'trigger') await handle.trigger();
-          else await handle.delete();
+          await (name === 'pause' ? handle.pause(flags.note) : handle.unpause(flags.note));
           console.error(`${name}: ${scheduleId}`);
           return ExitCode.Ok;
         });
       });
   }
+  for (const [name, what] of [
+    [
+      'trigger',
+      'run a schedule now (skipped, like a scheduled run, while one is running if its overlap is skip)',
+    ],
+    ['delete', 'delete a schedule (runs it started go on)'],
+  ] as const) {
+    schedule
+      .command(name)
+      .argument('<scheduleId>')
+      .description(what)
+      .action(async (scheduleId: string, _flags: unknown, command: Command) => {
+        process.exitCode = await run(command, async (client) => {
+          await (name === 'trigger'
+            ? triggerSchedule(client, scheduleId)
+            : client.schedule.getHandle(scheduleId).delete());
+          console.error(`${name}: ${scheduleId}`);
+          return ExitCode.Ok;
+        });
+      });
+  }
+}
+
+/** A schedule as `key  value` rows, every setting `schedule create` took among them. */
+function formatSchedule(view: FleetScheduleView): string {
+  const { input } = view;
+  const rows: Array<[string, string]> = [
+    ['Schedule', `${view.scheduleId} (${view.paused ? 'paused' : 'active'})`],
+    ['Project', input.projectId],
+    [
+      'Servers',
+      input.serverIds?.join(', ') ?? `every ${input.manageState ?? DEFAULT_FLEET_MANAGE_STATE} server listed`,
+    ],
+    ['Concurrency', String(input.concurrency ?? DEFAULT_FLEET_CONCURRENCY)],
+    ...(input.region ? [['Region', input.region] as [string, string]] : []),
+    ...(input.destination ? [['Destination', input.destination] as [string, string]] : []),
+    ...(input.policy ? [['Policy', JSON.stringify(input.policy)] as [string, string]] : []),
+    ...view.cron.map((c): [string, string] => ['Cron', c]),
+    ...view.everyMs.map((ms): [string, string] => ['Every', formatDuration(ms)]),
+    ['Time zone', view.timezone ?? 'UTC'],
+    ['Overlap', view.overlap],
+    ['Catch-up window', formatDuration(view.catchupWindowMs)],
+    ['Task queue', view.taskQueue],
+    ...(view.note ? [['Note', view.note] as [string, string]] : []),
+    ['Next runs', view.nextRuns.join(', ') || '-'],
+    ['Running', view.runningRuns.join(', ') || '-'],
+    ...view.recentRuns.map((r): [string, string] => ['Ran', `${r.scheduledAt}: ${r.workflowId}`]),
+  ];
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
 }
 
 interface ScheduleFlags {
@@ -253,12 +284,6 @@ function announce(what: string, workflowId: string, flags: { wait?: boolean; jso
   return !!flags.wait;
 }
 
-function reportFailure(err: unknown): number {
-  const { type, message } = describeFailure(err);
-  console.error(`${type}: ${message}`);
-  return ExitCode.TrackingFailed;
-}
-
 async function collect(client: Client, globals: GlobalOptions, flags: CollectFlags): Promise<number> {
   const handle = await startCollection(
     client,
@@ -273,95 +298,14 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
   );
   if (!announce('Collecting', handle.workflowId, flags)) return ExitCode.Ok;
   const bars = flags.json ? undefined : createProgressBars();
-  const bar = bars?.create(100, 0, { label: flags.server, state: 'requesting', polls: 0, next: '' });
-  const refreshing = bar
-    ? refreshEvery(async () => {
-        const phase = await handle.query(getCollectionProgressQuery).catch(() => undefined);
-        if (phase?.exportId && phase.phase === 'tracking') {
-          const tracker = client.workflow.getHandle(
-            logExportWorkflowId({
-              projectId: flags.project,
-              serverId: flags.server,
-              exportId: phase.exportId,
-            }),
-          );
-          const p = await tracker.query(getProgressQuery).catch(() => undefined);
-          bar.update(Math.floor(p?.percentage ?? 0), {
-            label: flags.server,
-            state: `export ${phase.exportId}: ${p?.status ?? 'waiting'}`,
-            polls: p?.polls ?? 0,
-            next: '',
-          });
-        } else if (phase) {
-          bar.update({ label: flags.server, state: phase.phase, polls: 0, next: '' });
-        }
-      })
-    : undefined;
-  try {
-    const result = await handle.result();
-    bar?.update(100, { label: flags.server, state: 'archive downloaded', polls: result.polls, next: 'done' });
-    if (flags.json) console.log(JSON.stringify(result, null, 2));
-    else
-      console.error(
-        `Archive: ${result.archive.path ?? result.archive.url} (${result.archive.bytes} bytes, sha256 ${result.archive.sha256})`,
-      );
-    return ExitCode.Ok;
-  } catch (err) {
-    return reportFailure(err);
-  } finally {
-    await refreshing?.stop();
-    bars?.stop();
-  }
+  const outcome = await watchCollection(client, handle, flags.server, bars).finally(() => bars?.stop());
+  return reportCollection(outcome, !!flags.json);
 }
 
 async function collectFleet(client: Client, globals: GlobalOptions, flags: FleetFlags): Promise<number> {
   const handle = await startFleetCollection(client, fleetInput(flags), { taskQueue: globals.taskQueue });
   if (!announce('Collecting fleet', handle.workflowId, flags)) return ExitCode.Ok;
   const bars = flags.json ? undefined : createProgressBars();
-  const bar = bars?.create(1, 0, { label: flags.project, state: 'listing servers', polls: 0, next: '' });
-  const refreshing = bar
-    ? refreshEvery(async () => {
-        const p = await handle.query(getFleetProgressQuery).catch(() => undefined);
-        if (p?.listed) {
-          bar.setTotal(Math.max(1, p.total));
-          bar.update(p.succeeded + p.failed, {
-            label: flags.project,
-            state: `${p.running} running, ${p.failed} failed`,
-            polls: 0,
-            next: '',
-          });
-        }
-      })
-    : undefined;
-  try {
-    const result = await handle.result();
-    if (flags.json) console.log(JSON.stringify(result, null, 2));
-    else {
-      console.error(`${result.succeeded.length} of ${result.total} servers collected`);
-      for (const f of result.failed) console.error(`  ${f.serverId}: ${f.type}: ${f.message}`);
-    }
-    return result.failed.length > 0 ? ExitCode.TrackingFailed : ExitCode.Ok;
-  } catch (err) {
-    return reportFailure(err);
-  } finally {
-    await refreshing?.stop();
-    bars?.stop();
-  }
-}
-
-/** Runs `refresh` about once a second until stopped; a failed refresh just waits for the next. */
-function refreshEvery(refresh: () => Promise<void>): { stop(): Promise<void> } {
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      await refresh().catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS));
-    }
-  })();
-  return {
-    async stop() {
-      stopped = true;
-      await loop;
-    },
-  };
+  const outcome = await watchFleet(handle, flags.project, bars).finally(() => bars?.stop());
+  return reportFleet(outcome, !!flags.json);
 }

@@ -1,23 +1,24 @@
-import { ApplicationFailure } from '@temporalio/common';
-import { Command, Option } from 'commander';
-import { startTracking, type TrackerHandle } from '../client/tracking.js';
+import type { Client } from '@temporalio/client';
+import { Command, Help, InvalidArgumentError, Option } from 'commander';
+import { startTracking } from '../client/tracking.js';
 import {
   DEFAULT_TASK_QUEUE,
   extendTimeoutUpdate,
-  FailureType,
-  formatDuration,
-  getProgressQuery,
-  type LogExportProgress,
   pollNowSignal,
   type TrackLogExportInput,
+  WorkflowType,
 } from '../contract/index.js';
 import { addCollectCommands } from './collect-commands.js';
-import { connectClient, ExitCode, type GlobalOptions, withClient } from './connect.js';
-import { addListCommands, outputOption } from './list-command.js';
+import { type GlobalOptions, withClient } from './connect.js';
+import { ExitCode } from './exit-codes.js';
+import { addListCommands } from './list-command.js';
+import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
 import { addRateLimitCommands } from './rate-limit-commands.js';
-import { describeFailure, watchTracker } from './watch.js';
+import { reportCollection, reportFleet, reportTracker } from './reports.js';
+import { formatStatus, statusReport } from './status.js';
+import { watchCollection, watchFleet, watchTracker } from './watch.js';
 
 interface TrackOptions extends PolicyFlags {
   project: string;
@@ -45,6 +46,11 @@ export function buildProgram(): Command {
         .env('TEMPORAL_TASK_QUEUE')
         .default(DEFAULT_TASK_QUEUE),
     )
+    // Commander lists required options among the others without saying so.
+    .configureHelp({
+      optionDescription: (option) =>
+        `${option.mandatory ? '(required) ' : ''}${new Help().optionDescription(option)}`,
+    })
     .showHelpAfterError()
     // Commander's own exit code for usage errors is 1, the same as a failed export.
     .exitOverride();
@@ -62,29 +68,41 @@ export function buildProgram(): Command {
     .option('--json', 'print the result (or the started workflow) as JSON on stdout')
     .option('--no-progress', 'with --wait, no progress bar')
     .action(async (options: TrackOptions, command: Command) => {
-      process.exitCode = await track(command.optsWithGlobals<GlobalOptions & TrackOptions>(), options);
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      process.exitCode = await withClient(globals, (client) => track(client, globals, options));
     });
 
+  withOutputFlags(
+    program
+      .command('status')
+      .description("show a tracker's, collection's or fleet's state, progress, deadline and outcome")
+      .argument('<workflowId>'),
+  ).action(async (workflowId: string, flags: OutputFlags, command: Command) => {
+    process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
+      const report = await statusReport(client, workflowId);
+      console.log(wantsJson(flags) ? JSON.stringify(report, null, 2) : formatStatus(report));
+      return report.failure ? ExitCode.WorkflowFailed : ExitCode.Ok;
+    });
+  });
+
   program
-    .command('status')
-    .description("show a tracker's state, progress and outcome")
+    .command('watch')
+    .description('follow a tracker, collection or fleet with a live progress bar until it ends')
     .argument('<workflowId>')
-    .option('--json', 'print as JSON (as --output json)')
-    .addOption(outputOption())
-    .action(async (workflowId: string, options: { json?: boolean; output: string }, command: Command) => {
-      process.exitCode = await status(
-        command.optsWithGlobals<GlobalOptions>(),
-        workflowId,
-        !!options.json || options.output === 'json',
+    .action(async (workflowId: string, _options: unknown, command: Command) => {
+      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), (client) =>
+        watch(client, workflowId),
       );
     });
 
   program
     .command('cancel')
-    .description('cancel a tracker; it ends promptly as cancelled')
+    .description('cancel a tracker, collection or fleet; it ends promptly as cancelled')
     .argument('<workflowId>')
     .action(async (workflowId: string, _options: unknown, command: Command) => {
-      process.exitCode = await cancel(command.optsWithGlobals<GlobalOptions>(), workflowId);
+      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), (client) =>
+        cancel(client, workflowId),
+      );
     });
 
   program
@@ -138,129 +156,50 @@ function trackInput(options: TrackOptions): TrackLogExportInput {
   };
 }
 
-async function track(globals: GlobalOptions, options: TrackOptions): Promise<number> {
-  const { client, close } = await connectClient(globals);
-  try {
-    let handle: TrackerHandle;
-    try {
-      handle = await startTracking(client, trackInput(options), { taskQueue: globals.taskQueue });
-    } catch (err) {
-      if (err instanceof ApplicationFailure && err.type === FailureType.InvalidInput) {
-        console.error(`${err.type}: ${err.message}`);
-        return ExitCode.Usage;
-      }
-      throw err;
-    }
-    const runId = (await handle.describe()).runId;
-    if (!options.wait) {
-      if (options.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId }));
-      else console.error(`Tracking ${handle.workflowId} (run ${runId})`);
-      return ExitCode.Ok;
-    }
-    console.error(`Tracking ${handle.workflowId} (run ${runId})`);
-    const bars = options.progress && !options.json ? createProgressBars() : undefined;
-    const outcome = await watchTracker(handle, `export ${options.export}`, bars).finally(() => bars?.stop());
-    if (outcome.ok) {
-      if (options.json) console.log(JSON.stringify(outcome.result, null, 2));
-      else
-        console.error(
-          `Completed: ${outcome.result.status} ${outcome.result.percentage}% after ${outcome.result.polls} polls ` +
-            `(${formatDuration(Date.parse(outcome.result.completedAt) - Date.parse(outcome.result.startedAt))})`,
-        );
-      return ExitCode.Ok;
-    }
-    if (options.json)
-      console.log(JSON.stringify({ failure: { type: outcome.type, message: outcome.message } }, null, 2));
-    console.error(`${outcome.type}: ${outcome.message}`);
-    return ExitCode.TrackingFailed;
-  } finally {
-    await close();
-  }
-}
-
-async function status(globals: GlobalOptions, workflowId: string, json: boolean): Promise<number> {
-  const { client, close } = await connectClient(globals);
-  try {
-    const handle = client.workflow.getHandle(workflowId);
-    const description = await handle.describe();
-    const progress = await handle.query(getProgressQuery).catch(() => undefined);
-    const pending = description.raw.pendingActivities?.[0];
-    const retrying =
-      pending?.lastFailure?.message && (pending.attempt ?? 0) > 1
-        ? { attempt: pending.attempt ?? 0, lastFailure: pending.lastFailure.message }
-        : undefined;
-    const closed = description.status.name !== 'RUNNING';
-    const ending = closed
-      ? await handle.result().then(
-          (result: unknown) => ({ result }),
-          (err: unknown) => {
-            const { type, message } = describeFailure(err);
-            return { failure: { type, message } };
-          },
-        )
-      : {};
-    const report = {
-      workflowId,
-      runId: description.runId,
-      workflowStatus: description.status.name,
-      ...(progress ? { progress } : {}),
-      ...(retrying ? { retrying } : {}),
-      ...ending,
-    };
-    if (json) console.log(JSON.stringify(report, null, 2));
-    else console.log(formatStatus(report, progress));
-    return 'failure' in ending ? ExitCode.TrackingFailed : ExitCode.Ok;
-  } finally {
-    await close();
-  }
-}
-
-function formatStatus(
-  report: {
-    workflowId: string;
-    runId: string;
-    workflowStatus: string;
-    retrying?: { attempt: number; lastFailure: string };
-  } & {
-    result?: unknown;
-    failure?: { type: string; message: string };
-  },
-  progress: LogExportProgress | undefined,
-): string {
-  const rows: Array<[string, string]> = [
-    ['Workflow', `${report.workflowId} (run ${report.runId})`],
-    ['State', report.workflowStatus],
-  ];
-  if (progress) {
-    rows.push([
-      'Export',
-      `${progress.status ?? 'no answer yet'}${progress.percentage === null ? '' : ` ${progress.percentage}%`}`,
-    ]);
-    rows.push(['Polls', String(progress.polls)]);
-    rows.push(['Started', progress.startedAt]);
-    if (progress.lastPolledAt) rows.push(['Last poll', progress.lastPolledAt]);
-    if (progress.nextPollAt)
-      rows.push([
-        'Next poll',
-        `${progress.nextPollAt} (in ${formatDuration(Date.parse(progress.nextPollAt) - Date.now())})`,
-      ]);
-    if (progress.lastError) rows.push(['Last error', progress.lastError]);
-  }
-  if (report.retrying)
-    rows.push(['Retrying', `attempt ${report.retrying.attempt}: ${report.retrying.lastFailure}`]);
-  if (report.failure) rows.push(['Failure', `${report.failure.type}: ${report.failure.message}`]);
-  if (report.result) rows.push(['Result', JSON.stringify(report.result)]);
-  const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
-}
-
-async function cancel(globals: GlobalOptions, workflowId: string): Promise<number> {
-  const { client, close } = await connectClient(globals);
-  try {
-    await client.workflow.getHandle(workflowId).cancel();
-    console.error(`Cancellation requested for ${workflowId}`);
+async function track(client: Client, globals: GlobalOptions, options: TrackOptions): Promise<number> {
+  const handle = await startTracking(client, trackInput(options), { taskQueue: globals.taskQueue });
+  const runId = (await handle.describe()).runId;
+  if (!options.wait) {
+    if (options.json) console.log(JSON.stringify({ workflowId: handle.workflowId, runId }));
+    else console.error(`Tracking ${handle.workflowId} (run ${runId})`);
     return ExitCode.Ok;
-  } finally {
-    await close();
   }
+  console.error(`Tracking ${handle.workflowId} (run ${runId})`);
+  const bars = options.progress && !options.json ? createProgressBars() : undefined;
+  const outcome = await watchTracker(handle, `export ${options.export}`, bars).finally(() => bars?.stop());
+  return reportTracker(outcome, !!options.json);
+}
+
+/** `watch`: follows any workflow this tool starts, with the bar its kind has, until it ends. */
+async function watch(client: Client, workflowId: string): Promise<number> {
+  const { type } = await client.workflow.getHandle(workflowId).describe();
+  const label = workflowId.split(':').at(-1) ?? workflowId;
+  const bars = createProgressBars();
+  try {
+    if (type === WorkflowType.CollectServerLogs)
+      return reportCollection(
+        await watchCollection(client, client.workflow.getHandle(workflowId), label, bars),
+        false,
+      );
+    if (type === WorkflowType.CollectFleetLogs)
+      return reportFleet(await watchFleet(client.workflow.getHandle(workflowId), label, bars), false);
+    if (type === WorkflowType.TrackLogExport)
+      return reportTracker(await watchTracker(client.workflow.getHandle(workflowId), label, bars), false);
+  } finally {
+    bars.stop();
+  }
+  throw new InvalidArgumentError(`${workflowId} is a ${type} workflow, not one this tool starts`);
+}
+
+async function cancel(client: Client, workflowId: string): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  // Temporal accepts a cancellation of a closed workflow silently; say so instead.
+  if (status.name !== 'RUNNING') {
+    console.error(`${workflowId} has already ended (${status.name}); nothing to cancel`);
+    return ExitCode.Ok;
+  }
+  await handle.cancel();
+  console.error(`Cancellation requested for ${workflowId}`);
+  return ExitCode.Ok;
 }

@@ -1,13 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../contract/index.js';
+import { InvalidArgumentError } from 'commander';
 import { connectionSecurity, readTemporalSecurity } from '../worker/temporal-connection.js';
-
-/**
- * Exit codes, so scripts can tell a failed export from a mistyped command and from a Temporal
- * cluster that could not be reached.
- */
-export const ExitCode = { Ok: 0, TrackingFailed: 1, Usage: 2, Error: 3 } as const;
+import { classifyError } from './exit-codes.js';
 
 export interface ConnectionOptions {
   address: string;
@@ -30,7 +24,7 @@ export async function connectClient({ address, namespace }: ConnectionOptions): 
   const problems: string[] = [];
   const security = readTemporalSecurity(process.env, problems);
   if (problems.length > 0)
-    throw new Error(`Invalid Temporal connection settings:\n  - ${problems.join('\n  - ')}`);
+    throw new InvalidArgumentError(`Invalid Temporal connection settings:\n  - ${problems.join('\n  - ')}`);
   const connection = await Connection.connect({
     address,
     connectTimeout: '5s',
@@ -40,23 +34,22 @@ export async function connectClient({ address, namespace }: ConnectionOptions): 
 }
 
 /**
- * Runs one command with a client, closes the connection, and turns an InvalidInput (from our
- * own checks, or a workflow update's validator) into the usage exit code with the fields named.
+ * Runs one command with a client and closes the connection. Whatever the command throws is
+ * printed as one line and becomes the exit code of docs/running.md (see `classifyError`).
  */
 export async function withClient(
   globals: ConnectionOptions,
   body: (client: Client) => Promise<number>,
 ): Promise<number> {
-  const { client, close } = await connectClient(globals);
+  let close = async () => {};
   try {
-    return await body(client);
+    const connected = await connectClient(globals);
+    close = connected.close;
+    return await body(connected.client);
   } catch (err) {
-    const failure = err instanceof ApplicationFailure ? err : (err as { cause?: unknown })?.cause;
-    if (failure instanceof ApplicationFailure && failure.type === FailureType.InvalidInput) {
-      console.error(`${failure.type}: ${failure.message}`);
-      return ExitCode.Usage;
-    }
-    throw err;
+    const { code, message } = classifyError(err, globals.address);
+    if (message) console.error(message);
+    return code;
   } finally {
     await close();
   }

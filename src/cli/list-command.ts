@@ -1,66 +1,37 @@
 import type { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
-import type { TrackerHandle } from '../client/tracking.js';
 import { SearchAttribute, WorkflowType } from '../contract/index.js';
-import { ExitCode, type GlobalOptions, withClient } from './connect.js';
-import { createProgressBars } from './progress-view.js';
-import { watchTracker } from './watch.js';
+import { type GlobalOptions, withClient } from './connect.js';
+import { ExitCode } from './exit-codes.js';
+import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 
 const STATES = ['pending', 'running', 'completed', 'failed', 'timed-out', 'stalled', 'cancelled'];
 
-/** `--output json|table`, for read commands; `--json` is its short form. */
-export function outputOption(): Option {
-  return new Option('--output <format>', 'json or table').choices(['json', 'table']).default('table');
-}
-
-interface ListFlags {
+interface ListFlags extends OutputFlags {
   project?: string;
   server?: string;
   state?: string;
   limit: string;
-  output: 'json' | 'table';
 }
 
-/** `list` and `watch`: finding trackers by their search attributes, and following one. */
+/** `list`: finding trackers by their search attributes. */
 export function addListCommands(program: Command): void {
-  program
-    .command('list')
-    .description('list trackers, newest first, filtered by their search attributes')
-    .option('--project <id>', 'only this project')
-    .option('--server <id>', 'only this server')
-    .addOption(new Option('--state <state>', 'only trackers in this state').choices(STATES))
-    .option('--limit <n>', 'at most this many', '50')
-    .addOption(outputOption())
-    .action(async (flags: ListFlags, command: Command) => {
-      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
-        const rows = await listTrackers(client, flags);
-        if (flags.output === 'json') console.log(JSON.stringify(rows, null, 2));
-        else console.log(table(rows));
-        return ExitCode.Ok;
-      });
+  withOutputFlags(
+    program
+      .command('list')
+      .description('list trackers, newest first, filtered by their search attributes')
+      .option('--project <id>', 'only this project')
+      .option('--server <id>', 'only this server')
+      .addOption(new Option('--state <state>', 'only trackers in this state').choices(STATES))
+      .option('--limit <n>', 'at most this many', '50'),
+  ).action(async (flags: ListFlags, command: Command) => {
+    process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
+      const rows = await listTrackers(client, flags);
+      if (wantsJson(flags)) console.log(JSON.stringify(rows, null, 2));
+      else console.log(table(rows));
+      return ExitCode.Ok;
     });
-
-  program
-    .command('watch')
-    .description('follow a tracker with a live progress bar until it ends')
-    .argument('<workflowId>')
-    .action(async (workflowId: string, _flags: unknown, command: Command) => {
-      process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
-        const handle = client.workflow.getHandle(workflowId) as TrackerHandle;
-        const bars = createProgressBars();
-        const outcome = await watchTracker(handle, workflowId.split(':').at(-1) ?? workflowId, bars).finally(
-          () => bars.stop(),
-        );
-        if (outcome.ok) {
-          console.error(
-            `Completed: ${outcome.result.status} ${outcome.result.percentage}% after ${outcome.result.polls} polls`,
-          );
-          return ExitCode.Ok;
-        }
-        console.error(`${outcome.type}: ${outcome.message}`);
-        return ExitCode.TrackingFailed;
-      });
-    });
+  });
 }
 
 export interface TrackerRow {

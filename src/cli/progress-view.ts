@@ -33,6 +33,9 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** A fleet's bar counts servers, not percent, and has no polls of its own. */
+export const FLEET_BAR_FORMAT = '{label} {bar} {value}/{total} servers | {state}';
+
 /**
  * Live bars on stderr (stdout stays clean for `--json`), one per tracker, redrawn in place on a
  * terminal and printed as periodic lines elsewhere.

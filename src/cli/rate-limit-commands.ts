@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { describeRateLimits, type RateLimitsView, setProjectQuota } from '../client/rate-limits.js';
-import { ExitCode, type GlobalOptions, withClient } from './connect.js';
-import { outputOption } from './list-command.js';
+import { type GlobalOptions, withClient } from './connect.js';
+import { ExitCode } from './exit-codes.js';
+import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 
 /** `rate-limit show|set|reset`: each project's request budget, as Temporal holds it. */
 export function addRateLimitCommands(program: Command): void {
@@ -9,22 +10,22 @@ export function addRateLimitCommands(program: Command): void {
     .command('rate-limit')
     .description("see and change each project's request budget (held by the task queue for all workers)");
 
-  rateLimit
-    .command('show')
-    .description("the default quota, and each project's rate, share and last 429")
-    .option('--project <id>', 'only this project')
-    .addOption(outputOption())
-    .action(async (flags: { project?: string; output: 'json' | 'table' }, command: Command) => {
-      const globals = command.optsWithGlobals<GlobalOptions>();
-      process.exitCode = await withClient(globals, async (client) => {
-        const view = await describeRateLimits(client, {
-          taskQueue: globals.taskQueue,
-          ...(flags.project ? { projectId: flags.project } : {}),
-        });
-        console.log(flags.output === 'json' ? JSON.stringify(view, null, 2) : rateLimitTable(view));
-        return ExitCode.Ok;
+  withOutputFlags(
+    rateLimit
+      .command('show')
+      .description("the default quota, and each project's rate, share and last 429")
+      .option('--project <id>', 'only this project'),
+  ).action(async (flags: OutputFlags & { project?: string }, command: Command) => {
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    process.exitCode = await withClient(globals, async (client) => {
+      const view = await describeRateLimits(client, {
+        taskQueue: globals.taskQueue,
+        ...(flags.project ? { projectId: flags.project } : {}),
       });
+      console.log(wantsJson(flags) ? JSON.stringify(view, null, 2) : rateLimitTable(view));
+      return ExitCode.Ok;
     });
+  });
 
   rateLimit
     .command('set')
@@ -49,7 +50,7 @@ async function changeQuota(command: Command, projectId: string, quota: number | 
   return withClient(globals, async (client) => {
     const status = await setProjectQuota(client, { projectId, quota, taskQueue: globals.taskQueue });
     console.error(
-      `Project ${projectId}: quota ${status.quota ?? `${status.defaultQuota ?? '?'} (default)`}/s, now ${status.rate ?? '?'}/s`,
+      `Project ${projectId}: quota ${status.quota === null ? `the default (${status.defaultQuota ?? 'none'}/s)` : `${status.quota}/s`}, now ${status.rate ?? '?'}/s`,
     );
     return ExitCode.Ok;
   });

@@ -1,14 +1,23 @@
-import { WorkflowFailedError } from '@temporalio/client';
+import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type cliProgress from 'cli-progress';
+import type { CollectionHandle, FleetCollectionHandle } from '../client/collection.js';
 import type { TrackerHandle } from '../client/tracking.js';
-import { getProgressQuery, type LogExportResult } from '../contract/index.js';
-import { finalPayload, progressPayload } from './progress-view.js';
+import {
+  type CollectFleetLogsResult,
+  type CollectServerLogsResult,
+  getCollectionProgressQuery,
+  getFleetProgressQuery,
+  getProgressQuery,
+  type LogExportResult,
+} from '../contract/index.js';
+import { FLEET_BAR_FORMAT, finalPayload, progressPayload } from './progress-view.js';
 
-/** How a tracker ended, as the CLI reports it. */
-export type TrackerOutcome =
-  | { ok: true; result: LogExportResult }
+/** How a workflow ended, as the CLI reports it. */
+export type Outcome<T> =
+  | { ok: true; result: T }
   | { ok: false; type: string; message: string; failure: unknown };
+export type TrackerOutcome = Outcome<LogExportResult>;
 
 const REFRESH_MS = 1_000;
 
@@ -23,31 +32,15 @@ export async function watchTracker(
   bars: cliProgress.MultiBar | undefined,
 ): Promise<TrackerOutcome> {
   const bar = bars?.create(100, 0, { label, state: 'starting', polls: 0, next: '' });
-  let stopped = false;
-  let wake = () => {};
-  const refresh = async () => {
-    while (!stopped) {
-      try {
+  const refreshing = bar
+    ? refreshEvery(async () => {
         const progress = await handle.query(getProgressQuery);
-        bar?.update(Math.floor(progress.percentage ?? 0), progressPayload(label, progress));
-      } catch {
-        // A query can fail while no worker is polling; the bar just keeps its last state.
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, REFRESH_MS);
-      });
-    }
-  };
-  const refreshing = bar ? refresh() : Promise.resolve();
-  const outcome: TrackerOutcome = await handle.result().then(
-    (result) => ({ ok: true, result }),
-    (err: unknown) => describeFailure(err),
-  );
+        bar.update(Math.floor(progress.percentage ?? 0), progressPayload(label, progress));
+      })
+    : undefined;
+  const outcome = await outcomeOf(handle.result());
   // Stopped before the last redraw, so no refresh in flight paints over the final row.
-  stopped = true;
-  wake();
-  await refreshing;
+  await refreshing?.stop();
   if (bar) {
     if (outcome.ok) {
       bar.update(
@@ -65,7 +58,7 @@ export async function watchTracker(
 }
 
 /** The failure type and message a workflow ended with. */
-export function describeFailure(err: unknown): Extract<TrackerOutcome, { ok: false }> {
+export function describeFailure(err: unknown): Extract<Outcome<never>, { ok: false }> {
   const cause = err instanceof WorkflowFailedError ? err.cause : err;
   if (cause instanceof ApplicationFailure) {
     return { ok: false, type: cause.type ?? 'ApplicationFailure', message: cause.message, failure: cause };
@@ -81,5 +74,102 @@ export function describeFailure(err: unknown): Extract<TrackerOutcome, { ok: fal
     type: (cause as Error)?.name ?? 'Error',
     message: (cause as Error)?.message ?? String(cause),
     failure: cause,
+  };
+}
+
+/** The result, or the failure the workflow ended with. */
+function outcomeOf<T>(result: Promise<T>): Promise<Outcome<T>> {
+  return result.then(
+    (value): Outcome<T> => ({ ok: true, result: value }),
+    (err: unknown) => describeFailure(err),
+  );
+}
+
+/**
+ * Waits for a server collection, its bar showing the phase and, while the export is tracked, the
+ * tracker's own progress (asked of the tracker, a child workflow named in the collection's answer).
+ */
+export async function watchCollection(
+  client: Client,
+  handle: CollectionHandle,
+  label: string,
+  bars: cliProgress.MultiBar | undefined,
+): Promise<Outcome<CollectServerLogsResult>> {
+  const bar = bars?.create(100, 0, { label, state: 'requesting', polls: 0, next: '' });
+  const refreshing = bar
+    ? refreshEvery(async () => {
+        const phase = await handle.query(getCollectionProgressQuery);
+        if (phase.phase === 'tracking' && phase.trackerWorkflowId) {
+          const p = await client.workflow.getHandle(phase.trackerWorkflowId).query(getProgressQuery);
+          bar.update(Math.floor(p.percentage ?? 0), {
+            ...progressPayload(label, p),
+            state: `export ${phase.exportId}: ${p.lastError ? 'retrying' : (p.status ?? 'waiting')}`,
+          });
+        } else
+          bar.update(phase.phase === 'requesting' ? 0 : 100, {
+            label,
+            state: phase.phase,
+            polls: 0,
+            next: '',
+          });
+      })
+    : undefined;
+  const outcome = await outcomeOf(handle.result());
+  await refreshing?.stop();
+  if (outcome.ok) bar?.update(100, finalPayload(label, 'archive downloaded', outcome.result.polls));
+  else bar?.update(finalPayload(label, outcome.type, 0));
+  return outcome;
+}
+
+/** Waits for a fleet collection, its bar counting servers done (collected or failed) of all listed. */
+export async function watchFleet(
+  handle: FleetCollectionHandle,
+  label: string,
+  bars: cliProgress.MultiBar | undefined,
+): Promise<Outcome<CollectFleetLogsResult>> {
+  const bar = bars?.create(1, 0, { label, state: 'listing servers' }, { format: FLEET_BAR_FORMAT });
+  const refreshing = bar
+    ? refreshEvery(async () => {
+        const p = await handle.query(getFleetProgressQuery);
+        if (!p.listed) return;
+        bar.setTotal(Math.max(1, p.total));
+        bar.update(p.succeeded + p.failed, {
+          label,
+          state: `${p.running} running, ${p.pending} waiting, ${p.failed} failed`,
+        });
+      })
+    : undefined;
+  const outcome = await outcomeOf(handle.result());
+  await refreshing?.stop();
+  if (outcome.ok) {
+    const { total, succeeded, failed } = outcome.result;
+    bar?.setTotal(Math.max(1, total));
+    bar?.update(total, { label, state: `${succeeded.length} collected, ${failed.length} failed` });
+  } else bar?.update({ label, state: outcome.type });
+  return outcome;
+}
+
+/**
+ * Runs `refresh` about once a second until stopped. A refresh that fails (no worker polling yet,
+ * the run just ended) is skipped; the bar keeps its last state.
+ */
+function refreshEvery(refresh: () => Promise<void>): { stop(): Promise<void> } {
+  let stopped = false;
+  let wake = () => {};
+  const loop = (async () => {
+    while (!stopped) {
+      await refresh().catch(() => undefined);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, REFRESH_MS);
+      });
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake();
+      await loop;
+    },
   };
 }

@@ -1,7 +1,9 @@
 import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   type CollectFleetLogsInput,
   DEFAULT_TASK_QUEUE,
+  FailureType,
   parseCollectFleetLogsInput,
   WorkflowType,
 } from '../contract/index.js';
@@ -37,7 +39,11 @@ export interface FleetScheduleOptions {
 export async function createFleetSchedule(client: Client, options: FleetScheduleOptions) {
   const request = parseCollectFleetLogsInput(options.input);
   if (!options.cron?.length && options.everyMs === undefined)
-    throw new Error('a schedule needs --cron or --every');
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `Schedule ${options.scheduleId}: invalid input: cron or every: a schedule needs one of them`,
+      nonRetryable: true,
+    });
   return client.schedule.create({
     scheduleId: options.scheduleId,
     spec: {
@@ -59,6 +65,69 @@ export async function createFleetSchedule(client: Client, options: FleetSchedule
       overlap: OVERLAP_POLICIES[options.overlap ?? 'skip'],
       ...(options.catchupWindowMs !== undefined ? { catchupWindow: options.catchupWindowMs } : {}),
     },
+    // Temporal keeps cron expressions as calendars; the memo keeps them as they were written.
+    ...(options.cron?.length ? { memo: { [CRON_MEMO]: options.cron } } : {}),
     ...(options.note ? { state: { note: options.note } } : {}),
   });
+}
+
+const CRON_MEMO = 'cronExpressions';
+
+/** Everything a fleet schedule was created with, and what it is doing now. */
+export interface FleetScheduleView {
+  scheduleId: string;
+  input: CollectFleetLogsInput;
+  taskQueue: string;
+  cron: string[];
+  everyMs: number[];
+  timezone: string | null;
+  overlap: keyof typeof OVERLAP_POLICIES | string;
+  catchupWindowMs: number;
+  paused: boolean;
+  note: string | null;
+  nextRuns: string[];
+  recentRuns: Array<{ scheduledAt: string; workflowId: string }>;
+  runningRuns: string[];
+}
+
+/** What `schedule describe` shows: the schedule's own settings, decoded, and its runs. */
+export async function describeFleetSchedule(client: Client, scheduleId: string): Promise<FleetScheduleView> {
+  const d = await client.schedule.getHandle(scheduleId).describe();
+  if (d.action.type !== 'startWorkflow' || d.action.workflowType !== WorkflowType.CollectFleetLogs)
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `Schedule ${scheduleId} does not start ${WorkflowType.CollectFleetLogs}`,
+      nonRetryable: true,
+    });
+  const overlap = Object.entries(OVERLAP_POLICIES).find(([, v]) => v === d.policies.overlap)?.[0];
+  const cron = d.memo?.[CRON_MEMO];
+  return {
+    scheduleId,
+    input: d.action.args?.[0] as CollectFleetLogsInput,
+    taskQueue: d.action.taskQueue,
+    cron: Array.isArray(cron) ? cron.map(String) : [],
+    everyMs: (d.spec.intervals ?? []).map((i) => Number(i.every)),
+    timezone: d.spec.timezone || null,
+    overlap: overlap ?? String(d.policies.overlap),
+    catchupWindowMs: d.policies.catchupWindow,
+    paused: d.state.paused,
+    note: d.state.note ?? null,
+    nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()),
+    recentRuns: d.info.recentActions.map((a) => ({
+      scheduledAt: a.scheduledAt.toISOString(),
+      workflowId: a.action.workflow.workflowId,
+    })),
+    runningRuns: d.info.runningActions.map((a) => a.workflow.workflowId),
+  };
+}
+
+/**
+ * Runs a schedule now, under its own overlap policy: the SDK's `trigger()` defaults to allow-all,
+ * which would start a second fleet beside a running one, and Temporal does not list such a run
+ * among the schedule's running ones.
+ */
+export async function triggerSchedule(client: Client, scheduleId: string): Promise<void> {
+  const handle = client.schedule.getHandle(scheduleId);
+  const { policies } = await handle.describe();
+  await handle.trigger(policies.overlap);
 }

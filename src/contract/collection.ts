@@ -146,8 +146,10 @@ export interface CollectFleetLogsResult {
 /** Where a server collection is: what `getCollectionProgress` answers. */
 export interface CollectionProgress {
   phase: 'requesting' | 'tracking' | 'downloading' | 'done';
-  /** Known once the API accepted the export; its tracker's workflow ID follows from it. */
+  /** Known once the API accepted the export. */
   exportId?: string;
+  /** The export's tracker (a child workflow), once there is one: where its progress is asked. */
+  trackerWorkflowId?: string;
 }
 
 /** What `getFleetProgress` answers at any time. */

@@ -59,6 +59,8 @@ export interface LogExportProgress {
   lastError?: string;
   /** Estimated completion (ISO 8601), from the recent pace of the percentage, when there is one. */
   eta?: string;
+  /** When the tracker gives up (ISO 8601), as `extend` last set it. */
+  deadline?: string;
 }
 
 /** Input of the status-poll activity. The region is a name; the worker maps it to its endpoint. */

@@ -24,7 +24,9 @@ export async function missingSearchAttributes(
 export function missingSearchAttributesWarning(namespace: string, missing: string[]): string {
   return (
     `Warning: namespace ${namespace} lacks the search attributes ${missing.join(', ')}; trackers run without them ` +
-    `(no filtering by server or state in the Web UI). Add them with:\n  temporal operator search-attribute create ` +
-    `--namespace ${namespace} ${searchAttributeCreateArgs().join(' ')}`
+    `(no filtering by server or state in the Web UI, and \`clouddc-logs list\` finds none). Add them with ` +
+    `\`npm run search-attributes\`, or:\n  temporal operator search-attribute create ` +
+    `--namespace ${namespace} ${searchAttributeCreateArgs().join(' ')}\n` +
+    'then restart this worker: it checks once, at start-up, and trackers it started before stay untagged.'
   );
 }

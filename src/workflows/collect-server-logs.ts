@@ -99,7 +99,11 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
       }
     : undefined;
   const ref = { projectId, serverId, exportId: requested.exportId };
-  Object.assign(progress, { phase: 'tracking', exportId: ref.exportId });
+  Object.assign(progress, {
+    phase: 'tracking',
+    exportId: ref.exportId,
+    trackerWorkflowId: logExportWorkflowId(ref),
+  });
 
   const tracked = await asOwnFailure(
     runChild<typeof trackLogExport>(WorkflowType.TrackLogExport, {

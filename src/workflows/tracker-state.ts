@@ -164,6 +164,7 @@ export function progressOf(
     lastPolledAt: isoOrNull(state.lastPolledAt),
     nextPollAt: isoOrNull(nextPollAt),
     startedAt: new Date(state.startedAt).toISOString(),
+    deadline: new Date(state.deadline).toISOString(),
     ...(state.lastError ? { lastError: state.lastError } : {}),
     ...etaField(state),
   };

@@ -86,12 +86,25 @@ describe('clouddc-logs CLI', () => {
     await expect(h.env.client.workflow.getHandle(wouldBe).describe()).rejects.toThrow(/not found/i);
   });
 
-  it('exits 2 on a usage error and 3 when Temporal cannot be reached', async () => {
+  it('exits 2 on a usage error, 3 when Temporal cannot be reached, 4 on an unknown or taken ID', async () => {
     const missing = await cli('track', '--project', PROJECT);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--server <id>' not specified");
+    expect((await cli('track', '--help')).stdout).toMatch(/--server <id>\s+\(required\) physical server ID/);
     const unreachable = await runCli(['--address', '127.0.0.1:1', 'status', 'anything']);
     expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toContain('Temporal could not be reached at 127.0.0.1:1');
+    for (const args of [
+      ['status', 'no-such-workflow'],
+      ['watch', 'no-such-workflow'],
+      ['cancel', 'no-such-workflow'],
+      ['schedule', 'describe', 'no-such-schedule'],
+      ['schedule', 'trigger', 'no-such-schedule'],
+    ]) {
+      const run = await cli(...args);
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).toBe(4);
+      expect(run.stderr).toMatch(/^Not found: no (workflow no-such-workflow|schedule no-such-schedule)$/m);
+    }
     const help = await cli('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('track');
@@ -129,6 +142,7 @@ describe('clouddc-logs CLI', () => {
     const table = await cli('status', workflowId);
     expect(table.stdout).toMatch(/State\s+RUNNING/);
     expect(table.stdout).toMatch(/Export\s+processing \d+%/);
+    expect(table.stdout).toMatch(/Deadline\s+\S+Z \(in /);
 
     const extended = await cli('extend', workflowId, '--by', '1h');
     expect(extended.code, extended.stderr).toBe(0);
@@ -154,6 +168,12 @@ describe('clouddc-logs CLI', () => {
     );
     expect(after.report.failure.type).toBe('Cancelled');
     expect(after.run.code).toBe(1);
+    const closedTable = (await cli('status', workflowId)).stdout;
+    expect(closedTable).toMatch(/Failure\s+Cancelled/);
+    expect(closedTable).not.toContain('Next poll');
+    const again = await cli('cancel', workflowId);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain(`${workflowId} has already ended (CANCELLED); nothing to cancel`);
   });
 
   it('lists trackers by server and state as a table or JSON, and watches one to the end', async () => {
@@ -173,7 +193,7 @@ describe('clouddc-logs CLI', () => {
     const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
     const listed = await waitFor(
       async () => {
-        const run = await cli('list', '--server', 'srv-list', '--state', 'running', '--output', 'json');
+        const run = await cli('list', '--server', 'srv-list', '--state', 'running', '--json');
         const rows = JSON.parse(run.stdout) as Array<{ workflowId: string; state: string; export: string }>;
         return rows.length > 0 ? rows : undefined;
       },
@@ -214,7 +234,7 @@ describe('clouddc-logs CLI', () => {
 
     const reset = await cli('rate-limit', 'reset', '--project', 'proj-own');
     expect(reset.code).toBe(0);
-    expect(reset.stderr).toContain(`Project proj-own: quota ${QUOTA} (default)/s, now ${QUOTA}/s`);
+    expect(reset.stderr).toContain(`Project proj-own: quota the default (${QUOTA}/s), now ${QUOTA}/s`);
 
     const bad = await cli('rate-limit', 'set', '--project', 'proj-own', '--quota', 'lots');
     expect(bad.code).toBe(2);

@@ -42,11 +42,23 @@ it('a schedule created with the CLI and triggered runs collectFleetLogs and prod
   const described = JSON.parse((await cli('schedule', 'describe', 'nightly-logs', '--json')).stdout);
   expect(described).toMatchObject({
     scheduleId: 'nightly-logs',
+    input: { projectId: 'proj-nightly', concurrency: 2, policy: { minInterval: FAST_POLICY.minInterval } },
+    cron: ['0 2 * * *'],
+    timezone: 'Europe/Berlin',
     paused: false,
-    overlap: 'SKIP',
+    overlap: 'skip',
     catchupWindowMs: 3_600_000,
+    taskQueue: h.taskQueue,
   });
-  expect(described.nextActionTimes.length).toBeGreaterThan(0);
+  expect(described.nextRuns.length).toBeGreaterThan(0);
+  const describedTable = (await cli('schedule', 'describe', 'nightly-logs')).stdout;
+  for (const row of [
+    /Project\s+proj-nightly/,
+    /Cron\s+0 2 \* \* \*/,
+    /Time zone\s+Europe\/Berlin/,
+    /Concurrency\s+2/,
+  ])
+    expect(describedTable).toMatch(row);
   // Listing reads the visibility store, which catches up a moment later.
   await waitFor(
     async () => ((await cli('schedule', 'list')).stdout.includes('nightly-logs') ? true : undefined),
@@ -135,4 +147,80 @@ it('collect --wait and collect-fleet --wait --json report the archives', async (
   );
   expect(bad.code).toBe(2);
   expect(bad.stderr).toContain('destination');
+});
+
+it('status and watch answer for a collection and a fleet: phase, tracker progress, archives, failures by type', async () => {
+  h.sim.addServer('proj-views', 'srv-slow', { exportScenario: { durationMs: 6_000 } });
+  h.sim.addServer('proj-views', 'srv-bad', { exportScenario: { outcome: 'failed', failAtPercent: 50 } });
+  const fast = ['--min-interval', FAST_POLICY.minInterval, '--max-interval', FAST_POLICY.maxInterval];
+
+  const started = await cli('collect', '--project', 'proj-views', '--server', 'srv-slow', '--json', ...fast);
+  expect(started.code, started.stderr).toBe(0);
+  const { workflowId: collection } = JSON.parse(started.stdout) as { workflowId: string };
+  const tracking = await waitFor(
+    async () => {
+      const report = JSON.parse((await cli('status', collection, '--json')).stdout);
+      return report.collection?.phase === 'tracking' && report.progress?.polls > 0 ? report : undefined;
+    },
+    { intervalMs: 300, what: 'the collection tracking its export' },
+  );
+  expect(tracking).toMatchObject({
+    workflowType: 'collectServerLogs',
+    workflowStatus: 'RUNNING',
+    collection: { trackerWorkflowId: expect.stringMatching(/^clouddc-log-export:proj-views:srv-slow:/) },
+    progress: { status: 'processing', deadline: expect.any(String) },
+  });
+  const watched = await cli('watch', collection);
+  expect(watched.code, watched.stderr).toBe(0);
+  expect(watched.stderr).toMatch(/Archive: \S+ \(\d+ bytes, sha256 [0-9a-f]{64}\)/);
+  expect((await cli('status', collection)).stdout).toMatch(/Archive\s+\S+ \(\d+ bytes/);
+
+  const fleetStart = await cli(
+    'collect-fleet',
+    '--project',
+    'proj-views',
+    '--servers',
+    'srv-slow,srv-bad',
+    '--json',
+    ...fast,
+  );
+  const { workflowId: fleet } = JSON.parse(fleetStart.stdout) as { workflowId: string };
+  const fleetWatched = await cli('watch', fleet);
+  expect(fleetWatched.code).toBe(1);
+  expect(fleetWatched.stderr).toContain('1 of 2 servers collected');
+  expect(fleetWatched.stderr).toMatch(/ {2}srv-slow: \S+/);
+  expect(fleetWatched.stderr).toMatch(/ {2}failed with LogExportFailed: srv-bad \(/);
+  expect(fleetWatched.stderr).not.toContain('polls');
+  const fleetStatus = JSON.parse((await cli('status', fleet, '--json')).stdout);
+  expect(fleetStatus).toMatchObject({
+    workflowType: 'collectFleetLogs',
+    workflowStatus: 'COMPLETED',
+    fleet: { total: 2, succeeded: 1, failed: 1, running: 0, listed: true },
+    result: { total: 2, failed: [{ serverId: 'srv-bad', type: 'LogExportFailed' }] },
+  });
+
+  const created = await cli(
+    'schedule',
+    'create',
+    'views-daily',
+    '--project',
+    'proj-views',
+    '--servers',
+    'srv-slow',
+    '--every',
+    '24h',
+    ...fast,
+  );
+  expect(created.code, created.stderr).toBe(0);
+  expect((await cli('schedule', 'trigger', 'views-daily')).code).toBe(0);
+  // The triggered run lasts the slow export's 6 s: describe lists it while it runs.
+  await waitFor(
+    async () => {
+      const out = (await cli('schedule', 'describe', 'views-daily')).stdout;
+      return /^Running\s+clouddc-collect-fleet:proj-views:views-daily/m.test(out) ? true : undefined;
+    },
+    { intervalMs: 200, what: 'the triggered run among the running ones' },
+  );
+  expect((await cli('schedule', 'describe', 'views-daily')).stdout).toMatch(/^Every\s+1d/m);
+  expect((await cli('schedule', 'delete', 'views-daily')).code).toBe(0);
 });

@@ -1,0 +1,63 @@
+import {
+  type CollectFleetLogsResult,
+  type CollectServerLogsResult,
+  FailureType,
+  formatDuration,
+  type LogExportResult,
+} from '../contract/index.js';
+import { ExitCode } from './exit-codes.js';
+import type { Outcome } from './watch.js';
+
+/** What a command prints when a tracker it waited for ends (see `reportCollection`). */
+export function reportTracker(outcome: Outcome<LogExportResult>, json: boolean): number {
+  if (!outcome.ok) return reportFailure(outcome, json);
+  const { status, percentage, polls, startedAt, completedAt } = outcome.result;
+  if (json) console.log(JSON.stringify(outcome.result, null, 2));
+  else
+    console.error(
+      `Completed: ${status} ${percentage}% after ${polls} polls (${formatDuration(Date.parse(completedAt) - Date.parse(startedAt))})`,
+    );
+  return ExitCode.Ok;
+}
+
+/**
+ * What a command prints when a collection it waited for ends: the result as JSON on stdout, or
+ * where the archive went on stderr; the failure either way. Returns the exit code.
+ */
+export function reportCollection(outcome: Outcome<CollectServerLogsResult>, json: boolean): number {
+  if (!outcome.ok) return reportFailure(outcome, json);
+  const { archive } = outcome.result;
+  if (json) console.log(JSON.stringify(outcome.result, null, 2));
+  else
+    console.error(
+      `Archive: ${archive.path ?? archive.url} (${archive.bytes} bytes, sha256 ${archive.sha256})`,
+    );
+  return ExitCode.Ok;
+}
+
+/** The same for a fleet: every server's archive, and every failure by type. */
+export function reportFleet(outcome: Outcome<CollectFleetLogsResult>, json: boolean): number {
+  if (!outcome.ok) return reportFailure(outcome, json);
+  const { total, succeeded, failed } = outcome.result;
+  if (json) console.log(JSON.stringify(outcome.result, null, 2));
+  else {
+    console.error(`${succeeded.length} of ${total} servers collected`);
+    for (const s of succeeded) console.error(`  ${s.serverId}: ${s.path ?? s.url}`);
+    for (const type of new Set(failed.map((f) => f.type))) {
+      const servers = failed.filter((f) => f.type === type);
+      console.error(
+        `  failed with ${type}: ${servers.map((f) => `${f.serverId} (${f.message})`).join(', ')}`,
+      );
+    }
+  }
+  return failed.length > 0 ? ExitCode.WorkflowFailed : ExitCode.Ok;
+}
+
+/** A workflow that ended without its result: the type and message, also as JSON when asked. */
+export function reportFailure(outcome: Extract<Outcome<unknown>, { ok: false }>, json: boolean): number {
+  if (json)
+    console.log(JSON.stringify({ failure: { type: outcome.type, message: outcome.message } }, null, 2));
+  console.error(`${outcome.type}: ${outcome.message}`);
+  // A value the worker refused (a region it does not serve, say) is bad input, wherever it was caught.
+  return outcome.type === FailureType.InvalidInput ? ExitCode.BadInput : ExitCode.WorkflowFailed;
+}

@@ -1,0 +1,141 @@
+import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import {
+  type CollectFleetLogsResult,
+  type CollectionProgress,
+  type CollectServerLogsResult,
+  type FleetProgress,
+  formatDuration,
+  getCollectionProgressQuery,
+  getFleetProgressQuery,
+  getProgressQuery,
+  type LogExportProgress,
+  WorkflowType,
+} from '../contract/index.js';
+import { describeFailure } from './watch.js';
+
+/** What `status` reports for any workflow this tool starts; the parts depend on its type. */
+export interface StatusReport {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  workflowStatus: string;
+  /** A tracker's progress, or the tracker's of a collection that is tracking its export. */
+  progress?: LogExportProgress;
+  collection?: CollectionProgress;
+  fleet?: FleetProgress;
+  retrying?: { attempt: number; lastFailure: string };
+  result?: unknown;
+  failure?: { type: string; message: string };
+}
+
+/** Asks the workflow (queries: answered from its state, no API call) and Temporal what it is doing. */
+export async function statusReport(client: Client, workflowId: string): Promise<StatusReport> {
+  const handle = client.workflow.getHandle(workflowId);
+  const description = await handle.describe();
+  const ask = <T>(query: () => Promise<T>) => query().catch(() => undefined);
+  const report: StatusReport = {
+    workflowId,
+    runId: description.runId,
+    workflowType: description.type,
+    workflowStatus: description.status.name,
+  };
+  if (description.type === WorkflowType.TrackLogExport) {
+    report.progress = await ask(() => handle.query(getProgressQuery));
+  } else if (description.type === WorkflowType.CollectServerLogs) {
+    report.collection = await ask(() => handle.query(getCollectionProgressQuery));
+    const tracker = report.collection?.trackerWorkflowId;
+    if (tracker && report.collection?.phase === 'tracking')
+      report.progress = await ask(() => client.workflow.getHandle(tracker).query(getProgressQuery));
+  } else if (description.type === WorkflowType.CollectFleetLogs) {
+    report.fleet = await ask(() => handle.query(getFleetProgressQuery));
+  }
+  const retrying = retryingActivity(description);
+  if (retrying) report.retrying = retrying;
+  if (description.status.name !== 'RUNNING') Object.assign(report, await ending(handle));
+  return report;
+}
+
+function retryingActivity(description: WorkflowExecutionDescription): StatusReport['retrying'] {
+  const pending = description.raw.pendingActivities?.[0];
+  return pending?.lastFailure?.message && (pending.attempt ?? 0) > 1
+    ? { attempt: pending.attempt ?? 0, lastFailure: pending.lastFailure.message }
+    : undefined;
+}
+
+function ending(handle: WorkflowHandle): Promise<Pick<StatusReport, 'result' | 'failure'>> {
+  return handle.result().then(
+    (result: unknown) => ({ result }),
+    (err: unknown) => {
+      const { type, message } = describeFailure(err);
+      return { failure: { type, message } };
+    },
+  );
+}
+
+/** The report as aligned `key  value` rows, for a terminal. */
+export function formatStatus(report: StatusReport, now = Date.now()): string {
+  const running = report.workflowStatus === 'RUNNING';
+  const rows: Array<[string, string]> = [
+    ['Workflow', `${report.workflowId} (run ${report.runId})`],
+    ['Type', report.workflowType],
+    ['State', report.workflowStatus],
+  ];
+  const { collection, fleet, progress } = report;
+  if (collection)
+    rows.push([
+      'Phase',
+      `${collection.phase}${collection.exportId ? ` (export ${collection.exportId}, tracker ${collection.trackerWorkflowId ?? '-'})` : ''}`,
+    ]);
+  if (fleet)
+    rows.push([
+      'Servers',
+      fleet.listed
+        ? `${fleet.succeeded} collected, ${fleet.failed} failed, ${fleet.running} running, ${fleet.pending} waiting (of ${fleet.total})`
+        : 'listing the project',
+    ]);
+  if (progress) {
+    rows.push([
+      'Export',
+      `${progress.status ?? 'no answer yet'}${progress.percentage === null ? '' : ` ${progress.percentage}%`}`,
+    ]);
+    rows.push(['Polls', String(progress.polls)]);
+    rows.push(['Started', progress.startedAt]);
+    if (progress.lastPolledAt) rows.push(['Last poll', progress.lastPolledAt]);
+    // A closed tracker polls no more, whatever its last answer said.
+    if (running && progress.nextPollAt)
+      rows.push([
+        'Next poll',
+        `${progress.nextPollAt} (in ${formatDuration(Date.parse(progress.nextPollAt) - now)})`,
+      ]);
+    if (running && progress.eta) rows.push(['Expected', progress.eta]);
+    if (running && progress.deadline)
+      rows.push([
+        'Deadline',
+        `${progress.deadline} (in ${formatDuration(Date.parse(progress.deadline) - now)})`,
+      ]);
+    if (progress.lastError) rows.push(['Last error', progress.lastError]);
+  }
+  if (report.retrying)
+    rows.push(['Retrying', `attempt ${report.retrying.attempt}: ${report.retrying.lastFailure}`]);
+  if (report.failure) rows.push(['Failure', `${report.failure.type}: ${report.failure.message}`]);
+  rows.push(...resultRows(report));
+  const width = Math.max(...rows.map(([key]) => key.length));
+  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
+}
+
+function resultRows({ workflowType, result }: StatusReport): Array<[string, string]> {
+  if (result === undefined) return [];
+  if (workflowType === WorkflowType.CollectServerLogs) {
+    const { archive } = result as CollectServerLogsResult;
+    return [['Archive', `${archive.path ?? archive.url} (${archive.bytes} bytes, sha256 ${archive.sha256})`]];
+  }
+  if (workflowType === WorkflowType.CollectFleetLogs) {
+    const { total, succeeded, failed } = result as CollectFleetLogsResult;
+    return [
+      ['Result', `${succeeded.length} of ${total} servers collected`],
+      ...succeeded.map((s): [string, string] => ['Archive', `${s.serverId}: ${s.path ?? s.url}`]),
+      ...failed.map((f): [string, string] => ['Failed', `${f.serverId}: ${f.type}: ${f.message}`]),
+    ];
+  }
+  return [['Result', JSON.stringify(result)]];
+}
