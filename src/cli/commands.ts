@@ -111,7 +111,9 @@ export function buildProgram(): Command {
     .argument('<workflowId>')
     .action(async (workflowId: string, _options: unknown, command: Command) => {
       process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
-        await client.workflow.getHandle(workflowId).signal(pollNowSignal);
+        const handle = await runningWorkflow(client, workflowId, 'poll');
+        if (!handle) return ExitCode.NotFoundOrConflict;
+        await handle.signal(pollNowSignal);
         console.error(`Asked ${workflowId} to poll now`);
         return ExitCode.Ok;
       });
@@ -127,7 +129,9 @@ export function buildProgram(): Command {
     .option('--until <time>', 'the new deadline, ISO 8601')
     .action(async (workflowId: string, options: { by?: string; until?: string }, command: Command) => {
       process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
-        const { deadline } = await client.workflow.getHandle(workflowId).executeUpdate(extendTimeoutUpdate, {
+        const handle = await runningWorkflow(client, workflowId, 'extend');
+        if (!handle) return ExitCode.NotFoundOrConflict;
+        const { deadline } = await handle.executeUpdate(extendTimeoutUpdate, {
           args: [
             {
               ...(options.by ? { by: options.by } : {}),
@@ -192,14 +196,19 @@ async function watch(client: Client, workflowId: string): Promise<number> {
 }
 
 async function cancel(client: Client, workflowId: string): Promise<number> {
-  const handle = client.workflow.getHandle(workflowId);
-  const { status } = await handle.describe();
   // Temporal accepts a cancellation of a closed workflow silently; say so instead.
-  if (status.name !== 'RUNNING') {
-    console.error(`${workflowId} has already ended (${status.name}); nothing to cancel`);
-    return ExitCode.Ok;
-  }
+  const handle = await runningWorkflow(client, workflowId, 'cancel');
+  if (!handle) return ExitCode.Ok;
   await handle.cancel();
   console.error(`Cancellation requested for ${workflowId}`);
   return ExitCode.Ok;
+}
+
+/** The workflow's handle while it runs; otherwise says it has ended, and how, and returns nothing. */
+async function runningWorkflow(client: Client, workflowId: string, what: string) {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return handle;
+  console.error(`${workflowId} has already ended (${status.name}); nothing to ${what}`);
+  return undefined;
 }

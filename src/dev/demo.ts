@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createProgressBars } from '../cli/progress-view.js';
@@ -20,6 +19,7 @@ import type { ExportScenarioInput } from '../simulator/scenario.js';
 import { CloudDCSimulator } from '../simulator/server.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../worker/config.js';
 import { startDevServer } from './dev-server.js';
+import { isFree, stopOnSignals } from './shutdown.js';
 import { createSimulatedWorker } from './simulated-worker.js';
 
 /**
@@ -63,32 +63,9 @@ const DEMO_EXPORTS: Array<{ serverId: string; note: string; scenario: ExportScen
   },
 ];
 
-/** What to stop, last started first; filled in as things start, so Ctrl-C at any point is clean. */
-const cleanups: Array<{ what: string; stop: () => Promise<void> }> = [];
-let stopping = false;
-
-async function stopAll(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    if (cleanups.length > 0)
-      console.log(
-        `\nStopping ${cleanups
-          .map((c) => c.what)
-          .reverse()
-          .join(', ')} ...`,
-      );
-    for (const { what, stop } of cleanups.reverse()) {
-      await stop().catch((err: unknown) => console.error(`Could not stop ${what}: ${String(err)}`));
-    }
-    console.log('Stopped.');
-    process.exit(code);
-  }
-  return new Promise<never>(() => {});
-}
+const shutdown = stopOnSignals();
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
   const logDir = join(process.cwd(), '.tools', 'demo');
   await mkdir(logDir, { recursive: true });
   const logFile = join(logDir, 'worker.log');
@@ -112,12 +89,12 @@ async function main(): Promise<void> {
     ...(port ? { port, uiPort: 8233 } : {}),
     log: (line) => console.log(line),
   });
-  cleanups.push({ what: 'the dev server', stop: () => env.teardown() });
+  shutdown.add('the dev server', () => env.teardown());
   const uiPort = port ? 8233 : Number(env.address.split(':').at(-1)) + 1000;
 
   const token = randomBytes(24).toString('hex');
   const sim = await CloudDCSimulator.start({ tokens: [token] });
-  cleanups.push({ what: 'the simulator', stop: () => sim.close() });
+  shutdown.add('the simulator', () => sim.close());
   // A little of the weather a real API has: throttling and a failing gateway now and then.
   sim.injectFaults(
     { fault: { kind: 'status', status: 429, retryAfter: { seconds: 2, as: 'delta' } }, times: 3 },
@@ -147,15 +124,12 @@ async function main(): Promise<void> {
     region: REGION,
   });
   const workerRun = worker.run();
-  cleanups.push({
-    what: 'the worker',
-    stop: async () => {
-      worker.shutdown();
-      await workerRun;
-      logStream.end();
-    },
+  shutdown.add('the worker', async () => {
+    worker.shutdown();
+    await workerRun;
+    logStream.end();
   });
-  if (stopping) return;
+  if (shutdown.stopping) return;
 
   console.log(`Temporal frontend:  ${env.address}`);
   console.log(`Web UI:             http://localhost:${uiPort}/namespaces/default/workflows`);
@@ -197,16 +171,7 @@ async function main(): Promise<void> {
   );
 }
 
-async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => probe.close(() => resolve(true)))
-      .listen(port, '127.0.0.1');
-  });
-}
-
 main().catch((err: unknown) => {
   console.error(err);
-  void stopAll(1);
+  void shutdown.stopAll(1);
 });

@@ -109,14 +109,7 @@ const program = new Command('clouddc-simulator')
     });
     const count = options.servers;
     for (let i = 1; i <= count; i++) sim.addServer(options.project, `srv-${String(i).padStart(3, '0')}`);
-    console.log(`CloudDC simulator listening on ${sim.url}`);
-    console.log(`  project ${options.project} with ${count} servers (srv-001 ...)`);
-    console.log(
-      `  start an export:  curl -X POST ${sim.url}/v1/${options.project}/physicalservers/srv-001/logs/exports`,
-    );
-    console.log(
-      `  point a worker at it:  CLOUDDC_ENDPOINT=${sim.url} CLOUDDC_IAM_ENDPOINT=${sim.url} CLOUDDC_REGION=cn-east-3 npm run worker`,
-    );
+    for (const line of startupHints(sim.url, options)) console.log(line);
     const stop = async () => {
       await sim.close();
       process.exit(0);
@@ -124,5 +117,33 @@ const program = new Command('clouddc-simulator')
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+
+/**
+ * What to do next, as lines that work as printed: the credentials the simulator checks are the
+ * ones the curl and the worker lines send.
+ */
+function startupHints(url: string, options: SimulatorCliOptions): string[] {
+  const token = options.token[0];
+  const key = options.accessKey?.[0];
+  const user = options.iamUser?.[0];
+  const curlAuth = token ? ` -H 'X-Auth-Token: ${token}'` : '';
+  const workerAuth = key
+    ? `CLOUDDC_ACCESS_KEY=${key.accessKey} CLOUDDC_SECRET_KEY=${key.secretKey}${key.securityToken ? ` CLOUDDC_SECURITY_TOKEN=${key.securityToken}` : ''}`
+    : user
+      ? `CLOUDDC_IAM_ENDPOINT=${url} CLOUDDC_IAM_USERNAME=${user.username} CLOUDDC_IAM_PASSWORD=${user.password} CLOUDDC_IAM_DOMAIN=${user.domain}`
+      : // With no credentials configured the simulator accepts any; the worker still needs a scheme.
+        `CLOUDDC_AUTH_TOKEN=${token ?? 'any'}`;
+  return [
+    `CloudDC simulator listening on ${url}`,
+    `  project ${options.project} with ${options.servers} servers (srv-001 ...) and no exports yet`,
+    '  start an export of srv-001 (its answer carries the export_id):',
+    `    curl -X POST${curlAuth} ${url}/v1/${options.project}/physicalservers/srv-001/logs/exports`,
+    '  start one that fails at 60 %, as export 100:',
+    `    curl -X POST ${url}/_sim/exports -d '{"projectId":"${options.project}","serverId":"srv-001","exportId":"100","scenario":{"outcome":"failed","failAtPercent":60}}'`,
+    '  point a worker at it:',
+    `    CLOUDDC_ENDPOINT=${url} CLOUDDC_REGION=cn-east-3 ${workerAuth} npm run worker:dev`,
+    `  then track an export by its export_id:  npm run cli -- track --project ${options.project} --server srv-001 --export 100 --wait`,
+  ];
+}
 
 await program.parseAsync(process.argv);
