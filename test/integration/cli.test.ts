@@ -86,6 +86,27 @@ describe('clouddc-logs CLI', () => {
     await expect(h.env.client.workflow.getHandle(wouldBe).describe()).rejects.toThrow(/not found/i);
   });
 
+  it('exits 2 when the worker refuses the input: a region it does not serve', async () => {
+    h.sim.addServer(PROJECT, 'srv-region');
+    const run = await cli(
+      'track',
+      '--project',
+      PROJECT,
+      '--server',
+      'srv-region',
+      '--export',
+      '1',
+      '--region',
+      'eu-west-9',
+      ...FAST,
+      '--wait',
+      '--no-progress',
+    );
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('InvalidInput');
+    expect(run.stderr).toContain('region "eu-west-9" is not served by this worker');
+  });
+
   it('exits 2 on a usage error, 3 when Temporal cannot be reached, 4 on an unknown or taken ID', async () => {
     const missing = await cli('track', '--project', PROJECT);
     expect(missing.code).toBe(2);
