@@ -12,13 +12,13 @@ import {
   maxStatusCalls,
   type TrackLogExportRequest,
 } from '../src/contract/index.js';
-import { seeded } from '../src/dev/seeded-random.js';
 import {
   exportScenarioSchema,
   exportViewAt,
   finishAfterMs,
   formatPercentage,
 } from '../src/simulator/scenario.js';
+import { seeded } from '../src/simulator/seeded-random.js';
 import { spend } from '../src/workflows/poll-budget.js';
 import { nextPollAt } from '../src/workflows/polling-policy.js';
 import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker-state.js';

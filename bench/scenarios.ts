@@ -1,5 +1,5 @@
-import { seeded } from '../src/dev/seeded-random.js';
 import type { ExportScenarioInput } from '../src/simulator/scenario.js';
+import { seeded } from '../src/simulator/seeded-random.js';
 
 export type CurveKind = 'linear' | 'steps' | 'stall' | 'failed';
 

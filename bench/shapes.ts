@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY_MS } from '../src/contract/index.js';
-import { seeded } from '../src/dev/seeded-random.js';
 import type { ExportScenarioInput } from '../src/simulator/scenario.js';
+import { seeded } from '../src/simulator/seeded-random.js';
 
 /** One export of a shape family, with the policy bounds its tracker is given. */
 export interface ShapedExport {

@@ -1,11 +1,11 @@
 import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
+import { connectionSecurity } from './client/temporal-connection.js';
 import { clouddcLogsService } from './contract/index.js';
 import { setUpProjectPacing } from './rate-limits/project-pacing.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './worker/config.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './worker/search-attributes-check.js';
 import { installTelemetry } from './worker/telemetry.js';
-import { connectionSecurity } from './worker/temporal-connection.js';
 import {
   activityDependenciesFrom,
   builtWorkflowBundle,

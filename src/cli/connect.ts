@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { InvalidArgumentError } from 'commander';
-import { connectionSecurity, readTemporalSecurity } from '../worker/temporal-connection.js';
+import { connectionSecurity, readTemporalSecurity } from '../client/temporal-connection.js';
 import { classifyError } from './exit-codes.js';
 
 export interface ConnectionOptions {

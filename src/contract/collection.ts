@@ -1,3 +1,4 @@
+import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
 import { idSchema, parseInput, policyInputSchema, regionSchema } from './input.js';
 import type { ExportRef, LogExportResult } from './tracking.js';
@@ -152,6 +153,8 @@ export interface CollectionProgress {
   trackerWorkflowId?: string;
 }
 
+export const getCollectionProgressQuery = defineQuery<CollectionProgress>('getCollectionProgress');
+
 /** What `getFleetProgress` answers at any time. */
 export interface FleetProgress {
   total: number;
@@ -162,6 +165,8 @@ export interface FleetProgress {
   /** False while servers are still being listed. */
   listed: boolean;
 }
+
+export const getFleetProgressQuery = defineQuery<FleetProgress>('getFleetProgress');
 
 /** Input of the activity that reads one page of ListServers. */
 export interface ListServersPageInput {

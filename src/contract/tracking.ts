@@ -1,5 +1,4 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CollectionProgress, FleetProgress } from './collection.js';
 
 /** Task queue the worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
 export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
@@ -104,8 +103,6 @@ export interface ExportStatusSnapshot {
 
 export const getProgressQuery = defineQuery<LogExportProgress>('getProgress');
 export const pollNowSignal = defineSignal('pollNow');
-export const getFleetProgressQuery = defineQuery<FleetProgress>('getFleetProgress');
-export const getCollectionProgressQuery = defineQuery<CollectionProgress>('getCollectionProgress');
 
 /** `extendTimeout`: give a tracker more time, by a duration or until a moment. */
 export interface ExtendTimeoutInput {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { seeded } from '../dev/seeded-random.js';
+import { seeded } from './seeded-random.js';
 
 /**
  * How one simulated export behaves over time: a progress curve, an optional stall, the words it

@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import type { ArchiveStoreConfig } from '../activities/archive/archive-sink-from.js';
+import {
+  readTemporalSecurity,
+  TEMPORAL_SECRET_VARIABLES,
+  type TemporalSecurity,
+} from '../client/temporal-connection.js';
 import {
   DEFAULT_NEXUS_ENDPOINT,
   DEFAULT_TASK_QUEUE,
@@ -6,11 +12,6 @@ import {
   REGION_PATTERN,
 } from '../contract/index.js';
 import type { TelemetryConfig } from './telemetry.js';
-import {
-  readTemporalSecurity,
-  TEMPORAL_SECRET_VARIABLES,
-  type TemporalSecurity,
-} from './temporal-connection.js';
 
 /** One of the three ways to authenticate to CloudDC; exactly one is configured. */
 export type AuthConfig =
@@ -51,28 +52,6 @@ export interface WorkerConfig {
     auth: AuthConfig;
   };
 }
-
-/** A directory the worker owns (the default), or a bucket of an S3-compatible object store. */
-export type ArchiveStoreConfig =
-  | { kind: 'directory'; directory: string }
-  | {
-      kind: 'object-store';
-      /** `obs` for Huawei OBS, `s3` for any S3-compatible store; it also starts the archives' URLs. */
-      scheme: 'obs' | 's3';
-      bucket: string;
-      /** Without slashes at either end; empty for the bucket's root. */
-      prefix: string;
-      /** Unset for AWS S3 itself, where the SDK knows the endpoint. */
-      endpoint?: string;
-      /** The region requests are signed for. */
-      region: string;
-      /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`. */
-      forcePathStyle: boolean;
-      /** Unset: the AWS SDK's own chain (AWS_* variables, shared files, instance roles). */
-      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-      /** Which variables the credentials came from, for the start-up line. */
-      credentialsFrom: string;
-    };
 
 export class ConfigError extends Error {
   readonly problems: string[];

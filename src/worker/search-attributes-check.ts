@@ -1,6 +1,6 @@
 import { Connection } from '@temporalio/client';
+import { connectionSecurity, type TemporalSecurity } from '../client/temporal-connection.js';
 import { ALL_SEARCH_ATTRIBUTES, searchAttributeCreateArgs } from '../contract/index.js';
-import { connectionSecurity, type TemporalSecurity } from './temporal-connection.js';
 
 /**
  * Which of our search attributes the namespace lacks. Trackers only keep search attributes when

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LogEntry, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
+import type { ArchiveStoreConfig } from '../../src/activities/archive/archive-sink-from.js';
 import type { ActivityDependencies } from '../../src/activities/index.js';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
@@ -13,7 +14,7 @@ import { startDevServer } from '../../src/dev/dev-server.js';
 import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
 import { applyDefaultQuota } from '../../src/rate-limits/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
-import type { ArchiveStoreConfig, AuthConfig } from '../../src/worker/config.js';
+import type { AuthConfig } from '../../src/worker/config.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../../src/worker/tracker-worker.js';
 import { testLogFile, workerLogs } from './test-logs.js';
 

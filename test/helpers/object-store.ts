@@ -8,12 +8,12 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { inject } from 'vitest';
+import type { ArchiveStoreConfig } from '../../src/activities/archive/archive-sink-from.js';
 import { archiveSinkFrom } from '../../src/activities/archive/archive-sink-from.js';
 import { objectStoreSink } from '../../src/activities/archive/object-store-sink.js';
 import type { ArchiveSink } from '../../src/activities/archive/sink.js';
 import { freePort } from '../../src/dev/free-port.js';
 import { type RunningMinio, startMinio } from '../../src/dev/minio.js';
-import type { ArchiveStoreConfig } from '../../src/worker/config.js';
 
 /** A real MinIO server of the test file's own, with one bucket, and ways to look inside it. */
 export interface TestStore {

@@ -108,7 +108,10 @@ describe('Docker Compose stack', async () => {
 
   it('builds the worker in two stages and runs it as a non-root user', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
-    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    // Build, the simulator target, and the worker image last: the default target.
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(3);
+    expect(dockerfile).toMatch(/^FROM node:20-bookworm-slim AS simulator$/m);
+    expect(dockerfile.split(/^FROM /m).at(-1)).not.toMatch(/dist-tools/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/npm run build/);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);

@@ -34,9 +34,28 @@ afterAll(async () => {
 });
 
 describe('npm run build, then plain node with runtime dependencies only', () => {
-  it('has no TypeScript tooling in the install', async () => {
+  it('has no TypeScript tooling in the install, and no dev tooling in dist/', async () => {
     const installed = await readdir(join(install, 'node_modules'));
     for (const tool of ['tsx', 'typescript', 'vitest', '@biomejs']) expect(installed).not.toContain(tool);
+    expect(await readdir(join(install, 'node_modules', '@temporalio'))).not.toContain('testing');
+    const built = await readdir(join(install, 'dist'), { recursive: true });
+    for (const tooling of ['dev', 'simulator', join('workflows', 'examples')])
+      expect(built).not.toContain(tooling);
+    expect(built).toEqual(expect.arrayContaining(['api.js', 'api.d.ts', join('client', 'index.d.ts')]));
+  });
+
+  it("resolves the package's exports to compiled code, as another team imports it", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const api = await import('clouddc-log-export-tracker'); const client = await import('clouddc-log-export-tracker/client');" +
+          'console.log(typeof api.collectServerLogsChild, typeof client.startTracking)',
+      ],
+      { cwd: install },
+    );
+    expect(stdout.trim()).toBe('function function');
   });
 
   it('runs the worker from dist/ with the prebuilt workflow bundle, and it tracks an export', async () => {

@@ -9,7 +9,7 @@ import {
   sha256Hex,
   sign,
 } from '../../src/activities/auth/aksk-signature.js';
-import { seeded } from '../../src/dev/seeded-random.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
 
 describe("Huawei's published worked example", () => {
   const request = {

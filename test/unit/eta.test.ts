@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { seeded } from '../../src/dev/seeded-random.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
 import {
   estimateCompletion,
   type ProgressSample,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { trackInVirtualTime } from '../../bench/policy-lab.js';
 import { maxStatusCalls, parseTrackLogExportInput, pollBudgetIntervalMs } from '../../src/contract/index.js';
-import { seeded } from '../../src/dev/seeded-random.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
 import { spend } from '../../src/workflows/poll-budget.js';
 import { nextPollAt, type PollingObservation, planPoll } from '../../src/workflows/polling-policy.js';
 import { initialState, recordSnapshot } from '../../src/workflows/tracker-state.js';

@@ -12,7 +12,7 @@ import { ANY_EXPORT, endForetold, generatedExport, generatedExports } from '../.
 import { trackInVirtualTime } from '../../bench/policy-lab.js';
 import type { ShapedExport } from '../../bench/shapes.js';
 import { maxStatusCalls, pollBudgetIntervalMs } from '../../src/contract/index.js';
-import { seeded } from '../../src/dev/seeded-random.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
 import { budgetOverrun } from '../helpers/poll-times.js';
 
 /**

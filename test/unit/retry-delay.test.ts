@@ -8,7 +8,7 @@ import {
   transientRetryDelay,
 } from '../../src/activities/retry-delay.js';
 import { TransientFailureType } from '../../src/contract/index.js';
-import { seeded } from '../../src/dev/seeded-random.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
 
 const constant = (value: number) => () => value;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { trackInVirtualTime } from '../../bench/policy-lab.js';
 import { SHAPE_FAMILIES, shapedExports } from '../../bench/shapes.js';
-import { seeded } from '../../src/dev/seeded-random.js';
 import { exportScenarioSchema, finishAfterMs } from '../../src/simulator/scenario.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
 
 describe('the shape families', () => {
   it.each(SHAPE_FAMILIES.map((f) => [f.name, f] as const))(

@@ -2,13 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionSecurity, readTemporalSecurity } from '../../src/client/temporal-connection.js';
 import {
   ConfigError,
   loadNamespaceSetupConfig,
   loadWorkerConfig,
   SECRET_VARIABLES,
 } from '../../src/worker/config.js';
-import { connectionSecurity, readTemporalSecurity } from '../../src/worker/temporal-connection.js';
 
 const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
 

@@ -1,8 +1,29 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import type { ArchiveStoreConfig } from '../../worker/config.js';
 import { localDirectorySink } from './local-directory-sink.js';
 import { objectStoreSink } from './object-store-sink.js';
 import type { ArchiveSink } from './sink.js';
+
+/** A directory the worker owns (the default), or a bucket of an S3-compatible object store. */
+export type ArchiveStoreConfig =
+  | { kind: 'directory'; directory: string }
+  | {
+      kind: 'object-store';
+      /** `obs` for Huawei OBS, `s3` for any S3-compatible store; it also starts the archives' URLs. */
+      scheme: 'obs' | 's3';
+      bucket: string;
+      /** Without slashes at either end; empty for the bucket's root. */
+      prefix: string;
+      /** Unset for AWS S3 itself, where the SDK knows the endpoint. */
+      endpoint?: string;
+      /** The region requests are signed for. */
+      region: string;
+      /** `https://endpoint/bucket/key` rather than `https://bucket.endpoint/key`. */
+      forcePathStyle: boolean;
+      /** Unset: the AWS SDK's own chain (AWS_* variables, shared files, instance roles). */
+      credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+      /** Which variables the credentials came from, for the start-up line. */
+      credentialsFrom: string;
+    };
 
 /** The sink the worker's configuration names. */
 export function archiveSinkFrom(config: ArchiveStoreConfig): ArchiveSink {
