@@ -1,7 +1,7 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import type { ApiTarget, CloudDCClient } from '../src/activities/clouddc-client.js';
 import type { ExportRef } from '../src/contract/index.js';
-import { exportPhase, parsePercentage } from '../src/workflows/export-progress.js';
+import { exportPhase, parsePercentage } from '../src/workflows/tracker/export-progress.js';
 
 export interface BaselineInput extends ExportRef {
   intervalMs: number;

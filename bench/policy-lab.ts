@@ -19,9 +19,9 @@ import {
   formatPercentage,
 } from '../src/simulator/scenario.js';
 import { seeded } from '../src/simulator/seeded-random.js';
-import { spend } from '../src/workflows/poll-budget.js';
-import { nextPollAt } from '../src/workflows/polling-policy.js';
-import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker-state.js';
+import { spend } from '../src/workflows/tracker/poll-budget.js';
+import { nextPollAt } from '../src/workflows/tracker/polling-policy.js';
+import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker/state.js';
 import { positive } from './cli-options.js';
 import {
   compareAtEqualCost,

@@ -35,12 +35,12 @@ import {
 } from '../contract/index.js';
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { countReleasedCallers } from './nexus-callers.js';
-import { budgetAllowsAt, spend } from './poll-budget.js';
-import { nextPollAt } from './polling-policy.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
-import { indexTracker } from './search-index.js';
-import { countPoll, recordDetectionWindow } from './tracker-metrics.js';
-import { completed, exportFailed, stalled, timedOut } from './tracker-outcomes.js';
+import { countPoll, recordDetectionWindow } from './tracker/metrics.js';
+import { completed, exportFailed, stalled, timedOut } from './tracker/outcomes.js';
+import { budgetAllowsAt, spend } from './tracker/poll-budget.js';
+import { nextPollAt } from './tracker/polling-policy.js';
+import { indexTracker } from './tracker/search-index.js';
 import {
   currentDetails,
   initialState,
@@ -51,7 +51,7 @@ import {
   type SnapshotEffect,
   type TrackerState,
   trackerStateSchema,
-} from './tracker-state.js';
+} from './tracker/state.js';
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;

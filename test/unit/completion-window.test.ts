@@ -5,8 +5,8 @@ import {
   endAtPaceShown,
   knownReadings,
   type Reading,
-} from '../../src/workflows/completion-window.js';
-import { withSample } from '../../src/workflows/eta.js';
+} from '../../src/workflows/tracker/completion-window.js';
+import { withSample } from '../../src/workflows/tracker/eta.js';
 
 const S = 1_000;
 

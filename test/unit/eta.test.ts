@@ -5,7 +5,7 @@ import {
   type ProgressSample,
   SAMPLES_KEPT,
   withSample,
-} from '../../src/workflows/eta.js';
+} from '../../src/workflows/tracker/eta.js';
 
 const MIN = 60_000;
 /** The readings a tracker keeps when it polls `curve` every `every` ms, `count` times. */

@@ -4,7 +4,7 @@ import {
   exportPhase,
   isKnownStatus,
   parsePercentage,
-} from '../../src/workflows/export-progress.js';
+} from '../../src/workflows/tracker/export-progress.js';
 
 describe('parsePercentage', () => {
   it.each([

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maxStatusCalls, POLL_BUDGET, pollBudgetIntervalMs } from '../../src/contract/index.js';
-import { budgetAllowsAt, fullBudget, spend } from '../../src/workflows/poll-budget.js';
+import { budgetAllowsAt, fullBudget, spend } from '../../src/workflows/tracker/poll-budget.js';
 
 const policy = { minIntervalMs: 1_000, maxIntervalMs: 60_000 };
 const B = pollBudgetIntervalMs(policy);

@@ -3,9 +3,9 @@ import { trackInVirtualTime } from '../../bench/policy-lab.js';
 import { maxStatusCalls, parseTrackLogExportInput, pollBudgetIntervalMs } from '../../src/contract/index.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import { seeded } from '../../src/simulator/seeded-random.js';
-import { spend } from '../../src/workflows/poll-budget.js';
-import { nextPollAt, type PollingObservation, planPoll } from '../../src/workflows/polling-policy.js';
-import { initialState, recordSnapshot } from '../../src/workflows/tracker-state.js';
+import { spend } from '../../src/workflows/tracker/poll-budget.js';
+import { nextPollAt, type PollingObservation, planPoll } from '../../src/workflows/tracker/polling-policy.js';
+import { initialState, recordSnapshot } from '../../src/workflows/tracker/state.js';
 import { budgetOverrun } from '../helpers/poll-times.js';
 
 const S = 1_000;

@@ -5,7 +5,7 @@ import {
   recordReading,
   recordSnapshot,
   trackerStateSchema,
-} from '../../src/workflows/tracker-state.js';
+} from '../../src/workflows/tracker/state.js';
 
 const request = parseTrackLogExportInput({ projectId: 'p', serverId: 's', exportId: 'e' });
 

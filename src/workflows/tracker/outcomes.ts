@@ -5,8 +5,8 @@ import {
   formatDuration,
   type LogExportResult,
   type TrackLogExportRequest,
-} from '../contract/index.js';
-import type { TrackerState } from './tracker-state.js';
+} from '../../contract/index.js';
+import type { TrackerState } from './state.js';
 
 /** How a tracker ends: its result, or the failure it ends with. */
 export function completed(request: TrackLogExportRequest, state: TrackerState, now: number): LogExportResult {

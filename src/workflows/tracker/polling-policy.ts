@@ -1,7 +1,7 @@
-import { type PollingPolicy, pollBudgetIntervalMs } from '../contract/index.js';
+import { type PollingPolicy, pollBudgetIntervalMs } from '../../contract/index.js';
 import { completionWindow, endAtPaceShown, knownReadings } from './completion-window.js';
 import { budgetAllowsAt, pollsInBudget } from './poll-budget.js';
-import { latestReading, type TrackerState } from './tracker-state.js';
+import { latestReading, type TrackerState } from './state.js';
 
 type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
 

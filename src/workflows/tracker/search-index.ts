@@ -4,8 +4,8 @@ import {
   SearchAttribute,
   type TrackerStatus,
   type TrackLogExportRequest,
-} from '../contract/index.js';
-import type { TrackerState } from './tracker-state.js';
+} from '../../contract/index.js';
+import type { TrackerState } from './state.js';
 
 /**
  * Keeps the tracker's search attributes current, upserting only what changed (every upsert is a

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../contract/index.js';
+import type { ExportStatusSnapshot, LogExportProgress, TrackLogExportRequest } from '../../contract/index.js';
 import { estimateCompletion, type ProgressSample, withSample } from './eta.js';
 import { type ExportPhase, exportPhase, isKnownStatus, parsePercentage } from './export-progress.js';
 import { fullBudget } from './poll-budget.js';

@@ -1,4 +1,4 @@
-import { POLL_BUDGET, type PollingPolicy, pollBudgetIntervalMs } from '../contract/index.js';
+import { POLL_BUDGET, type PollingPolicy, pollBudgetIntervalMs } from '../../contract/index.js';
 
 /**
  * A tracker's call budget: a token bucket of `POLL_BUDGET.burst` polls that earns one per budget
