@@ -1,12 +1,15 @@
 /**
  * The contract shared by workflows, activities, the worker and the CLI: names, types, defaults
- * and failure types. Defined here once; everything else imports it.
+ * and failure types, one module per workflow. Defined here once; everything else imports it.
  */
-export * from './collection.js';
+export * from './collect-fleet-logs.js';
+export * from './collect-server-logs.js';
 export * from './duration.js';
 export * from './failures.js';
 export * from './input.js';
+export * from './names.js';
 export * from './nexus.js';
+export * from './polling-policy.js';
 export * from './rate-limits.js';
 export * from './search-attributes.js';
-export * from './tracking.js';
+export * from './track-log-export.js';

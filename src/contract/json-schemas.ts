@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { collectFleetLogsInputSchema, collectServerLogsInputSchema } from './collection.js';
-import { trackLogExportInputSchema } from './input.js';
-import { WorkflowType } from './tracking.js';
+import { collectFleetLogsInputSchema } from './collect-fleet-logs.js';
+import { collectServerLogsInputSchema } from './collect-server-logs.js';
+import { WorkflowType } from './names.js';
+import { trackLogExportInputSchema } from './track-log-export.js';
 
 /**
  * JSON Schemas of the workflow inputs, generated from the zod schemas the workflows validate

@@ -1,8 +1,7 @@
 import { defineUpdate } from '@temporalio/workflow';
 import * as nexus from 'nexus-rpc';
-import type { CollectServerLogsInput, CollectServerLogsResult } from './collection.js';
-import type { TrackLogExportInput } from './input.js';
-import type { LogExportResult } from './tracking.js';
+import type { CollectServerLogsInput, CollectServerLogsResult } from './collect-server-logs.js';
+import type { LogExportResult, TrackLogExportInput } from './track-log-export.js';
 
 /**
  * The Nexus service other teams call from their own namespaces, in any SDK language: the names

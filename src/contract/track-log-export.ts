@@ -1,14 +1,11 @@
+/** The contract of `trackLogExport`: its input, result, progress, and the handles that steer it. */
+import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-
-/** Task queue the worker polls unless `TEMPORAL_TASK_QUEUE` says otherwise. */
-export const DEFAULT_TASK_QUEUE = 'clouddc-log-exports';
-
-/** Workflow type names, for callers that start workflows by name (Web UI, CLI, other SDKs). */
-export const WorkflowType = {
-  TrackLogExport: 'trackLogExport',
-  CollectServerLogs: 'collectServerLogs',
-  CollectFleetLogs: 'collectFleetLogs',
-} as const;
+import { z } from 'zod';
+import { durationSchema } from './duration.js';
+import { FailureType } from './failures.js';
+import { idSchema, parseInput, regionSchema } from './input.js';
+import { MAX_TRACKING_MS, type PollingPolicy, policyInputSchema, resolvePolicy } from './polling-policy.js';
 
 export interface ExportRef {
   projectId: string;
@@ -27,6 +24,60 @@ export function logExportWorkflowId({ projectId, serverId, exportId }: ExportRef
 /** "Log export exp-9 of server srv-1 (project p-1)", for messages and summaries. */
 export function describeExport({ projectId, serverId, exportId }: ExportRef): string {
   return `Log export ${exportId} of server ${serverId} (project ${projectId})`;
+}
+
+/**
+ * ExportServerLogs's answer, for a tracker started right after the request (as a collection
+ * starts one): it is the export's first reading, so the tracker does not spend a call on an
+ * export that has only just begun. Taken as read when the tracker starts.
+ */
+const acceptedSchema = z.strictObject({
+  status: z.string().max(200).nullable(),
+  percentage: z.union([z.string().max(200), z.number()]).nullable(),
+  createdAt: z.string().max(200).optional(),
+});
+
+/** The three IDs alone, to name the export in messages about the rest of a bad input. */
+const exportIdsSchema = z.object({ projectId: idSchema, serverId: idSchema, exportId: idSchema });
+
+export const trackLogExportInputSchema = z.strictObject(
+  {
+    projectId: idSchema,
+    serverId: idSchema,
+    exportId: idSchema,
+    region: regionSchema.optional(),
+    policy: policyInputSchema,
+    accepted: acceptedSchema.optional(),
+  },
+  { error: (issue) => (issue.code === 'invalid_type' ? 'expected a JSON object' : undefined) },
+);
+
+/** The input of `trackLogExport` as callers send it (durations as strings or milliseconds). */
+export type TrackLogExportInput = z.input<typeof trackLogExportInputSchema>;
+
+/** A validated `trackLogExport` input with its policy resolved. */
+export interface TrackLogExportRequest {
+  projectId: string;
+  serverId: string;
+  exportId: string;
+  region?: string;
+  policy: PollingPolicy;
+  /** The API's answer to the export request, as the first reading (see `acceptedSchema`). */
+  accepted?: z.output<typeof acceptedSchema>;
+}
+
+/**
+ * Validates a `trackLogExport` input. Every caller (workflow, CLI, helpers) goes through here, so
+ * the Web UI, the CLI and child-workflow callers all see the same messages.
+ *
+ * @throws ApplicationFailure of type `InvalidInput`, non-retryable, naming each bad field.
+ */
+export function parseTrackLogExportInput(raw: unknown): TrackLogExportRequest {
+  const { policy, ...ids } = parseInput(trackLogExportInputSchema, raw, (valid) => {
+    const ids = exportIdsSchema.safeParse(valid);
+    return ids.success ? describeExport(ids.data) : undefined;
+  });
+  return { ...ids, policy: resolvePolicy(policy) };
 }
 
 /** The result of `trackLogExport` when the export finished. */
@@ -113,3 +164,37 @@ export interface ExtendTimeoutInput {
 }
 
 export const extendTimeoutUpdate = defineUpdate<{ deadline: string }, [ExtendTimeoutInput]>('extendTimeout');
+
+const extendTimeoutInputSchema = z
+  .strictObject({
+    by: durationSchema.optional(),
+    until: z.iso
+      .datetime({ offset: true, error: 'expected an ISO 8601 time such as "2026-11-27T18:00:00Z"' })
+      .optional(),
+  })
+  .refine((input) => (input.by === undefined) !== (input.until === undefined), {
+    error: 'give exactly one of "by" (a duration) or "until" (a time)',
+  });
+
+/**
+ * The new deadline an `extendTimeout` asks for, checked against the current one: it must move
+ * the deadline later, and no further than 30 days ahead.
+ */
+export function extendedDeadline(raw: unknown, current: number, now: number): number {
+  const input = parseInput(extendTimeoutInputSchema, raw, () => 'extendTimeout');
+  const deadline = input.by !== undefined ? current + input.by : Date.parse(input.until as string);
+  const problem =
+    deadline <= current
+      ? `the new deadline ${new Date(deadline).toISOString()} is not later than the current one, ${new Date(current).toISOString()}`
+      : deadline - now > MAX_TRACKING_MS
+        ? 'the new deadline is more than 30 days away'
+        : undefined;
+  if (problem) {
+    throw ApplicationFailure.create({
+      type: FailureType.InvalidInput,
+      message: `extendTimeout: invalid input: ${problem}`,
+      nonRetryable: true,
+    });
+  }
+  return deadline;
+}
