@@ -5,7 +5,7 @@ import type { ArchiveSink } from './archive/sink.js';
 import {
   type ApiTarget,
   type CallLimits,
-  type CloudDCApiError,
+  CloudDCApiError,
   type CloudDCClient,
   isGatewayQuotaRefusal,
 } from './clouddc-client.js';
@@ -60,6 +60,11 @@ export interface ApiCall {
     err: CloudDCApiError,
     options?: { failedBefore?: number; throttleToWorkflow?: boolean },
   ): Promise<ApplicationFailure>;
+  /** Runs one request of the client; an API error it throws becomes this activity's failure (`fail`). */
+  send<T>(
+    request: () => Promise<T>,
+    options?: { failedBefore?: number; throttleToWorkflow?: boolean },
+  ): Promise<T>;
 }
 
 /** What a call's retries remember in the activity's heartbeat: when the API first failed it. */
@@ -112,9 +117,17 @@ export function apiCall(
   const attemptEndsAt = Math.min(giveUpAt, Date.now() + startToCloseTimeoutMs);
   const usable = Math.max(1, attemptEndsAt - Date.now() - ABORT_MARGIN_MS);
   const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
-  return {
+  const call: ApiCall = {
     target,
     limits: { signal, sendBy: Date.now() + usable / 2, ticket },
+    async send(request, options) {
+      try {
+        return await request();
+      } catch (err) {
+        if (err instanceof CloudDCApiError) throw await call.fail(subject, err, options);
+        throw err;
+      }
+    },
     async fail(failedSubject, err, { failedBefore = 0, throttleToWorkflow = false } = {}) {
       if (err.info.kind === 'throttled' && isGatewayQuotaRefusal(err.info.errorCode) && deps.reportThrottle) {
         await deps.reportThrottle({
@@ -160,6 +173,7 @@ export function apiCall(
       return failure;
     },
   };
+  return call;
 }
 
 /** When the API first failed this call, recorded in the heartbeat by the attempt it failed. */

@@ -33,14 +33,8 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
     const context = Context.current();
     const subject = describeExport(input);
     const call = apiCall(deps, subject, input, { exportId: input.exportId });
-    const requestArchive = async () => {
-      try {
-        return await deps.cloudDC.downloadServerLogs(call.target, input, call.limits);
-      } catch (err) {
-        if (err instanceof CloudDCApiError) throw await call.fail(subject, err);
-        throw err;
-      }
-    };
+    const requestArchive = () =>
+      call.send(() => deps.cloudDC.downloadServerLogs(call.target, input, call.limits));
     const inStore = <T>(step: () => Promise<T>) => storeStep(subject, deps.archives.description, step);
     const receive = async (download: ArchiveDownload, into: Writable) => {
       try {

@@ -1,7 +1,6 @@
 import type { ExportStatusRequest, ExportStatusSnapshot, ListServersPageInput } from '../contract/index.js';
 import { describeExport } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
-import { CloudDCApiError } from './clouddc-client.js';
 import { downloadArchiveActivity } from './download-archive.js';
 import { applyProjectWeightActivity } from './project-weight.js';
 import { requestExportActivity } from './request-export.js';
@@ -15,18 +14,11 @@ export function createActivities(deps: ActivityDependencies) {
     async getExportStatus(request: ExportStatusRequest): Promise<ExportStatusSnapshot> {
       const subject = describeExport(request);
       const call = apiCall(deps, subject, request, { exportId: request.exportId });
-      try {
-        return await deps.cloudDC.showLogsExportStatus(call.target, request, call.limits);
-      } catch (err) {
-        if (err instanceof CloudDCApiError) {
-          // The tracker waits out a 429 itself and polls again ahead of its project's queue.
-          throw await call.fail(subject, err, {
-            failedBefore: request.failedAttempts,
-            throttleToWorkflow: true,
-          });
-        }
-        throw err;
-      }
+      // The tracker waits out a 429 itself and polls again ahead of its project's queue.
+      return call.send(() => deps.cloudDC.showLogsExportStatus(call.target, request, call.limits), {
+        failedBefore: request.failedAttempts,
+        throttleToWorkflow: true,
+      });
     },
     /** One page of ListServers (up to 1,000 servers), as IDs. */
     async listServersPage(
@@ -34,8 +26,8 @@ export function createActivities(deps: ActivityDependencies) {
     ): Promise<{ serverIds: string[]; nextMarker?: string }> {
       const subject = `Server listing of project ${input.projectId}`;
       const call = apiCall(deps, subject, input);
-      try {
-        const page = await deps.cloudDC.listServers(
+      const page = await call.send(() =>
+        deps.cloudDC.listServers(
           call.target,
           {
             projectId: input.projectId,
@@ -44,15 +36,12 @@ export function createActivities(deps: ActivityDependencies) {
             ...(input.marker ? { marker: input.marker } : {}),
           },
           call.limits,
-        );
-        return {
-          serverIds: page.servers.map((s) => s.id),
-          ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}),
-        };
-      } catch (err) {
-        if (err instanceof CloudDCApiError) throw await call.fail(subject, err);
-        throw err;
-      }
+        ),
+      );
+      return {
+        serverIds: page.servers.map((s) => s.id),
+        ...(page.nextMarker ? { nextMarker: page.nextMarker } : {}),
+      };
     },
     applyProjectWeight: applyProjectWeightActivity,
     /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */
