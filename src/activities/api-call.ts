@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { FailureType, type ThrottleReport } from '../contract/index.js';
+import type { ApplicationFailure } from '@temporalio/common';
+import { invalidInput, type ThrottleReport } from '../contract/index.js';
 import type { ArchiveSink } from './archive/sink.js';
 import {
   type ApiTarget,
@@ -105,11 +105,7 @@ export function apiCall(
   }
   const target = deps.targetFor(region);
   if (target === undefined) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `${subject}: region ${JSON.stringify(region)} is not served by this worker`,
-      nonRetryable: true,
-    });
+    throw invalidInput(`${subject}: region ${JSON.stringify(region)} is not served by this worker`);
   }
   const giveUpAt = scheduleToCloseTimeoutMs
     ? scheduledTimestampMs + scheduleToCloseTimeoutMs

@@ -18,6 +18,7 @@ import {
 } from '../contract/index.js';
 import { type GlobalOptions, withClient } from './connect.js';
 import { ExitCode } from './exit-codes.js';
+import { keyValueLines } from './key-value.js';
 import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
@@ -217,8 +218,7 @@ function formatSchedule(view: FleetScheduleView): string {
     ['Running', view.runningRuns.join(', ') || '-'],
     ...view.recentRuns.map((r): [string, string] => ['Ran', `${r.scheduledAt}: ${r.workflowId}`]),
   ];
-  const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
+  return keyValueLines(rows);
 }
 
 interface ScheduleFlags {

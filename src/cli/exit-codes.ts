@@ -30,7 +30,7 @@ export const ExitCode = {
   /** Temporal answered but refused the request (for example, a namespace without our search attributes). */
   Refused: 5,
 } as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 export interface ClassifiedError {
   code: ExitCodeValue;

@@ -1,4 +1,5 @@
 import {
+  type ArchiveInfo,
   type CollectFleetLogsResult,
   type CollectServerLogsResult,
   FailureType,
@@ -26,13 +27,14 @@ export function reportTracker(outcome: Outcome<LogExportResult>, json: boolean):
  */
 export function reportCollection(outcome: Outcome<CollectServerLogsResult>, json: boolean): number {
   if (!outcome.ok) return reportFailure(outcome, json);
-  const { archive } = outcome.result;
   if (json) console.log(JSON.stringify(outcome.result, null, 2));
-  else
-    console.error(
-      `Archive: ${archive.path ?? archive.url} (${archive.bytes} bytes, sha256 ${archive.sha256})`,
-    );
+  else console.error(`Archive: ${describeArchive(outcome.result.archive)}`);
   return ExitCode.Ok;
+}
+
+/** Where an archive went, how big it is, and its checksum. */
+export function describeArchive({ path, url, bytes, sha256 }: ArchiveInfo): string {
+  return `${path ?? url} (${bytes} bytes, sha256 ${sha256})`;
 }
 
 /** The same for a fleet: every server's archive, and every failure by type. */
@@ -54,7 +56,7 @@ export function reportFleet(outcome: Outcome<CollectFleetLogsResult>, json: bool
 }
 
 /** A workflow that ended without its result: the type and message, also as JSON when asked. */
-export function reportFailure(outcome: Extract<Outcome<unknown>, { ok: false }>, json: boolean): number {
+function reportFailure(outcome: Extract<Outcome<unknown>, { ok: false }>, json: boolean): number {
   if (json)
     console.log(JSON.stringify({ failure: { type: outcome.type, message: outcome.message } }, null, 2));
   console.error(`${outcome.type}: ${outcome.message}`);

@@ -1,4 +1,4 @@
-import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import {
   type CollectFleetLogsResult,
   type CollectionProgress,
@@ -11,7 +11,9 @@ import {
   type LogExportProgress,
   WorkflowType,
 } from '../contract/index.js';
-import { describeFailure } from './watch.js';
+import { keyValueLines } from './key-value.js';
+import { describeArchive } from './reports.js';
+import { outcomeOf } from './watch.js';
 
 /** What `status` reports for any workflow this tool starts; the parts depend on its type. */
 export interface StatusReport {
@@ -51,7 +53,11 @@ export async function statusReport(client: Client, workflowId: string): Promise<
   }
   const retrying = retryingActivity(description);
   if (retrying) report.retrying = retrying;
-  if (description.status.name !== 'RUNNING') Object.assign(report, await ending(handle));
+  if (description.status.name !== 'RUNNING') {
+    const outcome = await outcomeOf(handle.result());
+    if (outcome.ok) report.result = outcome.result;
+    else report.failure = { type: outcome.type, message: outcome.message };
+  }
   return report;
 }
 
@@ -60,16 +66,6 @@ function retryingActivity(description: WorkflowExecutionDescription): StatusRepo
   return pending?.lastFailure?.message && (pending.attempt ?? 0) > 1
     ? { attempt: pending.attempt ?? 0, lastFailure: pending.lastFailure.message }
     : undefined;
-}
-
-function ending(handle: WorkflowHandle): Promise<Pick<StatusReport, 'result' | 'failure'>> {
-  return handle.result().then(
-    (result: unknown) => ({ result }),
-    (err: unknown) => {
-      const { type, message } = describeFailure(err);
-      return { failure: { type, message } };
-    },
-  );
 }
 
 /** The report as aligned `key  value` rows, for a terminal. */
@@ -119,15 +115,13 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
     rows.push(['Retrying', `attempt ${report.retrying.attempt}: ${report.retrying.lastFailure}`]);
   if (report.failure) rows.push(['Failure', `${report.failure.type}: ${report.failure.message}`]);
   rows.push(...resultRows(report));
-  const width = Math.max(...rows.map(([key]) => key.length));
-  return rows.map(([key, value]) => `${key.padEnd(width)}  ${value}`).join('\n');
+  return keyValueLines(rows);
 }
 
 function resultRows({ workflowType, result }: StatusReport): Array<[string, string]> {
   if (result === undefined) return [];
   if (workflowType === WorkflowType.CollectServerLogs) {
-    const { archive } = result as CollectServerLogsResult;
-    return [['Archive', `${archive.path ?? archive.url} (${archive.bytes} bytes, sha256 ${archive.sha256})`]];
+    return [['Archive', describeArchive((result as CollectServerLogsResult).archive)]];
   }
   if (workflowType === WorkflowType.CollectFleetLogs) {
     const { total, succeeded, failed } = result as CollectFleetLogsResult;

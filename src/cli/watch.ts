@@ -78,7 +78,7 @@ export function describeFailure(err: unknown): Extract<Outcome<never>, { ok: fal
 }
 
 /** The result, or the failure the workflow ended with. */
-function outcomeOf<T>(result: Promise<T>): Promise<Outcome<T>> {
+export function outcomeOf<T>(result: Promise<T>): Promise<Outcome<T>> {
   return result.then(
     (value): Outcome<T> => ({ ok: true, result: value }),
     (err: unknown) => describeFailure(err),

@@ -1,9 +1,8 @@
 import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   type CollectFleetLogsInput,
   DEFAULT_TASK_QUEUE,
-  FailureType,
+  invalidInput,
   parseCollectFleetLogsInput,
   WorkflowType,
 } from '../contract/index.js';
@@ -39,11 +38,9 @@ export interface FleetScheduleOptions {
 export async function createFleetSchedule(client: Client, options: FleetScheduleOptions) {
   const request = parseCollectFleetLogsInput(options.input);
   if (!options.cron?.length && options.everyMs === undefined)
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `Schedule ${options.scheduleId}: invalid input: cron or every: a schedule needs one of them`,
-      nonRetryable: true,
-    });
+    throw invalidInput(
+      `Schedule ${options.scheduleId}: invalid input: cron or every: a schedule needs one of them`,
+    );
   return client.schedule.create({
     scheduleId: options.scheduleId,
     spec: {
@@ -81,7 +78,8 @@ export interface FleetScheduleView {
   cron: string[];
   everyMs: number[];
   timezone: string | null;
-  overlap: keyof typeof OVERLAP_POLICIES | string;
+  /** An `--overlap` name (`skip`, `buffer-one`, ...). */
+  overlap: string;
   catchupWindowMs: number;
   paused: boolean;
   note: string | null;
@@ -94,11 +92,7 @@ export interface FleetScheduleView {
 export async function describeFleetSchedule(client: Client, scheduleId: string): Promise<FleetScheduleView> {
   const d = await client.schedule.getHandle(scheduleId).describe();
   if (d.action.type !== 'startWorkflow' || d.action.workflowType !== WorkflowType.CollectFleetLogs)
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `Schedule ${scheduleId} does not start ${WorkflowType.CollectFleetLogs}`,
-      nonRetryable: true,
-    });
+    throw invalidInput(`Schedule ${scheduleId} does not start ${WorkflowType.CollectFleetLogs}`);
   const overlap = Object.entries(OVERLAP_POLICIES).find(([, v]) => v === d.policies.overlap)?.[0];
   const cron = d.memo?.[CRON_MEMO];
   return {

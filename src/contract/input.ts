@@ -74,10 +74,15 @@ export function parseInput<S extends z.ZodType>(
   const problems = parsed.error.issues.flatMap(toProblems);
   const summary = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
   const about = subject(raw);
-  throw ApplicationFailure.create({
+  throw invalidInput(`${about ? `${about}: invalid input` : 'Invalid input'}: ${summary}`, { problems });
+}
+
+/** The non-retryable `InvalidInput` failure: retrying cannot fix what the caller sent. */
+export function invalidInput(message: string, details?: { problems: InputProblem[] }): ApplicationFailure {
+  return ApplicationFailure.create({
     type: FailureType.InvalidInput,
-    message: `${about ? `${about}: invalid input` : 'Invalid input'}: ${summary}`,
+    message,
     nonRetryable: true,
-    details: [{ problems }],
+    ...(details ? { details: [details] } : {}),
   });
 }

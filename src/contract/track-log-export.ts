@@ -1,10 +1,7 @@
-/** The contract of `trackLogExport`: its input, result, progress, and the handles that steer it. */
-import { ApplicationFailure } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { durationSchema } from './duration.js';
-import { FailureType } from './failures.js';
-import { idSchema, parseInput, regionSchema } from './input.js';
+import { idSchema, invalidInput, parseInput, regionSchema } from './input.js';
 import { MAX_TRACKING_MS, type PollingPolicy, policyInputSchema, resolvePolicy } from './polling-policy.js';
 
 export interface ExportRef {
@@ -190,11 +187,7 @@ export function extendedDeadline(raw: unknown, current: number, now: number): nu
         ? 'the new deadline is more than 30 days away'
         : undefined;
   if (problem) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `extendTimeout: invalid input: ${problem}`,
-      nonRetryable: true,
-    });
+    throw invalidInput(`extendTimeout: invalid input: ${problem}`);
   }
   return deadline;
 }

@@ -15,14 +15,12 @@ import { isFree, stopOnSignals } from './shutdown.js';
  */
 
 /** The token the simulator accepts: a local stand-in, printed in the docs, never a real secret. */
-export const DEV_STACK_TOKEN = 'dev-stack';
-export const DEV_STACK_PROJECT = 'demo-project';
-export const DEV_STACK_REGION = 'cn-east-3';
+const DEV_STACK_TOKEN = 'dev-stack';
+const DEV_STACK_PROJECT = 'demo-project';
+const DEV_STACK_REGION = 'cn-east-3';
 
 /** How exports on each seeded server go; the CLI examples in the docs use these servers. */
-export function devStackServers(
-  scale: number,
-): Array<{ id: string; note: string; scenario: ExportScenarioInput }> {
+function devStackServers(scale: number): Array<{ id: string; note: string; scenario: ExportScenarioInput }> {
   const ms = (millis: number) => Math.max(1, Math.round(millis * scale));
   return [
     { id: 'srv-001', note: 'steady, 2 minutes', scenario: { durationMs: ms(120_000) } },

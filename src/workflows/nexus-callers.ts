@@ -1,5 +1,5 @@
-import { ApplicationFailure, setHandler } from '@temporalio/workflow';
-import { FailureType, type ReleaseCallerInput, releaseCallerUpdate } from '../contract/index.js';
+import { setHandler } from '@temporalio/workflow';
+import { invalidInput, type ReleaseCallerInput, releaseCallerUpdate } from '../contract/index.js';
 
 /**
  * Counts the Nexus callers that cancelled their operation on this run, in `counter` so a tracker
@@ -19,10 +19,8 @@ export function countReleasedCallers(counter: { nexusCallersReleased: number }):
 
 function validRelease(input: ReleaseCallerInput): void {
   if (!Number.isInteger(input?.attached) || input.attached < 0) {
-    throw ApplicationFailure.create({
-      type: FailureType.InvalidInput,
-      message: `releaseNexusCaller: attached must be a whole number of callers, got ${JSON.stringify(input?.attached)}`,
-      nonRetryable: true,
-    });
+    throw invalidInput(
+      `releaseNexusCaller: attached must be a whole number of callers, got ${JSON.stringify(input?.attached)}`,
+    );
   }
 }

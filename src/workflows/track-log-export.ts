@@ -22,6 +22,7 @@ import {
   FailureType,
   formatDuration,
   getProgressQuery,
+  invalidInput,
   type LogExportResult,
   PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
@@ -258,13 +259,11 @@ function recordAccepted(request: TrackLogExportRequest, s: TrackerState): boolea
 function parseCarriedState(carried: unknown): TrackerState {
   const parsed = trackerStateSchema.safeParse(carried);
   if (parsed.success) return parsed.data;
-  throw ApplicationFailure.create({
-    type: FailureType.InvalidInput,
-    message: `Invalid input: the second argument is the state continue-as-new carries, not for callers (${parsed.error.issues
+  throw invalidInput(
+    `Invalid input: the second argument is the state continue-as-new carries, not for callers (${parsed.error.issues
       .map((i) => `${i.path.join('.')}: ${i.message}`)
       .join('; ')})`,
-    nonRetryable: true,
-  });
+  );
 }
 
 /** Returns the API's answer, or undefined after transient errors outlasted this poll's retry budget. */
