@@ -2,16 +2,27 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/global-setup.ts'],
-    // Worker, SDK and dev-server logs go to test-output/logs/, one file per test file.
-    setupFiles: ['test/setup/test-logs.ts'],
     // A line of dots when all pass; every failure in full.
     reporters: ['dot'],
     pool: 'forks',
-    // Each integration file runs its own dev server and worker; two at a time fit two cores.
-    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // The Temporal CLI and MinIO found or installed, and the workflows bundled, once a run.
+          globalSetup: ['test/global-setup.ts'],
+          // Worker, SDK and dev-server logs go to test-output/logs/, one file per test file.
+          setupFiles: ['test/setup/test-logs.ts'],
+        },
+      },
+    ],
   },
 });

@@ -1,5 +1,6 @@
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { ApiTarget, CloudDCClient } from '../src/activities/clouddc-client.js';
+import type { CloudDCClient } from '../src/activities/clouddc/client.js';
+import type { ApiTarget } from '../src/activities/clouddc/transport.js';
 import type { ExportRef } from '../src/contract/index.js';
 import { exportPhase, parsePercentage } from '../src/workflows/tracker/export-progress.js';
 

@@ -14,7 +14,7 @@ import { startTracking, type TrackerHandle } from '../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
-import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
+import { setUpProjectPacing } from '../src/request-budget/project-pacing.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
 import { positive } from './cli-options.js';

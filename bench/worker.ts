@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { z } from 'zod';
 import { staticTokenAuth } from '../src/activities/auth/static-token.js';
-import { createCloudDCClient } from '../src/activities/clouddc-client.js';
+import { createCloudDCClient } from '../src/activities/clouddc/client.js';
 import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
-import { setUpProjectPacing } from '../src/rate-limits/project-pacing.js';
+import { setUpProjectPacing } from '../src/request-budget/project-pacing.js';
 import { createBaselineActivities } from './activities.js';
 import { STRATEGIES } from './strategies.js';
 

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import type { awaitExportViaNexus } from '../examples/nexus-callers/typescript/nexus-caller.js';
 import { startCollection, startFleetCollection } from '../src/client/collection.js';
-import { setProjectQuota } from '../src/client/rate-limits.js';
 import { startTracking } from '../src/client/tracking.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
@@ -27,9 +27,9 @@ import {
 import { startDevServer } from '../src/dev/dev-server.js';
 import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
 import { ensureNexusEndpoint } from '../src/nexus/endpoint.js';
-import { applyDefaultQuota } from '../src/rate-limits/task-queue-config.js';
+import { setProjectQuota } from '../src/request-budget/client.js';
+import { applyDefaultQuota } from '../src/request-budget/task-queue-config.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import type { awaitExportViaNexus } from '../src/workflows/examples/nexus-caller.js';
 
 const OUT = new URL('../test/fixtures/histories/', import.meta.url);
 const TOKEN = 'record-token';
@@ -174,7 +174,9 @@ try {
       connection: env.nativeConnection,
       namespace: CALLERS,
       taskQueue: 'record-callers',
-      workflowsPath: fileURLToPath(new URL('../src/workflows/examples/nexus-caller.ts', import.meta.url)),
+      workflowsPath: fileURLToPath(
+        new URL('../examples/nexus-callers/typescript/nexus-caller.ts', import.meta.url),
+      ),
     });
     await callerWorker.runUntil(async () => {
       const callers = new Client({ connection: env.connection, namespace: CALLERS });

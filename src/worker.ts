@@ -2,7 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
 import { connectionSecurity } from './client/temporal-connection.js';
 import { clouddcLogsService } from './contract/index.js';
-import { setUpProjectPacing } from './rate-limits/project-pacing.js';
+import { setUpProjectPacing } from './request-budget/project-pacing.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './worker/config.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './worker/search-attributes-check.js';
 import { installTelemetry } from './worker/telemetry.js';
@@ -33,7 +33,9 @@ async function main(): Promise<void> {
       pacing,
       metrics: meterApiMetrics(runtime.metricMeter),
     });
-    const workflowBundle = builtWorkflowBundle();
+    const workflowBundle = config.temporal.workflowBundlePath
+      ? { codePath: config.temporal.workflowBundlePath }
+      : builtWorkflowBundle();
     const worker = await createTrackerWorker({
       connection,
       ...(workflowBundle ? { workflowBundle } : {}),

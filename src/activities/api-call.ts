@@ -1,17 +1,13 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { invalidInput, type ThrottleReport } from '../contract/index.js';
+import type { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import type { ArchiveSink } from './archive/sink.js';
-import {
-  type ApiTarget,
-  type CallLimits,
-  CloudDCApiError,
-  type CloudDCClient,
-  isGatewayQuotaRefusal,
-} from './clouddc-client.js';
+import type { CloudDCClient } from './clouddc/client.js';
+import { CloudDCApiError, isGatewayQuotaRefusal } from './clouddc/errors.js';
+import type { ApiTarget, CallLimits } from './clouddc/transport.js';
 import { toActivityFailure } from './failures.js';
 import type { ApiMetrics } from './metrics.js';
-import type { ProjectRateLimiter } from './rate-limiter.js';
 import { type BackoffSettings, DEFAULT_BACKOFF } from './retry-delay.js';
 
 export interface ActivityDependencies {

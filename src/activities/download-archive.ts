@@ -13,7 +13,8 @@ import {
 } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
 import { ArchiveStoreError } from './archive/sink.js';
-import { type ArchiveDownload, CloudDCApiError } from './clouddc-client.js';
+import type { ArchiveDownload } from './clouddc/client.js';
+import { CloudDCApiError } from './clouddc/errors.js';
 
 /** A serial number as it may appear in a file name; anything else falls back to the server ID. */
 const SN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

@@ -1,4 +1,4 @@
-import type { ApiTarget } from './clouddc-client.js';
+import type { ApiTarget } from './clouddc/transport.js';
 
 /**
  * Maps a workflow's region name to where this worker may send requests for it, or undefined for

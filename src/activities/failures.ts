@@ -5,7 +5,7 @@ import {
   type FailureTypeName,
   TransientFailureType,
 } from '../contract/index.js';
-import type { CloudDCErrorInfo, CloudDCErrorKind } from './clouddc-client.js';
+import type { CloudDCErrorInfo, CloudDCErrorKind } from './clouddc/errors.js';
 import {
   type BackoffSettings,
   heldBackRetryDelay,

@@ -8,7 +8,7 @@ import {
   type RequestExportInput,
 } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
-import { CloudDCApiError } from './clouddc-client.js';
+import { CloudDCApiError } from './clouddc/errors.js';
 
 /** An export the API accepted. */
 export type RequestedExport = ExportStatusSnapshot & { exportId: string };

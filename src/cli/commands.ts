@@ -8,6 +8,7 @@ import {
   type TrackLogExportInput,
   WorkflowType,
 } from '../contract/index.js';
+import { addRateLimitCommands } from '../request-budget/cli-commands.js';
 import { addCollectCommands } from './collect-commands.js';
 import { type GlobalOptions, withClient } from './connect.js';
 import { ExitCode } from './exit-codes.js';
@@ -15,7 +16,6 @@ import { addListCommands } from './list-command.js';
 import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
-import { addRateLimitCommands } from './rate-limit-commands.js';
 import { reportCollection, reportFleet, reportTracker } from './reports.js';
 import { formatStatus, statusReport } from './status.js';
 import { watchCollection, watchFleet, watchTracker } from './watch.js';

@@ -1,3 +1,3 @@
+export * from '../request-budget/client.js';
 export * from './collection.js';
-export * from './rate-limits.js';
 export * from './tracking.js';

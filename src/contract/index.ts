@@ -2,6 +2,8 @@
  * The contract shared by workflows, activities, the worker and the CLI: names, types, defaults
  * and failure types, one module per workflow. Defined here once; everything else imports it.
  */
+
+export * from '../request-budget/contract.js';
 export * from './collect-fleet-logs.js';
 export * from './collect-server-logs.js';
 export * from './duration.js';
@@ -10,6 +12,5 @@ export * from './input.js';
 export * from './names.js';
 export * from './nexus.js';
 export * from './polling-policy.js';
-export * from './rate-limits.js';
 export * from './search-attributes.js';
 export * from './track-log-export.js';

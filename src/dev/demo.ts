@@ -14,7 +14,7 @@ import {
   type TrackLogExportInput,
 } from '../contract/index.js';
 import { ensureNexusEndpoint } from '../nexus/endpoint.js';
-import { setUpProjectPacing } from '../rate-limits/project-pacing.js';
+import { setUpProjectPacing } from '../request-budget/project-pacing.js';
 import type { ExportScenarioInput } from '../simulator/scenario.js';
 import { CloudDCSimulator } from '../simulator/server.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../worker/config.js';

@@ -1,5 +1,5 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import type { ProjectPacing } from '../rate-limits/project-pacing.js';
+import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../worker/tracker-worker.js';
 
 export interface SimulatedWorkerOptions {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import type { ArchiveStoreConfig } from '../activities/archive/archive-sink-from.js';
 import {
@@ -29,6 +30,8 @@ export interface WorkerConfig {
     taskQueueActivitiesPerSecond?: number;
     /** Trackers kept in memory between their workflow tasks; the rest are replayed when they wake. */
     maxCachedWorkflows?: number;
+    /** A workflow bundle made ahead of time, instead of bundling the workflows at start. */
+    workflowBundlePath?: string;
     /** TLS and API key, for a secured cluster or Temporal Cloud. */
     security: TemporalSecurity;
   };
@@ -173,6 +176,10 @@ const envSchema = budgetEnvSchema.extend({
     .int({ error: 'must be a whole number' })
     .min(0, { error: 'must be 0 or more' })
     .optional(),
+  TEMPORAL_WORKFLOW_BUNDLE: z
+    .string()
+    .refine((path) => existsSync(path), { error: 'names no file (a bundle from `npm run build`)' })
+    .optional(),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema
     .refine((ms) => ms <= 60_000, { error: 'must be at most 60s (a status poll is a small request)' })
     .optional(),
@@ -258,6 +265,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       ...(data.TEMPORAL_MAX_CACHED_WORKFLOWS !== undefined
         ? { maxCachedWorkflows: data.TEMPORAL_MAX_CACHED_WORKFLOWS }
         : {}),
+      ...(data.TEMPORAL_WORKFLOW_BUNDLE ? { workflowBundlePath: data.TEMPORAL_WORKFLOW_BUNDLE } : {}),
       security,
     },
     archives,

@@ -10,7 +10,7 @@ import protos from '@temporalio/proto';
 import { connectionSecurity } from '../client/temporal-connection.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../contract/index.js';
 import { ensureNexusEndpoint } from '../nexus/endpoint.js';
-import { setUpProjectPacing } from '../rate-limits/project-pacing.js';
+import { setUpProjectPacing } from '../request-budget/project-pacing.js';
 import { ConfigError, loadNamespaceSetupConfig } from './config.js';
 import { missingSearchAttributes } from './search-attributes-check.js';
 

@@ -7,15 +7,15 @@ import { akskAuth } from '../activities/auth/aksk-auth.js';
 import { iamTokenAuth } from '../activities/auth/iam-token-auth.js';
 import type { CloudDCAuth } from '../activities/auth/index.js';
 import { staticTokenAuth } from '../activities/auth/static-token.js';
-import { createCloudDCClient } from '../activities/clouddc-client.js';
+import { createCloudDCClient } from '../activities/clouddc/client.js';
 import { regionTargets } from '../activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from '../activities/index.js';
 import type { ApiMetrics } from '../activities/metrics.js';
-import { ProjectRateLimiter } from '../activities/rate-limiter.js';
-import { reportThrottleToKeeper } from '../activities/throttle-report.js';
 import { workerPaceForQuota } from '../contract/index.js';
 import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
-import type { ProjectPacing } from '../rate-limits/project-pacing.js';
+import type { ProjectPacing } from '../request-budget/project-pacing.js';
+import { reportThrottleToKeeper } from '../request-budget/throttle-report-activity.js';
+import { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */

@@ -1,4 +1,4 @@
+export { projectRateLimit } from '../request-budget/keeper-workflow.js';
 export { collectFleetLogs } from './collect-fleet-logs.js';
 export { collectServerLogs } from './collect-server-logs.js';
-export { projectRateLimit } from './project-rate-limit.js';
 export { trackLogExport } from './track-log-export.js';

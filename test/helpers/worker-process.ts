@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -10,14 +11,16 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  */
 export function startWorkerProcess(
   env: Record<string, string>,
-  { args = ['--import', 'tsx', 'src/worker.ts'], cwd = root }: { args?: string[]; cwd?: string } = {},
+  { args, cwd = root }: { args?: string[]; cwd?: string } = {},
 ): {
   child: ChildProcess;
   output: () => string;
 } {
-  const child = spawn(process.execPath, args, {
+  // From the source, the bundle the test run made once, instead of a bundle per worker.
+  const fromSource = args ? {} : { TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
+  const child = spawn(process.execPath, args ?? ['--import', 'tsx', 'src/worker.ts'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...fromSource, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -3,7 +3,8 @@ import { akskAuth } from '../../src/activities/auth/aksk-auth.js';
 import { iamTokenAuth } from '../../src/activities/auth/iam-token-auth.js';
 import { CredentialsError } from '../../src/activities/auth/index.js';
 import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
-import { CloudDCApiError, createCloudDCClient } from '../../src/activities/clouddc-client.js';
+import { createCloudDCClient } from '../../src/activities/clouddc/client.js';
+import { CloudDCApiError } from '../../src/activities/clouddc/errors.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 import { waitFor } from '../helpers/harness.js';
 

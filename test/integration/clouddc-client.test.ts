@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudDCAuth } from '../../src/activities/auth/index.js';
-import { CloudDCApiError, createCloudDCClient } from '../../src/activities/clouddc-client.js';
-import { ProjectRateLimiter } from '../../src/activities/rate-limiter.js';
+import { createCloudDCClient } from '../../src/activities/clouddc/client.js';
+import { CloudDCApiError } from '../../src/activities/clouddc/errors.js';
+import { ProjectRateLimiter } from '../../src/request-budget/worker-limiter.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 
 /** An auth scheme that counts what the client asks of it and can switch tokens on re-authentication. */

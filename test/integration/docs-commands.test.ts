@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
 import { findTemporalCli } from '../../src/dev/temporal-cli.js';
 import { waitFor } from '../../src/dev/wait-for.js';
@@ -83,6 +83,8 @@ beforeAll(async () => {
   env = {
     ...process.env,
     FORCE_COLOR: '0',
+    // The worker the docs start uses the bundle this test run made, instead of making its own.
+    TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
     PATH: `${cli ? `${dirname(cli.path)}:` : ''}${process.env.PATH}`,
   };
   const [temporal, ui, simulator] = [await freePort(), await freePort(), await freePort()];

@@ -3,6 +3,10 @@ import { Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/cl
 import { ApplicationFailure, NexusOperationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  awaitExportViaNexus,
+  diagnoseServer,
+} from '../../examples/nexus-callers/typescript/nexus-caller.js';
 import {
   collectServerLogsWorkflowId,
   DEFAULT_NEXUS_ENDPOINT,
@@ -12,7 +16,6 @@ import {
   type TrackLogExportInput,
 } from '../../src/contract/index.js';
 import { ensureNexusEndpoint } from '../../src/nexus/endpoint.js';
-import type { awaitExportViaNexus, diagnoseServer } from '../../src/workflows/examples/nexus-caller.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** Another team's namespace on the same cluster, with its own worker and task queue. */
@@ -45,7 +48,9 @@ beforeAll(async () => {
     connection: h.env.nativeConnection,
     namespace: CALLERS,
     taskQueue: CALLER_QUEUE,
-    workflowsPath: fileURLToPath(new URL('../../src/workflows/examples/nexus-caller.ts', import.meta.url)),
+    workflowsPath: fileURLToPath(
+      new URL('../../examples/nexus-callers/typescript/nexus-caller.ts', import.meta.url),
+    ),
   });
   callerRun = callerWorker.run();
 }, 120_000);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDirectorySink } from '../../src/activities/archive/local-directory-sink.js';
 import type { ArchiveSink } from '../../src/activities/archive/sink.js';
 import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
-import { createCloudDCClient } from '../../src/activities/clouddc-client.js';
+import { createCloudDCClient } from '../../src/activities/clouddc/client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
 import { type ArchiveInfo, FailureType, TransientFailureType } from '../../src/contract/index.js';

@@ -3,8 +3,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, ChildWorkflowFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { remediateServer } from '../../examples/parent-workflow/remediation.js';
 import { collectServerLogsWorkflowId, FailureType } from '../../src/contract/index.js';
-import type { remediateServer } from '../../src/workflows/examples/remediation.js';
 import { workflowFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -19,7 +19,7 @@ beforeAll(async () => {
   teamWorker = await Worker.create({
     connection: h.env.nativeConnection,
     taskQueue: TEAM_QUEUE,
-    workflowsPath: fileURLToPath(new URL('../../src/workflows/examples/index.ts', import.meta.url)),
+    workflowsPath: fileURLToPath(new URL('../../examples/parent-workflow/workflows.ts', import.meta.url)),
   });
   teamRun = teamWorker.run();
 });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeRateLimits, setProjectQuota } from '../../src/client/rate-limits.js';
 import {
   FailureType,
   getRateLimitQuery,
@@ -8,6 +7,7 @@ import {
   projectRateLimitWorkflowId,
   setQuotaUpdate,
 } from '../../src/contract/index.js';
+import { describeRateLimits, setProjectQuota } from '../../src/request-budget/client.js';
 import type { RecordedRequest } from '../../src/simulator/server.js';
 import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
 

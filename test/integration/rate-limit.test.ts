@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectPacing } from '../../src/rate-limits/project-pacing.js';
+import type { ProjectPacing } from '../../src/request-budget/project-pacing.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 import { busiestSecond } from '../helpers/request-rate.js';
 

@@ -2,7 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { localDirectorySink } from '../../src/activities/archive/local-directory-sink.js';
 import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
-import { createCloudDCClient } from '../../src/activities/clouddc-client.js';
+import { createCloudDCClient } from '../../src/activities/clouddc/client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 import { testLogger } from '../helpers/test-logs.js';

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, describeAuth, endpointFor, loadWorkerConfig } from '../../src/worker/config.js';
 
@@ -176,6 +177,20 @@ describe('loadWorkerConfig', () => {
         names(
           configError({ ...minimal, TEMPORAL_MAX_CACHED_WORKFLOWS: '1.5' }),
           'TEMPORAL_MAX_CACHED_WORKFLOWS',
+        ),
+      ).toBe(true);
+    });
+
+    it('takes a workflow bundle made ahead of time, and refuses a path that names no file', () => {
+      const bundle = fileURLToPath(import.meta.url);
+      expect(
+        loadWorkerConfig({ ...minimal, TEMPORAL_WORKFLOW_BUNDLE: bundle }).temporal.workflowBundlePath,
+      ).toBe(bundle);
+      expect(loadWorkerConfig(minimal).temporal.workflowBundlePath).toBeUndefined();
+      expect(
+        names(
+          configError({ ...minimal, TEMPORAL_WORKFLOW_BUNDLE: '/no/such/workflow-bundle.js' }),
+          'TEMPORAL_WORKFLOW_BUNDLE',
         ),
       ).toBe(true);
     });

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { classifyHttpError } from '../../src/activities/clouddc-client.js';
+import { classifyHttpError } from '../../src/activities/clouddc/errors.js';
 import { toActivityFailure } from '../../src/activities/failures.js';
 import { FailureType, TransientFailureType } from '../../src/contract/index.js';
 

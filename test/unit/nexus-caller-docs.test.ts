@@ -11,7 +11,7 @@ const QUOTE = /<!-- quoted from (\S+) -->\n```\w*\n([\s\S]*?)\n```/g;
  */
 describe('the Nexus caller docs', () => {
   const examples = {
-    typescript: { at: 'src/workflows/examples/nexus-caller.ts', quotes: 2 },
+    typescript: { at: 'examples/nexus-callers/typescript/nexus-caller.ts', quotes: 2 },
     go: { at: 'examples/nexus-callers/go/', quotes: 3 },
     python: { at: 'examples/nexus-callers/python/', quotes: 3 },
     java: { at: 'examples/nexus-callers/java/', quotes: 3 },

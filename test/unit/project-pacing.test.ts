@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { setUpProjectPacing } from '../../src/rate-limits/project-pacing.js';
-import type { ActivityQueue } from '../../src/rate-limits/task-queue-config.js';
+import { setUpProjectPacing } from '../../src/request-budget/project-pacing.js';
+import type { ActivityQueue } from '../../src/request-budget/task-queue-config.js';
 
 /**
  * What a server without per-key limits answers to the task queue settings: an older one does not

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRetryAfter } from '../../src/activities/retry-after.js';
+import { parseRetryAfter } from '../../src/activities/clouddc/retry-after.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12, 0, 0);
 

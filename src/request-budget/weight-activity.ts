@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ProjectWeightChange } from '../contract/index.js';
-import { readQueueRateLimits, setProjectWeight } from '../rate-limits/task-queue-config.js';
+import { readQueueRateLimits, setProjectWeight } from './task-queue-config.js';
 
 /**
  * Writes a project's rate to the activity task queue as the weight of its fairness key: its

@@ -1,6 +1,5 @@
 import { ApplicationFailure, ChildWorkflowFailure } from '@temporalio/workflow';
-import { type CollectServerLogsInput, FailureType } from '../../contract/index.js';
-import { collectServerLogsChild } from '../children.js';
+import { type CollectServerLogsInput, collectServerLogsChild, FailureType } from '../../src/api.js';
 
 export interface RemediationInput {
   projectId: string;

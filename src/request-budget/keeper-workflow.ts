@@ -23,8 +23,8 @@ import {
   type ThrottleReport,
   throttledSignal,
 } from '../contract/index.js';
-import { type AimdState, afterRecoveryStep, afterThrottle, initialAimd } from './aimd.js';
-import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
+import { QueueWaitLimit, scheduledUntilPickedUp } from '../workflows/queue-wait.js';
+import { type Aimd, afterThrottle, nextStepAt, shareAt, startAimd } from './aimd.js';
 
 const { applyProjectWeight } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '30s',
@@ -40,6 +40,9 @@ const { applyProjectWeight } = proxyActivities<TrackerActivities>({
  */
 const IDLE_MS = 10 * 60_000;
 
+/** The growing share is written once per step: an activity each, three from half to whole. */
+const RECOVERY_STEP_MS = 10_000;
+
 /**
  * Keeps one project's request budget for every worker of the deployment. The gateway's 429s
  * (reported by whichever activity got one) halve the project's share of its quota once per
@@ -53,16 +56,18 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   const { projectId } = input;
   const fairnessKey = projectFairnessKey(projectId);
   let quota = input.quota ?? null;
-  let aimd: AimdState = {
-    ...initialAimd(input.share ?? 1, Date.now()),
+  let aimd: Aimd = {
+    ...startAimd(input.share ?? 1, Date.now()),
     throttles: input.throttles ?? 0,
     decreases: input.decreases ?? 0,
     ...(input.loweredAt !== undefined ? { loweredAt: input.loweredAt } : {}),
   };
+  /** The share the task queue has, or is being given. */
+  let share = aimd.base;
   let lastThrottle = input.lastThrottle;
   const pending: ThrottleReport[] = [];
   /** Bumped by every change the task queue must hear about; `applied.version` says how far it has. */
-  let version = quota !== null || aimd.share < 1 ? 1 : 0;
+  let version = quota !== null || share < 1 ? 1 : 0;
   let applied = { version: 0, defaultQuota: null as number | null, weight: 1 };
   let decreaseToApply = false;
   /** The last 429, change or refresh: the keeper ends, or refreshes its weight, IDLE_MS after it. */
@@ -75,8 +80,8 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       fairnessKey,
       quota,
       defaultQuota: applied.defaultQuota,
-      share: aimd.share,
-      rate: effective === null ? null : effective * aimd.share,
+      share,
+      rate: effective === null ? null : effective * share,
       weight: applied.weight,
       throttles: aimd.throttles,
       decreases: aimd.decreases,
@@ -112,7 +117,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
         "Setting the project's weight",
         (scheduleToStartTimeoutMs) =>
           applyProjectWeight.executeWithOptions({ scheduleToStartTimeout: scheduleToStartTimeoutMs }, [
-            { fairnessKey, quota, share: aimd.share },
+            { fairnessKey, quota, share },
           ]),
       );
       applied = { version: target, ...weight };
@@ -124,31 +129,33 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       continue;
     }
     const idleUntil = lastEventAt + IDLE_MS;
-    const wakeAt = aimd.nextRecoveryAt ?? idleUntil;
+    const wakeAt = nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil;
     await condition(() => pending.length > 0 || applied.version < version, Math.max(1, wakeAt - Date.now()));
     const now = Date.now();
     for (const report of pending.splice(0)) {
       lastEventAt = now;
       const before = aimd.decreases;
-      aimd = afterThrottle(aimd, report.sentAt, now);
+      aimd = afterThrottle(aimd, report.sentAt, now, RECOVERY_STEP_MS);
       lastThrottle = report;
       if (aimd.decreases !== before) {
+        share = aimd.base;
         version++;
         decreaseToApply = true;
       }
     }
-    if (aimd.nextRecoveryAt !== null && now >= aimd.nextRecoveryAt) {
-      aimd = afterRecoveryStep(aimd, now);
+    const grown = shareAt(aimd, now, RECOVERY_STEP_MS);
+    if (grown !== share) {
+      share = grown;
       version++;
     }
     if (applied.version < version) continue;
     setCurrentDetails(details(status()));
-    if (now >= idleUntil && (quota !== null || aimd.share < 1)) {
+    if (now >= idleUntil && (quota !== null || share < 1)) {
       lastEventAt = now;
       version++;
       continue;
     }
-    const idle = quota === null && aimd.share >= 1 && now >= idleUntil;
+    const idle = quota === null && share >= 1 && now >= idleUntil;
     if (idle || workflowInfo().continueAsNewSuggested) {
       // A quota change waits for the loop to apply it: waiting for it to finish would deadlock.
       await condition(() => allHandlersFinished() || pending.length > 0 || applied.version < version);
@@ -157,7 +164,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       await continueAsNew<typeof projectRateLimit>({
         projectId,
         quota,
-        share: aimd.share,
+        share,
         throttles: aimd.throttles,
         decreases: aimd.decreases,
         ...(aimd.loweredAt !== undefined ? { loweredAt: aimd.loweredAt } : {}),

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { describeRateLimits, type RateLimitsView, setProjectQuota } from '../client/rate-limits.js';
-import { type GlobalOptions, withClient } from './connect.js';
-import { ExitCode } from './exit-codes.js';
-import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
+import { type GlobalOptions, withClient } from '../cli/connect.js';
+import { ExitCode } from '../cli/exit-codes.js';
+import { type OutputFlags, wantsJson, withOutputFlags } from '../cli/output-flags.js';
+import { describeRateLimits, type RateLimitsView, setProjectQuota } from './client.js';
 
 /** `rate-limit show|set|reset`: each project's request budget, as Temporal holds it. */
 export function addRateLimitCommands(program: Command): void {

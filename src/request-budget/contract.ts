@@ -1,7 +1,7 @@
 import type { Priority } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import { idSchema, parseInput } from './input.js';
+import { idSchema, parseInput } from '../contract/input.js';
 
 /**
  * The gateway throttles per project. Every activity that calls CloudDC carries its project as

@@ -7,7 +7,7 @@ import {
   type LogExportResult,
   logCollectionFailureOf,
   type TrackLogExportInput,
-} from '../../contract/index.js';
+} from '../../../src/api.js';
 
 /**
  * Examples of another team's workflows calling log collection through our Nexus endpoint, from

@@ -1,14 +1,15 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { type Aimd, afterThrottle, shareAt, startAimd } from './aimd.js';
 
 /**
  * The fallback for servers that cannot limit each project's activities themselves (see
- * `rate-limits/task-queue-config.ts`): paces one worker's requests to each CloudDC project, shared
+ * `task-queue-config.ts`): paces one worker's requests to each CloudDC project, shared
  * by every activity it runs. It holds for one worker only; with several, each has the whole budget.
  *
  * Requests are spaced evenly (a token bucket without burst), first come, first served: a turn
  * every 1/rate seconds. A 429 halves the project's rate, once for all the requests that had their
  * turn before the halving, and the rate then grows back linearly, to the configured ceiling within
- * a minute of the last 429 (additive increase, multiplicative decrease, as TCP does). A caller
+ * a minute of the last 429: the budget keeper's rule (`aimd.ts`), read at every turn. A caller
  * whose turn would come after its deadline, or more than `maxWaitMs` away, is refused at once
  * with the wait it would have had; its turn is kept for it under its `ticket` (its activity), so
  * when Temporal retries it at that time it goes at once instead of queueing again.
@@ -39,9 +40,8 @@ export class RateLimitedLocally extends Error {
 interface ProjectPace {
   /** When the next turn is free. */
   nextTurnAt: number;
-  /** The rate set by the last 429, and when; the rate recovers from there. */
-  loweredTo?: number;
-  loweredAt?: number;
+  /** The share of the ceiling since the first 429; the whole ceiling until then. */
+  aimd?: Aimd;
 }
 
 /** How often a caller was refused a turn, and when last. */
@@ -52,11 +52,6 @@ interface Refusals {
 
 /** A kept turn not claimed this long after it came is forgotten (its activity went elsewhere). */
 const RESERVATION_TTL_MS = 5 * 60_000;
-
-/** Share of the ceiling regained per second after a 429. */
-const RECOVERY_PER_SECOND = 1 / 60;
-/** The rate never falls below this share of the ceiling. */
-const FLOOR_SHARE = 1 / 16;
 
 export class ProjectRateLimiter {
   readonly #ceiling: number;
@@ -144,9 +139,7 @@ export class ProjectRateLimiter {
   throttled(key: string, turnAt: number = this.#now()): void {
     const now = this.#now();
     const pace = this.#pace(key, now);
-    if (pace.loweredAt !== undefined && turnAt <= pace.loweredAt) return;
-    pace.loweredTo = Math.max(this.#ceiling * FLOOR_SHARE, this.#rateOf(pace, now) / 2);
-    pace.loweredAt = now;
+    pace.aimd = afterThrottle(pace.aimd ?? startAimd(1, now), turnAt, now);
   }
 
   #pace(key: string, now: number): ProjectPace {
@@ -159,8 +152,6 @@ export class ProjectRateLimiter {
   }
 
   #rateOf(pace: ProjectPace | undefined, now: number): number {
-    if (pace?.loweredTo === undefined || pace.loweredAt === undefined) return this.#ceiling;
-    const regained = this.#ceiling * RECOVERY_PER_SECOND * ((now - pace.loweredAt) / 1000);
-    return Math.min(this.#ceiling, pace.loweredTo + regained);
+    return pace?.aimd ? this.#ceiling * shareAt(pace.aimd, now) : this.#ceiling;
   }
 }

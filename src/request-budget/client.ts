@@ -9,7 +9,7 @@ import {
   projectRateLimitWorkflowId,
   setQuotaUpdate,
 } from '../contract/index.js';
-import { type QueueRateLimits, readQueueRateLimits } from '../rate-limits/task-queue-config.js';
+import { type QueueRateLimits, readQueueRateLimits } from './task-queue-config.js';
 
 /** The per-project limits of a task queue, and what each project's budget keeper says. */
 export interface RateLimitsView extends QueueRateLimits {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProjectRateLimiter, RateLimitedLocally } from '../../src/activities/rate-limiter.js';
+import { ProjectRateLimiter, RateLimitedLocally } from '../../src/request-budget/worker-limiter.js';
 
 /** A limiter on a hand-moved clock; `acquire` then never sleeps longer than the test allows. */
 function limiterAt(perSecond: number, maxWaitMs = 10_000) {
