@@ -1,10 +1,7 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 import { findTemporalCli } from '../../src/dev/temporal-cli.js';
-
-/** The source, not `bin/` (which prefers a build in `dist/` that may be older than the source). */
-const CLI = fileURLToPath(new URL('../../src/starter.ts', import.meta.url));
 
 export interface CliRun {
   code: number;
@@ -17,7 +14,9 @@ export function runCli(args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', CLI, ...args],
+      // The source bundled by the test run, not `bin/` (which prefers a build in `dist/` that may
+      // be older than the source).
+      [inject('cliPath'), ...args],
       { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });

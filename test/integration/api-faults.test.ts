@@ -24,6 +24,7 @@ async function trackWithFaults(serverId: string, faults: Parameters<Harness['sim
     sim,
     handle,
     requests: () => h.sim.statusRequests(sim),
+    clearFaults: () => h.sim.faults.clear(path),
   };
 }
 
@@ -85,7 +86,7 @@ describe('throttling (429)', () => {
   });
 });
 
-describe('transient failures', () => {
+describe.concurrent('transient failures', () => {
   it('retries a burst of 500s with backoff and completes', async () => {
     const { handle, requests } = await trackWithFaults('srv-500', [
       {
@@ -126,7 +127,7 @@ describe('transient failures', () => {
   });
 
   it('reports a persistent error as lastError in getProgress, then recovers', async () => {
-    const { handle } = await trackWithFaults('srv-500-long', [
+    const { handle, clearFaults } = await trackWithFaults('srv-500-long', [
       {
         fault: {
           kind: 'status',
@@ -145,14 +146,14 @@ describe('transient failures', () => {
     );
     expect(progress.lastError).toContain('HTTP 503');
     expect(progress.lastError).toContain('APIGW.0503');
-    h.sim.faults.clear();
+    clearFaults();
     const result = await handle.result();
     expect(result.outcome).toBe('completed');
     expect((await handle.query(getProgressQuery)).lastError).toBeUndefined();
   });
 });
 
-describe('answers another implementation of the API may give', () => {
+describe.concurrent('answers another implementation of the API may give', () => {
   it.each([
     [
       'a numeric export_id and created_at',
@@ -223,7 +224,7 @@ describe('answers another implementation of the API may give', () => {
   });
 });
 
-describe('steering while the API misbehaves', () => {
+describe.concurrent('steering while the API misbehaves', () => {
   it('keeps honouring Retry-After when pollNow arrives during the wait', async () => {
     const { handle, requests } = await trackWithFaults('srv-429-pollnow', [
       { fault: { kind: 'status', status: 429, retryAfter: { seconds: 5, as: 'delta' } } },
@@ -240,7 +241,7 @@ describe('steering while the API misbehaves', () => {
   });
 
   it('cancels promptly while a poll is retrying', async () => {
-    const { handle, requests } = await trackWithFaults('srv-cancel-retrying', [
+    const { handle, requests, clearFaults } = await trackWithFaults('srv-cancel-retrying', [
       { fault: { kind: 'status', status: 503 }, times: 1_000 },
     ]);
     await waitFor(() => (requests().length >= 2 ? true : undefined), { what: 'retries to begin' });
@@ -249,11 +250,11 @@ describe('steering while the API misbehaves', () => {
     const failure = await workflowFailure(handle.result());
     expect(failure.name).toBe('CancelledFailure');
     expect(Date.now() - cancelled).toBeLessThan(5_000);
-    h.sim.faults.clear();
+    clearFaults();
   });
 });
 
-describe('permanent failures', () => {
+describe.concurrent('permanent failures', () => {
   it('re-authenticates once after a 401 and carries on', async () => {
     const { handle, requests } = await trackWithFaults('srv-401-once', [
       {

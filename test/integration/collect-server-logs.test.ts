@@ -43,7 +43,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-describe('collectServerLogs', () => {
+describe.concurrent('collectServerLogs', () => {
   it('requests an export, tracks it as a child, and downloads the archive with a matching checksum', async () => {
     h.sim.addServer(PROJECT, 'srv-1', { sn: 'SN2102311' });
     const handle = await collect('srv-1');

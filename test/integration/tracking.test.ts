@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const PROJECT = 'proj-track';
 
-describe('trackLogExport: outcomes', () => {
+describe.concurrent('trackLogExport: outcomes', () => {
   it.each([
     ['percent-string', 'processing', 'completed'],
     ['number', 'Running', 'Completed'],
@@ -168,7 +168,7 @@ describe('trackLogExport: outcomes', () => {
   });
 });
 
-describe('trackLogExport: steering', () => {
+describe.concurrent('trackLogExport: steering', () => {
   it('attaches a second start for the same export to the running tracker', async () => {
     const sim = h.sim.createExport(PROJECT, 'srv-10', { durationMs: 1_500 });
     const input = { projectId: PROJECT, serverId: 'srv-10', exportId: sim.exportId, policy: FAST_POLICY };
