@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
 import { findTemporalCli } from '../../src/dev/temporal-cli.js';
 import { waitFor } from '../../src/dev/wait-for.js';
@@ -42,6 +42,10 @@ interface Stack {
   temporal: string;
   simulator: string;
   ui: string;
+  archives: string;
+  env: NodeJS.ProcessEnv;
+  /** The worker the docs start, once its line has run. */
+  worker?: ReturnType<typeof start>;
 }
 
 /** Waits for `text` in a process's output; on a timeout the error shows that output. */
@@ -72,55 +76,57 @@ function stop(child: ChildProcess | undefined): void {
   if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
 }
 
-let stack: Stack | undefined;
-let worker: ReturnType<typeof start> | undefined;
-let archives: string;
-let env: NodeJS.ProcessEnv;
+const stacks: Stack[] = [];
 
-beforeAll(async () => {
-  archives = await mkdtemp(join(tmpdir(), 'docs-archives-'));
+/** `npm run dev:stack` on free ports, as `docs/running.md` starts it. */
+async function startStack(): Promise<Stack> {
+  const archives = await mkdtemp(join(tmpdir(), 'docs-archives-'));
   const cli = await findTemporalCli();
-  env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     FORCE_COLOR: '0',
+    PATH: `${cli ? `${dirname(cli.path)}:` : ''}${process.env.PATH}`,
     // The worker the docs start uses the bundle this test run made, instead of making its own.
     TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath'),
-    PATH: `${cli ? `${dirname(cli.path)}:` : ''}${process.env.PATH}`,
   };
   const [temporal, ui, simulator] = [await freePort(), await freePort(), await freePort()];
   const started = start(
-    `npx tsx src/dev/stack.ts --temporal-port ${temporal} --ui-port ${ui} --simulator-port ${simulator} --time-scale 0.05`,
+    `npm run dev:stack -- --temporal-port ${temporal} --ui-port ${ui} --simulator-port ${simulator} --time-scale 0.05`,
     env,
   );
-  stack = {
+  const stack: Stack = {
     ...started,
     temporal: `localhost:${temporal}`,
     simulator: `127.0.0.1:${simulator}`,
     ui: `localhost:${ui}`,
+    archives,
+    env: { ...env, TEMPORAL_ADDRESS: `localhost:${temporal}` },
   };
+  stacks.push(stack);
   await waitForOutput(started.output, 'Ctrl-C stops the stack.', 'npm run dev:stack to be ready');
-  env.TEMPORAL_ADDRESS = stack.temporal;
-}, 120_000);
+  return stack;
+}
 
 afterAll(async () => {
-  stop(worker?.process);
-  stop(stack?.process);
-  await rm(archives, { recursive: true, force: true });
+  for (const stack of stacks) {
+    stop(stack.worker?.process);
+    stop(stack.process);
+    await rm(stack.archives, { recursive: true, force: true });
+  }
 });
 
-/** The docs' default addresses and archive directory, replaced by this test's. */
-function localised(line: string): string {
-  if (!stack) throw new Error('no stack');
+/** The docs' default addresses and archive directory, replaced by the stack's. */
+function localised(stack: Stack, line: string): string {
   return line
     .replaceAll('localhost:7233', stack.temporal)
     .replaceAll('127.0.0.1:8089', stack.simulator)
     .replaceAll('localhost:8233', stack.ui)
-    .replaceAll('CLOUDDC_ARCHIVE_DIR=archives', `CLOUDDC_ARCHIVE_DIR=${archives}`);
+    .replaceAll('CLOUDDC_ARCHIVE_DIR=archives', `CLOUDDC_ARCHIVE_DIR=${stack.archives}`);
 }
 
-function run(line: string): Promise<{ code: number | null; output: string }> {
+function run(stack: Stack, line: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = start(localised(line), env);
+    const child = start(localised(stack, line), stack.env);
     const timer = setTimeout(() => stop(child.process), 150_000);
     child.process.once('exit', (code) => {
       clearTimeout(timer);
@@ -129,23 +135,41 @@ function run(line: string): Promise<{ code: number | null; output: string }> {
   });
 }
 
-describe('every command the docs show against the local stack', () => {
-  it('runs as written, and exits as the docs say', async () => {
-    const commands = await documentedCommands();
-    expect(commands[0]?.line, 'docs/running.md starts with npm run dev:stack').toMatch(
-      /^npm run dev:stack\b/,
-    );
-    expect(commands.some((c) => /npm run worker:dev\b/.test(c.line))).toBe(true);
-    expect(commands.length).toBeGreaterThan(15);
-    for (const command of commands.slice(1)) {
-      const where = `${command.page}: ${command.line}`;
-      if (/npm run worker:dev\b/.test(command.line)) {
-        worker = start(localised(command.line), env);
-        await waitForOutput(worker.output, 'Worker polling', `the worker of ${where}`);
-        continue;
-      }
-      const { code, output } = await run(command.line);
-      expect(code, `${where}\n${output}`).toBe(command.exitCode);
-    }
-  }, 900_000);
+/** Runs `commands` in order against a stack of their own, with the worker `docs/running.md` starts. */
+async function runAgainstOwnStack(commands: DocCommand[], workerLine: string): Promise<void> {
+  const stack = await startStack();
+  stack.worker = start(localised(stack, workerLine), stack.env);
+  await waitForOutput(stack.worker.output, 'Worker polling', `the worker of docs/running.md: ${workerLine}`);
+  for (const command of commands) {
+    const { code, output } = await run(stack, command.line);
+    expect(code, `${command.page}: ${command.line}\n${output}`).toBe(command.exitCode);
+  }
+}
+
+/**
+ * Two stacks, run side by side: the walkthrough of `docs/running.md` and the README, and every
+ * other page. Each page's commands need only what a new stack has, plus what that page does.
+ */
+describe.concurrent('every command the docs show against the local stack', async () => {
+  const commands = await documentedCommands();
+  const isWorker = (c: DocCommand) => /npm run worker:dev\b/.test(c.line);
+  const workerLine = commands.find(isWorker)?.line ?? '';
+  const rest = commands.slice(1).filter((c) => !isWorker(c));
+  const walkthrough = rest.filter((c) => c.page === 'docs/running.md' || c.page === 'README.md');
+  const otherPages = rest.filter((c) => !walkthrough.includes(c));
+
+  it('starts with npm run dev:stack and the worker, as docs/running.md says', () => {
+    expect(commands[0]?.line).toMatch(/^npm run dev:stack\b/);
+    expect(workerLine).toMatch(/npm run worker:dev\b/);
+    expect(walkthrough.length).toBeGreaterThan(15);
+    expect(otherPages.length).toBeGreaterThan(5);
+  });
+
+  it('runs the walkthrough of docs/running.md and the README as written, exiting as they say', async () => {
+    await runAgainstOwnStack(walkthrough, workerLine);
+  }, 600_000);
+
+  it('runs every other page as written, exiting as it says', async () => {
+    await runAgainstOwnStack(otherPages, workerLine);
+  }, 600_000);
 });
