@@ -1,9 +1,9 @@
 # The worker (and, with another command, the set-up step or the CLI). The build stage compiles the
 # product to dist/ and bundles the workflows once (npm run build), compiles the simulator apart to
-# dist-tools/ (npm run build:tools), then drops the development dependencies; the worker image (the
-# default, last stage) gets only dist/ and the runtime dependencies and runs plain node, and the
-# `simulator` target gets the simulator alone. The SDK's native core needs glibc, so Debian slim
-# rather than Alpine.
+# one file, dist-tools/simulator.js (npm run build:tools), then drops the development dependencies;
+# the worker image (the default, last stage) gets only dist/ and the runtime dependencies and runs
+# plain node, and the `simulator` target gets the simulator's one file alone. The SDK's native core
+# needs glibc, so Debian slim rather than Alpine.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -11,7 +11,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts/bundle-workflows.ts ./scripts/
-COPY tsconfig.tools.json ./
+COPY scripts/build-simulator.ts ./scripts/
 RUN npm run build \
  && npm run build:tools \
  && npm prune --omit=dev --no-audit --no-fund \
@@ -21,11 +21,9 @@ RUN npm run build \
 FROM node:20-bookworm-slim AS simulator
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist-tools ./dist-tools
-COPY package.json ./
+COPY --from=build /app/dist-tools/simulator.js ./
 USER node
-CMD ["node", "dist-tools/simulator/main.js", "--host", "0.0.0.0"]
+CMD ["node", "simulator.js", "--host", "0.0.0.0"]
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

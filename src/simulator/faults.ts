@@ -81,7 +81,8 @@ export class FaultPlan {
   /** Drops every rule, or only those aimed at `path` (as given to `add`), so other tests keep theirs. */
   clear(path?: string): void {
     const source = path === undefined ? undefined : new RegExp(path).source;
-    this.#rules = source === undefined ? [] : this.#rules.filter((rule) => rule.pathPattern?.source !== source);
+    this.#rules =
+      source === undefined ? [] : this.#rules.filter((rule) => rule.pathPattern?.source !== source);
   }
 
   /** Takes the fault for this request, if any rule matches. */

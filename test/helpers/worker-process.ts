@@ -5,6 +5,11 @@ import { waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+}
+
 /**
  * The worker as a separate process configured only through its environment: from the source
  * through tsx (`npm run worker:dev`), or `args` to node in `cwd` (a production install).
@@ -12,15 +17,27 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export function startWorkerProcess(
   env: Record<string, string>,
   { args, cwd = root }: { args?: string[]; cwd?: string } = {},
-): {
-  child: ChildProcess;
-  output: () => string;
-} {
+): RunningProcess {
   // From the source, the bundle the test run made once, instead of a bundle per worker.
-  const fromSource = args ? {} : { TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
-  const child = spawn(process.execPath, args ?? ['--import', 'tsx', 'src/worker.ts'], {
+  const fromSource: Record<string, string> = args
+    ? {}
+    : { TEMPORAL_WORKFLOW_BUNDLE: inject('workflowBundlePath') };
+  return startProcess(process.execPath, args ?? ['--import', 'tsx', 'src/worker.ts'], cwd, {
+    ...fromSource,
+    ...env,
+  });
+}
+
+/** A process with only PATH, HOME and `env` in its environment, its output collected. */
+export function startProcess(
+  command: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): RunningProcess {
+  const child = spawn(command, args, {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...fromSource, ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

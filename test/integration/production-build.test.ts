@@ -6,8 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
-import { FAST_POLICY, type Harness, startHarness, TEST_REGION, TEST_TOKEN } from '../helpers/harness.js';
-import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
+import {
+  FAST_POLICY,
+  type Harness,
+  startHarness,
+  TEST_REGION,
+  TEST_TOKEN,
+  waitFor,
+} from '../helpers/harness.js';
+import { exitOf, startProcess, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,5 +96,24 @@ describe('npm run build, then plain node with runtime dependencies only', () => 
   it('runs the CLI through bin/ without tsx', async () => {
     const { stdout } = await run(process.execPath, ['bin/clouddc-logs.js', '--help'], { cwd: install });
     expect(stdout).toContain('Usage: clouddc-logs');
+  });
+
+  it('builds the simulator as one file that runs with no node_modules, as its image has it', async () => {
+    await run('npm', ['run', 'build:tools'], { cwd: root, timeout: 60_000 });
+    const alone = await mkdtemp(join(tmpdir(), 'clouddc-simulator-'));
+    try {
+      await cp(join(root, 'dist-tools', 'simulator.js'), join(alone, 'simulator.js'));
+      const { child, output } = startProcess(process.execPath, ['simulator.js', '--port', '0'], alone);
+      try {
+        await waitFor(() => (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output()) ? true : undefined), {
+          what: 'the simulator to listen',
+        });
+      } finally {
+        child.kill('SIGTERM');
+        await exitOf(child);
+      }
+    } finally {
+      await rm(alone, { recursive: true, force: true });
+    }
   });
 });
