@@ -53,6 +53,19 @@ export async function readQueueRateLimits({
 }
 
 /**
+ * How many partitions the activity task queue has. Each keeps its own bucket of every project's
+ * limit, and they fill unevenly: only with one is a project's busiest second its quota.
+ */
+export async function readActivityPartitions({
+  service,
+  namespace,
+  taskQueue,
+}: ActivityQueue): Promise<number> {
+  const listed = await service.listTaskQueuePartitions({ namespace, taskQueue: { name: taskQueue } });
+  return listed.activityTaskQueuePartitions?.length ?? 0;
+}
+
+/**
  * Sets the default per-project quota on the task queue; idempotent, so every worker start, test
  * and set-up step can call it. Returns whether anything changed.
  */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
 import { logExportWorkflowId, WorkflowType } from '../../src/contract/index.js';
+import { startDevServer } from '../../src/dev/dev-server.js';
 import { freePort } from '../../src/dev/free-port.js';
 import type { trackLogExport } from '../../src/workflows/index.js';
 import { startWithTemporalCli } from '../helpers/cli.js';
@@ -12,6 +13,7 @@ import {
   TEST_TOKEN,
   waitFor,
 } from '../helpers/harness.js';
+import { testLogFile } from '../helpers/test-logs.js';
 import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 let h: Harness;
@@ -69,6 +71,8 @@ describe('npm run worker', () => {
       expect(output()).toContain(
         'temporal operator search-attribute create --namespace default --name CloudDCProjectId --type Keyword',
       );
+      // One partition, as the documented dynamic config sets: the budget holds, nothing to say.
+      expect(output()).not.toContain('partitions');
 
       const sim = h.sim.createExport('proj-proc', 'srv-1', { durationMs: 800 });
       const ref = { projectId: 'proj-proc', serverId: 'srv-1', exportId: sim.exportId };
@@ -88,6 +92,36 @@ describe('npm run worker', () => {
       expect(await exitOf(child)).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('says at start-up that a task queue of several partitions may let a project pass its quota, and what to change', async () => {
+    // A stock dev server's four partitions, over the one the tests' servers are given.
+    const stock = await startDevServer({
+      outputFile: testLogFile(),
+      extraArgs: [
+        '--dynamic-config-value',
+        'matching.numTaskqueueReadPartitions=4',
+        '--dynamic-config-value',
+        'matching.numTaskqueueWritePartitions=4',
+      ],
+    });
+    const { child, output } = startWorkerProcess({
+      ...simulatedWorkerEnv(`${h.taskQueue}-stock`),
+      TEMPORAL_ADDRESS: stock.address,
+      CLOUDDC_RATE_LIMIT: '5',
+    });
+    try {
+      await untilPolling(output);
+      expect(output()).toContain('has 4 partitions');
+      expect(output()).toContain('busiest second may pass CLOUDDC_RATE_LIMIT (5/s');
+      expect(output()).toContain(
+        'matching.numTaskqueueReadPartitions and matching.numTaskqueueWritePartitions = 1',
+      );
+    } finally {
+      child.kill('SIGTERM');
+      await exitOf(child);
+      await stock.teardown();
     }
   });
 

@@ -21,7 +21,65 @@ function serverAnswering(code: number): ActivityQueue {
   };
 }
 
+/** A server that holds per-key limits, on an activity task queue of `partitions` partitions. */
+function serverWithPartitions(partitions: number | Error): ActivityQueue {
+  let perKey: number | undefined;
+  return {
+    service: {
+      describeTaskQueue: async () => ({
+        config: perKey ? { fairnessKeysRateLimitDefault: { rateLimit: { requestsPerSecond: perKey } } } : {},
+      }),
+      updateTaskQueueConfig: async (request: {
+        updateFairnessKeyRateLimitDefault?: { rateLimit?: { requestsPerSecond?: number } };
+      }) => {
+        perKey = request.updateFairnessKeyRateLimitDefault?.rateLimit?.requestsPerSecond ?? perKey;
+        return {};
+      },
+      listTaskQueuePartitions: async () => {
+        if (partitions instanceof Error) throw partitions;
+        return {
+          activityTaskQueuePartitions: Array.from({ length: partitions }, (_, i) => ({ key: `q/${i}` })),
+        };
+      },
+    } as unknown as ActivityQueue['service'],
+    namespace: 'default',
+    taskQueue: 'q',
+  };
+}
+
 describe('setUpProjectPacing', () => {
+  it('lets the task queue pace, without a word, when it has one partition', async () => {
+    const warnings: string[] = [];
+    expect(await setUpProjectPacing(serverWithPartitions(1), 5, (line) => warnings.push(line))).toBe(
+      'temporal',
+    );
+    expect(warnings).toEqual([]);
+  });
+
+  it.each([2, 4])(
+    'says plainly, once, that %s partitions may pass the quota, and what to change',
+    async (n) => {
+      const warnings: string[] = [];
+      expect(await setUpProjectPacing(serverWithPartitions(n), 5, (line) => warnings.push(line))).toBe(
+        'temporal',
+      );
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toContain(`has ${n} partitions`);
+      expect(warnings[0]).toContain('busiest second may pass CLOUDDC_RATE_LIMIT (5/s');
+      expect(warnings[0]).toContain('matching.numTaskqueueReadPartitions');
+    },
+  );
+
+  it('says when it cannot learn the partitions, and still paces by the task queue', async () => {
+    const warnings: string[] = [];
+    const refused = Object.assign(new Error('permission denied'), { code: 7 });
+    expect(await setUpProjectPacing(serverWithPartitions(refused), 5, (line) => warnings.push(line))).toBe(
+      'temporal',
+    );
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/Could not learn how many partitions/);
+  });
+
   it.each([12, 9, 7, 3])(
     'falls back to the worker, saying so once with what to enable, on gRPC code %s',
     async (code) => {
