@@ -24,6 +24,9 @@ export default defineConfig({
           globalSetup: ['test/global-setup.ts'],
           // Worker, SDK and dev-server logs go to test-output/logs/, one file per test file.
           setupFiles: ['test/setup/test-logs.ts'],
+          // A process runs several test files, so the SDK and its native runtime load once per
+          // process, not once per file; each file still starts and stops its own servers.
+          isolate: false,
         },
       },
     ],

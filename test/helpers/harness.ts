@@ -149,9 +149,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await env.teardown();
       await rm(archiveDir, { recursive: true, force: true });
       if (unhandledRejections.length > 0) {
-        throw new Error(
-          `Unhandled rejections during the tests: ${unhandledRejections.map(String).join('; ')}`,
-        );
+        const reasons = unhandledRejections.splice(0).map(String);
+        throw new Error(`Unhandled rejections during the tests: ${reasons.join('; ')}`);
       }
     },
   };

@@ -11,20 +11,28 @@ export const workerLogs: LogEntry[] = [];
 
 let logFile: string | undefined;
 let stream: WriteStream | undefined;
+let runtimeInstalled = false;
 
 /**
  * Sends the SDK's and the workers' logs of one test file to `test-output/logs/<file>.log` (and to
  * `workerLogs`), so a passing run prints none of them and a failing one says where they are.
- * The Runtime takes one logger per process; vitest runs each test file in a process of its own.
+ * The Runtime takes one logger per process, and a process runs several test files one after
+ * another: the logger writes to the file of the test file running now.
  */
 export function logToFileOf(testPath: string): void {
-  if (logFile) return;
-  logFile = join(
+  const file = join(
     root,
     'test-output',
     'logs',
     `${relative(join(root, 'test'), testPath).replaceAll('/', '__')}.log`,
   );
+  if (file === logFile) return;
+  stream?.end();
+  stream = undefined;
+  logFile = file;
+  workerLogs.length = 0;
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
   Runtime.install({
     logger: new DefaultLogger('DEBUG', (entry) => {
       workerLogs.push(entry);
