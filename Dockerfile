@@ -2,7 +2,8 @@
 # product to dist/ and bundles the workflows once (npm run build), compiles the simulator apart to
 # one file, dist-tools/simulator.js (npm run build:tools), then drops the development dependencies;
 # the worker image (the default, last stage) gets only dist/ and the runtime dependencies and runs
-# plain node, and the `simulator` target gets the simulator's one file alone. The SDK's native core
+# plain node, and the `simulator` target gets the simulator's one file alone (and the bucket set-up
+# step of the compose file's simulator profile). The SDK's native core
 # needs glibc, so Debian slim rather than Alpine.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -21,7 +22,7 @@ RUN npm run build \
 FROM node:20-bookworm-slim AS simulator
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/dist-tools/simulator.js ./
+COPY --from=build /app/dist-tools/simulator.js /app/dist-tools/create-archive-bucket.js ./
 USER node
 CMD ["node", "simulator.js", "--host", "0.0.0.0"]
 

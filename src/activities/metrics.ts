@@ -2,17 +2,20 @@ import type { MetricMeter } from '@temporalio/common';
 
 /** What the CloudDC client reports about its traffic; exported with the SDK's own metrics. */
 export interface ApiMetrics {
-  /** One request answered with `status`, or left without an answer. */
-  response(operation: ApiOperation, status: number | 'no-answer'): void;
+  /** One request to `project` answered with `status`, or left without an answer. */
+  response(operation: ApiOperation, project: string, status: number | 'no-answer'): void;
   /** A request not sent, its turn under the worker's rate limit being too far away. */
-  heldBack(operation: ApiOperation): void;
+  heldBack(operation: ApiOperation, project: string): void;
   /** Archive bytes received. */
   downloaded(bytes: number): void;
 }
 
 export type ApiOperation = 'status' | 'export' | 'download' | 'list-servers';
 
-/** Counters on the SDK's meter, so they reach the same Prometheus endpoint as Temporal's. */
+/**
+ * Counters on the SDK's meter, so they reach the same Prometheus endpoint as Temporal's. Labelled
+ * by project, as each project has a budget of its own (a deployment serves a handful of them).
+ */
 export function meterApiMetrics(meter: MetricMeter): ApiMetrics {
   const requests = meter.createCounter(
     'clouddc_api_requests',
@@ -31,12 +34,12 @@ export function meterApiMetrics(meter: MetricMeter): ApiMetrics {
   );
   const bytes = meter.createCounter('clouddc_archive_bytes', 'bytes', 'Archive bytes downloaded');
   return {
-    response(operation, status) {
-      requests.add(1, { operation, status: String(status) });
-      if (status === 429) throttled.add(1, { operation });
+    response(operation, project, status) {
+      requests.add(1, { operation, project, status: String(status) });
+      if (status === 429) throttled.add(1, { operation, project });
     },
-    heldBack(operation) {
-      heldBack.add(1, { operation });
+    heldBack(operation, project) {
+      heldBack.add(1, { operation, project });
     },
     downloaded(count) {
       bytes.add(count);

@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   log,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -121,6 +122,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
           ]),
       );
       applied = { version: target, ...weight };
+      reportShare(projectId, share);
       // A decrease takes effect once the task queue has it; refusals of requests sent before
       // then are still the old overload.
       if (decreaseToApply) aimd = { ...aimd, loweredAt: Date.now() };
@@ -192,4 +194,14 @@ function details(s: ProjectRateLimitStatus): string {
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;
+}
+
+/**
+ * The share the task queue now has, on the Prometheus endpoint of the worker running the keeper
+ * (the budget-at-its-floor alert reads it).
+ */
+function reportShare(projectId: string, share: number): void {
+  metricMeter
+    .createGauge('clouddc_budget_share', 'float', 'ratio', "Share of the project's quota in use")
+    .set(share, { project: projectId });
 }

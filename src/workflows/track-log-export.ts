@@ -37,7 +37,7 @@ import {
 import { apiFailureDetails, isPermanent } from './activity-failures.js';
 import { countReleasedCallers } from './nexus-callers.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
-import { countPoll, recordDetectionWindow } from './tracker/metrics.js';
+import { countEnded, countPoll, countStarted, recordDetectionWindow } from './tracker/metrics.js';
 import { completed, exportFailed, stalled, timedOut } from './tracker/outcomes.js';
 import { budgetAllowsAt, spend } from './tracker/poll-budget.js';
 import { nextPollAt } from './tracker/polling-policy.js';
@@ -103,11 +103,14 @@ export async function trackLogExport(
   state = s;
   // Before anything is awaited, so a signal or update sent with the start is not turned away.
   steer(s);
-  if (carried === undefined) s.index.enabled = await searchAttributesAvailable();
+  if (carried === undefined) {
+    countStarted();
+    s.index.enabled = await searchAttributesAvailable();
+  }
   const startedWithReading = carried === undefined && recordAccepted(request, s);
   indexTracker(s, request, s.status === null ? 'pending' : 'running');
   try {
-    return await track(
+    const result = await track(
       request,
       input,
       s,
@@ -116,8 +119,14 @@ export async function trackLogExport(
       },
       startedWithReading,
     );
+    countEnded('completed');
+    return result;
   } catch (err) {
-    if (!(err instanceof ContinueAsNew)) indexTracker(s, request, endStatusOf(err));
+    if (!(err instanceof ContinueAsNew)) {
+      const status = endStatusOf(err);
+      indexTracker(s, request, status);
+      countEnded(status);
+    }
     throw err;
   }
 }

@@ -48,8 +48,10 @@ describe('Docker Compose stack', async () => {
       ).toEqual(
         [
           'archive-bucket',
+          'grafana',
           'object-store',
           'postgresql',
+          'prometheus',
           'search-attributes',
           'simulator',
           'temporal',

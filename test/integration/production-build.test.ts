@@ -98,11 +98,16 @@ describe('npm run build, then plain node with runtime dependencies only', () => 
     expect(stdout).toContain('Usage: clouddc-logs');
   });
 
-  it('builds the simulator as one file that runs with no node_modules, as its image has it', async () => {
+  it('builds the simulator and the bucket set-up as files that run with no node_modules, as their image has them', async () => {
     await run('npm', ['run', 'build:tools'], { cwd: root, timeout: 60_000 });
     const alone = await mkdtemp(join(tmpdir(), 'clouddc-simulator-'));
     try {
-      await cp(join(root, 'dist-tools', 'simulator.js'), join(alone, 'simulator.js'));
+      for (const tool of ['simulator.js', 'create-archive-bucket.js'])
+        await cp(join(root, 'dist-tools', tool), join(alone, tool));
+      // Without configuration the set-up step loads, then refuses, naming what is missing.
+      const setUp = startProcess(process.execPath, ['create-archive-bucket.js'], alone);
+      expect(await exitOf(setUp.child)).toBe(1);
+      expect(setUp.output()).toContain('CLOUDDC_REGION: is required');
       const { child, output } = startProcess(process.execPath, ['simulator.js', '--port', '0'], alone);
       try {
         await waitFor(() => (/listening on http:\/\/127\.0\.0\.1:\d+/.test(output()) ? true : undefined), {

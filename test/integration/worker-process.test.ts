@@ -1,4 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollection } from '../../src/client/collection.js';
 import { startTracking } from '../../src/client/tracking.js';
 import { logExportWorkflowId, WorkflowType } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
@@ -16,6 +21,8 @@ import {
 import { testLogFile } from '../helpers/test-logs.js';
 import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
 let h: Harness;
 beforeAll(async () => {
   // A namespace without our search attributes: the worker must warn and carry on.
@@ -31,6 +38,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
+
+/** Every metric the Grafana dashboard's queries and the Prometheus alert rules name. */
+async function metricsReadByDashboardAndAlerts(): Promise<string[]> {
+  const dashboard = JSON.parse(
+    await readFile(join(ROOT, 'deploy/grafana/dashboards/clouddc-log-exports.json'), 'utf8'),
+  ) as { panels: Array<{ targets: Array<{ expr: string }> }> };
+  const alerts = await readFile(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8');
+  const queries = [
+    ...dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr)),
+    ...[...alerts.matchAll(/^\s+expr: (.+)$/gm)].map((match) => match[1] ?? ''),
+  ];
+  return [...new Set(queries.flatMap((query) => query.match(/\b(?:clouddc|temporal)_\w+/g) ?? []))];
+}
 
 /** A worker on its own task queue, against the simulator with the static test token. */
 function simulatedWorkerEnv(taskQueue: string): Record<string, string> {
@@ -125,21 +145,40 @@ describe('npm run worker', () => {
     }
   });
 
-  it('logs JSON lines with the workflow, export and request IDs, and serves Prometheus metrics', async () => {
+  it('logs JSON lines with the workflow, export and request IDs, and serves every metric the dashboard and alerts read', async () => {
     const taskQueue = `${h.taskQueue}-telemetry`;
     const metricsPort = await freePort();
+    const archives = await mkdtemp(join(tmpdir(), 'telemetry-archives-'));
     const { child, output } = startWorkerProcess({
       ...simulatedWorkerEnv(taskQueue),
       LOG_FORMAT: 'json',
       METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      CLOUDDC_ARCHIVE_DIR: archives,
     });
     try {
       await untilPolling(output);
       // Long enough to be seen running after the injected faults, so a detection window is measured.
       const record = h.sim.createExport('proj-telemetry', 'srv-1', { durationMs: 8_000 });
+      const statusPath = `/physicalservers/srv-1/logs/exports/${record.exportId}$`;
       h.sim.injectFaults(
-        { fault: { kind: 'status', status: 429 }, times: 1 },
-        { fault: { kind: 'status', status: 503 }, times: 1 },
+        // The gateway's own quota refusal: the project's budget keeper starts and lowers its share.
+        {
+          fault: {
+            kind: 'status',
+            status: 429,
+            body: { error_code: 'APIGW.0308', error_msg: 'over ratelimit' },
+          },
+          times: 1,
+          path: statusPath,
+        },
+        { fault: { kind: 'status', status: 503 }, times: 1, path: statusPath },
+      );
+      // A collection too, so an archive is downloaded.
+      h.sim.addServer('proj-telemetry', 'srv-2', { exportScenario: { durationMs: 500 } });
+      const collection = await startCollection(
+        h.env.client,
+        { projectId: 'proj-telemetry', serverId: 'srv-2', policy: FAST_POLICY },
+        { taskQueue },
       );
       const handle = await startTracking(
         h.env.client,
@@ -154,6 +193,7 @@ describe('npm run worker', () => {
         { taskQueue },
       );
       await handle.result();
+      await collection.result();
 
       const lines = output()
         .split('\n')
@@ -173,11 +213,26 @@ describe('npm run worker', () => {
       const metrics = await waitFor(
         async () => {
           const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-          return text.includes('clouddc_detection_window') ? text : undefined;
+          return text.includes('clouddc_detection_window') && text.includes('clouddc_budget_share')
+            ? text
+            : undefined;
         },
-        { timeoutMs: 20_000, what: 'the tracker metrics to be exported' },
+        { timeoutMs: 30_000, what: 'the tracker and budget metrics to be exported' },
       );
-      expect(metrics).toMatch(/clouddc_api_requests\w*\{[^}]*operation="status"[^}]*status="429"/);
+      const exported = new Set(
+        metrics
+          .split('\n')
+          .filter((line) => line && !line.startsWith('#'))
+          .map((line) => /^[A-Za-z_:][\w:]*/.exec(line)?.[0]),
+      );
+      const read = await metricsReadByDashboardAndAlerts();
+      expect(read.length).toBeGreaterThan(8);
+      expect(read.filter((name) => !exported.has(name))).toEqual([]);
+      expect(metrics).toMatch(
+        /clouddc_api_requests\w*\{[^}]*operation="status"[^}]*project="proj-telemetry"[^}]*status="429"/,
+      );
+      expect(metrics).toMatch(/clouddc_budget_share\{[^}]*project="proj-telemetry"[^}]*\} 0\.5/);
+      expect(metrics).toMatch(/clouddc_tracker_ended\w*\{[^}]*outcome="completed"/);
       expect(metrics).toMatch(/clouddc_api_requests\w*\{[^}]*status="200"/);
       expect(metrics).toMatch(/clouddc_tracker_polls\w*\{[^}]*answered="true"/);
       expect(metrics).toMatch(/clouddc_activity_retries/);
@@ -186,6 +241,7 @@ describe('npm run worker', () => {
     } finally {
       child.kill('SIGTERM');
       await exitOf(child);
+      await rm(archives, { recursive: true, force: true });
     }
   });
 

@@ -129,7 +129,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
     context: AuthContext,
     body: 'text' | 'stream',
   ): Promise<Exchange> {
-    const turnAt = await waitForTurn(method, path, limiterKey(context), limits);
+    const turnAt = await waitForTurn(method, path, context, limits);
     const sentAt = Date.now();
     // Aborted at the deadline, which for a stream only runs until the headers have arrived.
     const timer = new AbortController();
@@ -153,7 +153,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
           ],
         },
       });
-      metrics.response(operationOf(method, path), response.status);
+      metrics.response(operationOf(method, path), context.projectId, response.status);
       const text =
         body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
       return {
@@ -165,7 +165,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
       };
     } catch (err) {
       if (err instanceof CredentialsError) throw credentialsFailure(err);
-      if (sent !== undefined) metrics.response(operationOf(method, path), 'no-answer');
+      if (sent !== undefined) metrics.response(operationOf(method, path), context.projectId, 'no-answer');
       throw transportFailure(`${method} ${path}`, err, sent !== undefined);
     } finally {
       clearTimeout(timeout);
@@ -179,15 +179,15 @@ export function createTransport(options: CloudDCClientOptions): Transport {
   async function waitForTurn(
     method: string,
     path: string,
-    project: string,
+    context: AuthContext,
     limits: CallLimits,
   ): Promise<number> {
     if (!options.rateLimiter) return Date.now();
     try {
-      return await options.rateLimiter.acquire(project, limits);
+      return await options.rateLimiter.acquire(limiterKey(context), limits);
     } catch (err) {
       if (err instanceof RateLimitedLocally) {
-        metrics.heldBack(operationOf(method, path));
+        metrics.heldBack(operationOf(method, path), context.projectId);
         throw new CloudDCApiError({
           kind: 'held-back',
           message: `${method} ${path} not sent: ${err.message}`,

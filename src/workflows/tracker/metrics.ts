@@ -25,3 +25,15 @@ export function recordDetectionWindow(ms: number, outcome: 'completed' | 'failed
     )
     .record(Math.max(0, Math.round(ms)), { outcome });
 }
+
+/** A tracker started (not one continued as new). */
+export function countStarted(): void {
+  metricMeter.createCounter('clouddc_tracker_started', 'trackers', 'Trackers started').add(1);
+}
+
+/** A tracker ended, by how: completed, failed, timed-out, stalled or cancelled. */
+export function countEnded(outcome: string): void {
+  metricMeter
+    .createCounter('clouddc_tracker_ended', 'trackers', 'Trackers ended, by outcome')
+    .add(1, { outcome });
+}
