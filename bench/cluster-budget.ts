@@ -1,0 +1,141 @@
+/**
+ * `npm run bench:cluster-budget`: does one project's budget hold on the cluster the workers find?
+ * Three worker processes share a task queue with `CLOUDDC_RATE_LIMIT=--quota`, and `--trackers`
+ * eager trackers of one project poll as often as they may; the simulator (with no limit of its
+ * own) counts what arrives. Run on a dev server with the documented dynamic config (fairness on,
+ * one partition) and on a stock one (`temporal server start-dev` as it comes: fairness off, four
+ * partitions), `--runs` times each; prints the busiest second, and whether the workers warned.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Command } from 'commander';
+import { startTracking } from '../src/client/tracking.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
+import { startDevServer } from '../src/dev/dev-server.js';
+import { CloudDCSimulator } from '../src/simulator/server.js';
+import { workflowsPath } from '../src/worker/tracker-worker.js';
+import { positive } from './cli-options.js';
+import { untilPolling } from './worker-process.js';
+
+const TOKEN = 'bench-token';
+const REGION = 'cn-east-3';
+const PROJECT = 'bench-cluster-budget';
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** What `temporal server start-dev` runs with when given nothing: over what our dev servers set. */
+const STOCK = [
+  '--dynamic-config-value',
+  'matching.enableFairness=false',
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=4',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=4',
+];
+
+const options = new Command('bench:cluster-budget')
+  .description("one project's busiest second under three workers, on the documented and a stock dev server")
+  .option('--quota <n>', 'CLOUDDC_RATE_LIMIT of every worker', positive('--quota'), 5)
+  .option('--trackers <n>', 'eager trackers of the one project', positive('--trackers'), 90)
+  .option('--runs <n>', 'runs of each cluster', positive('--runs'), 2)
+  .parse()
+  .opts<{ quota: number; trackers: number; runs: number }>();
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const dir = await mkdtemp(join(tmpdir(), 'bench-cluster-budget-'));
+const bundlePath = join(dir, 'workflow-bundle.js');
+await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quiet() })).code);
+
+console.log(
+  `three workers, CLOUDDC_RATE_LIMIT=${options.quota}, ${options.trackers} eager trackers of one project`,
+);
+console.log('cluster      run  busiest second  requests  wall (s)  warned of partitions');
+for (const [cluster, extraArgs] of [
+  ['documented', []],
+  ['stock', STOCK],
+] as const) {
+  for (let run = 1; run <= options.runs; run++) {
+    const figures = await measure([...extraArgs]);
+    console.log(
+      `${cluster.padEnd(12)} ${String(run).padStart(3)}  ${String(figures.busiestSecond).padStart(14)}  ${String(figures.requests).padStart(8)}  ${figures.wallS.toFixed(1).padStart(8)}  ${figures.warned ? 'yes' : 'no'}`,
+    );
+  }
+}
+await rm(dir, { recursive: true, force: true });
+
+async function measure(extraArgs: string[]) {
+  const env = await startDevServer({
+    extraArgs,
+    searchAttributes: ALL_SEARCH_ATTRIBUTES,
+    outputFile: join(dir, 'dev-server.log'),
+  });
+  const sim = await CloudDCSimulator.start({ tokens: [TOKEN] });
+  const taskQueue = `bench-cluster-budget-${Date.now()}`;
+  const workers: { child: ChildProcess; output: string }[] = [];
+  try {
+    for (let i = 0; i < 3; i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          TEMPORAL_ADDRESS: env.address,
+          TEMPORAL_TASK_QUEUE: taskQueue,
+          TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
+          CLOUDDC_REGION: REGION,
+          CLOUDDC_ENDPOINT: sim.url,
+          CLOUDDC_AUTH_TOKEN: TOKEN,
+          CLOUDDC_RATE_LIMIT: String(options.quota),
+          CLOUDDC_ARCHIVE_DIR: dir,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const worker = { child, output: '' };
+      const collect = (chunk: Buffer) => {
+        worker.output += chunk.toString();
+      };
+      child.stdout?.on('data', collect);
+      child.stderr?.on('data', collect);
+      workers.push(worker);
+      await untilPolling(child);
+    }
+    const exports = Array.from({ length: options.trackers }, (_, i) =>
+      sim.createExport(PROJECT, `srv-${i}`, { durationMs: 500 + (i % 10) * 200 }),
+    );
+    const started = Date.now();
+    const handles = await Promise.all(
+      exports.map((e) =>
+        startTracking(
+          env.client,
+          {
+            projectId: PROJECT,
+            serverId: e.serverId,
+            exportId: e.exportId,
+            policy: { minInterval: '1s', maxInterval: '2s' },
+          },
+          { taskQueue },
+        ),
+      ),
+    );
+    await Promise.all(handles.map((handle) => handle.result()));
+    return {
+      busiestSecond: sim.busiestSecondOf(PROJECT),
+      requests: sim.requestsTo(`/v1/${PROJECT}/`).length,
+      wallS: (Date.now() - started) / 1000,
+      warned: workers.every((w) => w.output.includes('partitions: each keeps its own share')),
+    };
+  } finally {
+    for (const { child } of workers) child.kill('SIGTERM');
+    await Promise.all(workers.map(({ child }) => new Promise((resolve) => child.once('exit', resolve))));
+    await sim.close();
+    await env.teardown();
+  }
+}
+
+function quiet() {
+  const none = () => {};
+  return { log: none, trace: none, debug: none, info: none, warn: none, error: none };
+}
