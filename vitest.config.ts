@@ -5,9 +5,9 @@ export default defineConfig({
     // A line of dots when all pass; every failure in full.
     reporters: ['dot'],
     pool: 'forks',
-    // Most integration files wait on timers and polls more than they compute: four at a time keep
-    // two cores busy (three left them idle a third of the time; the timing checks hold at four).
-    maxWorkers: 4,
+    // Most integration files wait on timers and polls more than they compute: three at a time keep
+    // two cores busy without starving the timing checks.
+    maxWorkers: 3,
     testTimeout: 60_000,
     hookTimeout: 180_000,
     projects: [
