@@ -12,7 +12,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY scripts/bundle-workflows.ts ./scripts/
-COPY scripts/build-simulator.ts ./scripts/
+COPY scripts/build-tools.ts ./scripts/
 RUN npm run build \
  && npm run build:tools \
  && npm prune --omit=dev --no-audit --no-fund \
