@@ -1,5 +1,5 @@
-import type { temporal } from '@temporalio/proto';
 import {
+  type ActivityQueue,
   applyDefaultQuota,
   QueueRateLimitsUnsupported,
   readActivityPartitions,
@@ -17,7 +17,7 @@ export type ProjectPacing = 'temporal' | 'worker';
  * second can pass its quota), is told about in one log line, with what to change.
  */
 export async function setUpProjectPacing(
-  queue: { service: temporal.api.workflowservice.v1.WorkflowService; namespace: string; taskQueue: string },
+  queue: ActivityQueue,
   quotaPerSecond: number,
   warn: (message: string) => void,
 ): Promise<ProjectPacing> {
@@ -35,11 +35,12 @@ export async function setUpProjectPacing(
 }
 
 /**
- * Measured with three workers and 90 eager trackers at a quota of 5: a busiest second of 5 on one
- * partition, and 8, 5, 6 and 4 in four runs on a stock dev server's four (docs/rate-limits.md).
+ * Measured with three workers and 90 eager trackers at a quota of 5 (`npm run bench:cluster-budget`,
+ * docs/rate-limits.md): a busiest second of 5 on one partition; up to 7 on a stock dev server's
+ * four (and 8 in the runs that opened issue 27).
  */
 async function warnOfPartitions(
-  queue: Parameters<typeof readActivityPartitions>[0],
+  queue: ActivityQueue,
   quotaPerSecond: number,
   warn: (message: string) => void,
 ): Promise<void> {

@@ -93,6 +93,8 @@ describe('npm run worker', () => {
       );
       // One partition, as the documented dynamic config sets: the budget holds, nothing to say.
       expect(output()).not.toContain('partitions');
+      // TEMPORAL_WORKFLOW_BUNDLE (set by startWorkerProcess): the bundle is loaded, not made.
+      expect(output()).not.toMatch(/webpack|Workflow bundle created/i);
 
       const sim = h.sim.createExport('proj-proc', 'srv-1', { durationMs: 800 });
       const ref = { projectId: 'proj-proc', serverId: 'srv-1', exportId: sim.exportId };

@@ -56,12 +56,8 @@ export function readExportRecord(
 ): ExportStatusSnapshot {
   const record = exportRecordSchema.safeParse(body);
   if (!record.success) {
-    throw new CloudDCApiError({
-      kind: 'malformed',
-      message: `${what} answered without a usable export record (${record.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ')}): ${snippet(JSON.stringify(body))}`,
-      ...(requestId ? { requestId } : {}),
-      mayHaveArrived: true,
-    });
+    const problems = record.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw unusable(`${what} answered without a usable export record (${problems})`, body, requestId);
   }
   const { status, percentage, created_at } = record.data;
   return {
@@ -76,12 +72,7 @@ export function readExportRecord(
 export function readExportId(what: string, body: unknown, requestId: string | undefined): string {
   const parsed = exportIdSchema.safeParse(body);
   if (!parsed.success) {
-    throw new CloudDCApiError({
-      kind: 'malformed',
-      message: `${what} was accepted but named no export_id: ${snippet(JSON.stringify(body))}`,
-      ...(requestId ? { requestId } : {}),
-      mayHaveArrived: true,
-    });
+    throw unusable(`${what} was accepted but named no export_id`, body, requestId);
   }
   return String(parsed.data.export_id);
 }
@@ -90,11 +81,7 @@ export function readExportId(what: string, body: unknown, requestId: string | un
 export function readServerPage(what: string, body: unknown, requestId: string | undefined): ServerPage {
   const page = serverPageSchema.safeParse(body);
   if (!page.success) {
-    throw new CloudDCApiError({
-      kind: 'malformed',
-      message: `${what} answered without a usable server list: ${snippet(JSON.stringify(body))}`,
-      ...(requestId ? { requestId } : {}),
-    });
+    throw unusable(`${what} answered without a usable server list`, body, requestId);
   }
   const nextMarker = page.data.page_info?.next_marker ?? undefined;
   return {
@@ -106,4 +93,14 @@ export function readServerPage(what: string, body: unknown, requestId: string | 
     ...(nextMarker ? { nextMarker } : {}),
     ...(requestId ? { requestId } : {}),
   };
+}
+
+/** A 2xx answer whose body is not what the API documents: the request arrived, the answer is unusable. */
+function unusable(problem: string, body: unknown, requestId: string | undefined): CloudDCApiError {
+  return new CloudDCApiError({
+    kind: 'malformed',
+    message: `${problem}: ${snippet(JSON.stringify(body))}`,
+    ...(requestId ? { requestId } : {}),
+    mayHaveArrived: true,
+  });
 }

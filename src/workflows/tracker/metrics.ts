@@ -1,4 +1,5 @@
 import { metricMeter } from '@temporalio/workflow';
+import type { TrackerStatus } from '../../contract/index.js';
 
 /**
  * The tracker's own metrics, on the worker's Prometheus endpoint with the SDK's (tagged with the
@@ -32,7 +33,7 @@ export function countStarted(): void {
 }
 
 /** A tracker ended, by how: completed, failed, timed-out, stalled or cancelled. */
-export function countEnded(outcome: string): void {
+export function countEnded(outcome: TrackerStatus): void {
   metricMeter
     .createCounter('clouddc_tracker_ended', 'trackers', 'Trackers ended, by outcome')
     .add(1, { outcome });
