@@ -27,7 +27,10 @@ USER node
 CMD ["node", "simulator.js", "--host", "0.0.0.0"]
 
 FROM node:20-bookworm-slim
-ENV NODE_ENV=production
+# The worker's default Worker Deployment build ID is the package version and this revision (the
+# image has no .git): `docker build --build-arg GIT_REVISION=$(git rev-parse HEAD)`.
+ARG GIT_REVISION=
+ENV NODE_ENV=production GIT_REVISION=${GIT_REVISION}
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

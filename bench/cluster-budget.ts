@@ -4,7 +4,10 @@
  * eager trackers of one project poll as often as they may; the simulator (with no limit of its
  * own) counts what arrives. Run on a dev server with the documented dynamic config (fairness on,
  * one partition) and on a stock one (`temporal server start-dev` as it comes: fairness off, four
- * partitions), `--runs` times each; prints the busiest second, and whether the workers warned.
+ * partitions), `--runs` times each; and on the documented config during a Worker Deployment ramp:
+ * two workers of build A (current) and one of build B taking half of new trackers, so both
+ * builds' queues hold the project's tasks at once. Prints the busiest second, whether the
+ * workers warned, and how many trackers ran on build B.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,8 +19,14 @@ import { Command } from 'commander';
 import { startTracking } from '../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { waitFor } from '../src/dev/wait-for.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { workflowsPath } from '../src/worker/tracker-worker.js';
+import {
+  type DeploymentPlace,
+  describeDeployment,
+  setRampingBuild,
+} from '../src/worker-deployment/routing.js';
 import { positive } from './cli-options.js';
 import { untilPolling } from './worker-process.js';
 
@@ -52,21 +61,27 @@ await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: q
 console.log(
   `three workers, CLOUDDC_RATE_LIMIT=${options.quota}, ${options.trackers} eager trackers of one project`,
 );
-console.log('cluster      run  busiest second  requests  wall (s)  warned of partitions');
-for (const [cluster, extraArgs] of [
-  ['documented', []],
-  ['stock', STOCK],
+console.log(
+  'cluster         run  busiest second  requests  wall (s)  warned of partitions  trackers on build B',
+);
+const ONE_BUILD = ['build-a', 'build-a', 'build-a'];
+const RAMP = ['build-a', 'build-a', 'build-b'];
+for (const [cluster, extraArgs, builds] of [
+  ['documented', [], ONE_BUILD],
+  ['documented+ramp', [], RAMP],
+  ['stock', STOCK, ONE_BUILD],
 ] as const) {
   for (let run = 1; run <= options.runs; run++) {
-    const figures = await measure([...extraArgs]);
+    const figures = await measure([...extraArgs], [...builds]);
     console.log(
-      `${cluster.padEnd(12)} ${String(run).padStart(3)}  ${String(figures.busiestSecond).padStart(14)}  ${String(figures.requests).padStart(8)}  ${figures.wallS.toFixed(1).padStart(8)}  ${figures.warned ? 'yes' : 'no'}`,
+      `${cluster.padEnd(15)} ${String(run).padStart(3)}  ${String(figures.busiestSecond).padStart(14)}  ${String(figures.requests).padStart(8)}  ${figures.wallS.toFixed(1).padStart(8)}  ${(figures.warned ? 'yes' : 'no').padEnd(20)}  ${figures.onBuildB}`,
     );
   }
 }
 await rm(dir, { recursive: true, force: true });
 
-async function measure(extraArgs: string[]) {
+/** Worker `i` is build `builds[i]`; with a second build, it ramps to half of new trackers before they start. */
+async function measure(extraArgs: string[], builds: string[]) {
   const env = await startDevServer({
     extraArgs,
     searchAttributes: ALL_SEARCH_ATTRIBUTES,
@@ -74,9 +89,11 @@ async function measure(extraArgs: string[]) {
   });
   const sim = await CloudDCSimulator.start({ tokens: [TOKEN] });
   const taskQueue = `bench-cluster-budget-${Date.now()}`;
+  const deploymentName = `bench-${Date.now()}`;
+  const place: DeploymentPlace = { service: env.client.workflowService, namespace: 'default' };
   const workers: { child: ChildProcess; output: string }[] = [];
   try {
-    for (let i = 0; i < 3; i++) {
+    for (const [i, buildId] of builds.entries()) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
         cwd: ROOT,
         env: {
@@ -90,6 +107,8 @@ async function measure(extraArgs: string[]) {
           CLOUDDC_AUTH_TOKEN: TOKEN,
           CLOUDDC_RATE_LIMIT: String(options.quota),
           CLOUDDC_ARCHIVE_DIR: dir,
+          TEMPORAL_DEPLOYMENT_NAME: deploymentName,
+          TEMPORAL_WORKER_BUILD_ID: buildId,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -101,6 +120,16 @@ async function measure(extraArgs: string[]) {
       child.stderr?.on('data', collect);
       workers.push(worker);
       await untilPolling(child);
+      // The first build must be current before the second joins, or either could be made so.
+      if (i === 0)
+        await waitFor(async () => (await describe(place, deploymentName))?.currentBuildId === buildId);
+    }
+    const second = builds.find((buildId) => buildId !== builds[0]);
+    if (second) {
+      await waitFor(async () =>
+        (await describe(place, deploymentName))?.builds.some((b) => b.buildId === second),
+      );
+      await setRampingBuild(place, { deploymentName, buildId: second }, 50);
     }
     const exports = Array.from({ length: options.trackers }, (_, i) =>
       sim.createExport(PROJECT, `srv-${i}`, { durationMs: 500 + (i % 10) * 200 }),
@@ -121,7 +150,14 @@ async function measure(extraArgs: string[]) {
       ),
     );
     await Promise.all(handles.map((handle) => handle.result()));
+    const buildsRun = await Promise.all(
+      handles.map(async (handle) => {
+        const described = await env.client.workflow.getHandle(handle.workflowId).describe();
+        return described.raw.workflowExecutionInfo?.versioningInfo?.deploymentVersion?.buildId;
+      }),
+    );
     return {
+      onBuildB: buildsRun.filter((buildId) => buildId === 'build-b').length,
       busiestSecond: sim.busiestSecondOf(PROJECT),
       requests: sim.requestsTo(`/v1/${PROJECT}/`).length,
       wallS: (Date.now() - started) / 1000,
@@ -133,6 +169,10 @@ async function measure(extraArgs: string[]) {
     await sim.close();
     await env.teardown();
   }
+}
+
+async function describe(place: DeploymentPlace, deploymentName: string) {
+  return (await describeDeployment(place, deploymentName).catch(() => undefined))?.view;
 }
 
 function quiet() {

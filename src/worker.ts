@@ -11,6 +11,7 @@ import {
   builtWorkflowBundle,
   createTrackerWorker,
 } from './worker/tracker-worker.js';
+import { joinDeployment } from './worker-deployment/join.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
@@ -18,8 +19,15 @@ async function main(): Promise<void> {
   for (const name of SECRET_VARIABLES) delete process.env[name];
   const runtime = installTelemetry(config.telemetry);
   const log = runtime.logger;
-  const { address, namespace, taskQueue, security, taskQueueActivitiesPerSecond, maxCachedWorkflows } =
-    config.temporal;
+  const {
+    address,
+    namespace,
+    taskQueue,
+    security,
+    taskQueueActivitiesPerSecond,
+    maxCachedWorkflows,
+    deployment,
+  } = config.temporal;
   const missing = await missingSearchAttributes(address, namespace, security);
   if (missing.length > 0) log.warn(missingSearchAttributesWarning(namespace, missing));
   const connection = await NativeConnection.connect({ address, ...(await connectionSecurity(security)) });
@@ -43,6 +51,9 @@ async function main(): Promise<void> {
       taskQueue,
       ...(taskQueueActivitiesPerSecond ? { taskQueueActivitiesPerSecond } : {}),
       ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+      ...(deployment
+        ? { deployment: { deploymentName: deployment.deploymentName, buildId: deployment.buildId } }
+        : {}),
       dependencies: { ...dependencies, searchIndex: missing.length === 0 },
     });
     log.info(
@@ -53,6 +64,9 @@ async function main(): Promise<void> {
         (taskQueueActivitiesPerSecond
           ? `, ${taskQueueActivitiesPerSecond} activities/s on the task queue`
           : '') +
+        (deployment
+          ? `; build ${deployment.buildId} of Worker Deployment ${deployment.deploymentName}, trackers and collections pinned to it`
+          : '; unversioned (TEMPORAL_WORKER_VERSIONING=off)') +
         `; archives to the ${dependencies.archives.description}` +
         (config.archives.kind === 'object-store' ? ` (keys from ${config.archives.credentialsFrom})` : '') +
         (config.telemetry.metricsAddress
@@ -60,7 +74,21 @@ async function main(): Promise<void> {
           : ''),
     );
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
-    await worker.run();
+    const running = worker.run();
+    if (deployment) {
+      if (deployment.buildIdLacksRevision)
+        log.warn(
+          `Build ID ${deployment.buildId} is the package version alone (no GIT_REVISION, no git checkout): two builds of one version would share it. Set TEMPORAL_WORKER_BUILD_ID or GIT_REVISION`,
+        );
+      joinDeployment({ service: connection.workflowService, namespace }, deployment).then(
+        (line) => log.info(line),
+        (err: unknown) =>
+          log.warn(
+            `Could not join Worker Deployment ${deployment.deploymentName}: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+      );
+    }
+    await running;
   } finally {
     await connection.close();
   }

@@ -9,6 +9,7 @@ import {
   WorkflowType,
 } from '../contract/index.js';
 import { addRateLimitCommands } from '../request-budget/cli-commands.js';
+import { addDeployCommands } from '../worker-deployment/cli-commands.js';
 import { addCollectCommands } from './collect-commands.js';
 import { type GlobalOptions, withClient } from './connect.js';
 import { ExitCode } from './exit-codes.js';
@@ -147,6 +148,7 @@ export function buildProgram(): Command {
   addListCommands(program);
   addCollectCommands(program);
   addRateLimitCommands(program);
+  addDeployCommands(program);
   return program;
 }
 

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/common';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { FailureType } from '../contract/index.js';
+import { DeploymentNotFound } from '../worker-deployment/routing.js';
 
 /**
  * One table for every command (docs/running.md, "Exit codes"), so a script can tell a failed
@@ -55,6 +56,7 @@ export function classifyError(err: unknown, address: string): ClassifiedError {
     err instanceof NamespaceNotFoundError
   )
     return { code: ExitCode.NotFoundOrConflict, message: `Not found: ${notFoundMessage(err)}` };
+  if (err instanceof DeploymentNotFound) return { code: ExitCode.NotFoundOrConflict, message: err.message };
   if (err instanceof WorkflowExecutionAlreadyStartedError)
     return {
       code: ExitCode.NotFoundOrConflict,
@@ -75,7 +77,8 @@ export function classifyError(err: unknown, address: string): ClassifiedError {
       code: ExitCode.Unreachable,
       message: `Temporal could not be reached at ${address}: ${grpc?.details || message}`,
     };
-  const detail = grpc ? `${message}: ${grpc.details || grpc.message}` : message;
+  const grpcDetail = grpc?.details || grpc?.message;
+  const detail = grpcDetail && !message.includes(grpcDetail) ? `${message}: ${grpcDetail}` : message;
   if (grpc?.code === GRPC.NotFound || grpc?.code === GRPC.AlreadyExists)
     return { code: ExitCode.NotFoundOrConflict, message: detail };
   if (grpc?.code === GRPC.InvalidArgument && /search attribute/i.test(detail))

@@ -1,7 +1,6 @@
 import {
   allHandlersFinished,
   condition,
-  continueAsNew,
   log,
   metricMeter,
   proxyActivities,
@@ -24,6 +23,7 @@ import {
   type ThrottleReport,
   throttledSignal,
 } from '../contract/index.js';
+import { continueOnCurrentBuild } from '../worker-deployment/continue-on-current-build.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from '../workflows/queue-wait.js';
 import { type Aimd, afterThrottle, nextStepAt, shareAt, startAimd } from './aimd.js';
 
@@ -132,7 +132,13 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     }
     const idleUntil = lastEventAt + IDLE_MS;
     const wakeAt = nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil;
-    await condition(() => pending.length > 0 || applied.version < version, Math.max(1, wakeAt - Date.now()));
+    await condition(
+      () =>
+        pending.length > 0 ||
+        applied.version < version ||
+        workflowInfo().targetWorkerDeploymentVersionChanged,
+      Math.max(1, wakeAt - Date.now()),
+    );
     const now = Date.now();
     for (const report of pending.splice(0)) {
       lastEventAt = now;
@@ -158,12 +164,15 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       continue;
     }
     const idle = quota === null && share >= 1 && now >= idleUntil;
-    if (idle || workflowInfo().continueAsNewSuggested) {
+    // A keeper lives as long as its project is throttled: it moves to a newly promoted build at
+    // once rather than keep the old one from draining.
+    const { continueAsNewSuggested, targetWorkerDeploymentVersionChanged } = workflowInfo();
+    if (idle || continueAsNewSuggested || targetWorkerDeploymentVersionChanged) {
       // A quota change waits for the loop to apply it: waiting for it to finish would deadlock.
       await condition(() => allHandlersFinished() || pending.length > 0 || applied.version < version);
       if (pending.length > 0 || applied.version < version) continue;
       if (idle) return status();
-      await continueAsNew<typeof projectRateLimit>({
+      await continueOnCurrentBuild<typeof projectRateLimit>({
         projectId,
         quota,
         share,

@@ -12,6 +12,8 @@ import {
   durationSchema,
   REGION_PATTERN,
 } from '../contract/index.js';
+import { defaultBuildId } from '../worker-deployment/build-id.js';
+import { DEFAULT_DEPLOYMENT_NAME, type DeploymentVersion } from '../worker-deployment/contract.js';
 import type { TelemetryConfig } from './telemetry.js';
 
 /** One of the three ways to authenticate to CloudDC; exactly one is configured. */
@@ -32,6 +34,11 @@ export interface WorkerConfig {
     maxCachedWorkflows?: number;
     /** A workflow bundle made ahead of time, instead of bundling the workflows at start. */
     workflowBundlePath?: string;
+    /**
+     * The Worker Deployment build this worker is, its trackers and collections pinned to it; unset
+     * with `TEMPORAL_WORKER_VERSIONING=off` (a server without Worker Deployments).
+     */
+    deployment?: DeploymentVersion & { buildIdLacksRevision: boolean };
     /** TLS and API key, for a secured cluster or Temporal Cloud. */
     security: TemporalSecurity;
   };
@@ -180,6 +187,21 @@ const envSchema = budgetEnvSchema.extend({
     .string()
     .refine((path) => existsSync(path), { error: 'names no file (a bundle from `npm run build`)' })
     .optional(),
+  TEMPORAL_WORKER_VERSIONING: z.enum(['on', 'off'], { error: 'must be on or off' }).default('on'),
+  TEMPORAL_DEPLOYMENT_NAME: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_/-]{0,199}$/, {
+      error: 'must be letters, digits, "-", "_" or "/" (no "."), at most 200',
+    })
+    .default(DEFAULT_DEPLOYMENT_NAME),
+  TEMPORAL_WORKER_BUILD_ID: z
+    .string()
+    .trim()
+    .regex(/^(?!__)[\x21-\x7e]{1,255}$/, {
+      error: 'must be 1 to 255 printable characters without spaces, not starting with "__"',
+    })
+    .optional(),
   CLOUDDC_REQUEST_TIMEOUT: durationSchema
     .refine((ms) => ms <= 60_000, { error: 'must be at most 60s (a status poll is a small request)' })
     .optional(),
@@ -266,6 +288,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
         ? { maxCachedWorkflows: data.TEMPORAL_MAX_CACHED_WORKFLOWS }
         : {}),
       ...(data.TEMPORAL_WORKFLOW_BUNDLE ? { workflowBundlePath: data.TEMPORAL_WORKFLOW_BUNDLE } : {}),
+      ...(data.TEMPORAL_WORKER_VERSIONING === 'on' ? { deployment: deploymentOf(env, data) } : {}),
       security,
     },
     archives,
@@ -282,6 +305,18 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       rateLimitPerSecond: data.CLOUDDC_RATE_LIMIT,
       auth,
     },
+  };
+}
+
+function deploymentOf(
+  env: Record<string, string>,
+  data: z.output<typeof envSchema>,
+): NonNullable<WorkerConfig['temporal']['deployment']> {
+  const guessed = data.TEMPORAL_WORKER_BUILD_ID ? undefined : defaultBuildId(env);
+  return {
+    deploymentName: data.TEMPORAL_DEPLOYMENT_NAME,
+    buildId: data.TEMPORAL_WORKER_BUILD_ID ?? (guessed?.buildId as string),
+    buildIdLacksRevision: guessed !== undefined && !guessed.exact,
   };
 }
 

@@ -16,6 +16,7 @@ import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import { reportThrottleToKeeper } from '../request-budget/throttle-report-activity.js';
 import { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
+import type { DeploymentVersion } from '../worker-deployment/contract.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
@@ -89,6 +90,8 @@ export interface TrackerWorkerOptions {
   maxCachedWorkflows?: number;
   /** A prebuilt bundle (tests build one for all files); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The Worker Deployment build this worker is; without one it is unversioned. */
+  deployment?: DeploymentVersion;
 }
 
 export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Worker> {
@@ -103,6 +106,17 @@ export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Work
       ? { maxTaskQueueActivitiesPerSecond: options.taskQueueActivitiesPerSecond }
       : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.deployment
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: options.deployment,
+            // Trackers and collections finish on the build that started them, whatever it is
+            // replaced by; the two long-lived workflows move on when they continue as new.
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
     // Lets a poll in flight finish on shutdown instead of being cancelled mid-request.
     shutdownGraceTime: '10s',
   });

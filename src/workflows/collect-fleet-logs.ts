@@ -4,7 +4,6 @@ import {
   CancellationScope,
   ChildWorkflowFailure,
   condition,
-  continueAsNew,
   isCancellation,
   ParentClosePolicy,
   proxyActivities,
@@ -30,6 +29,7 @@ import {
   resolvePolicy,
   WorkflowType,
 } from '../contract/index.js';
+import { continueOnCurrentBuild } from '../worker-deployment/continue-on-current-build.js';
 import { runChild } from './cancellable-child.js';
 import type { collectServerLogs } from './collect-server-logs.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
@@ -108,7 +108,7 @@ export async function collectFleetLogs(
     if (mustDrain && running.size === 0 && pending.length > 0) {
       // The server list now lives in the carried state; carrying it in the input too would double it.
       const { serverIds: _listed, ...rest } = input;
-      await continueAsNew<typeof collectFleetLogs>(rest, state);
+      await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
     }
     const before = running.size;
     await condition(() => running.size < before);

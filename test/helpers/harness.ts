@@ -16,6 +16,7 @@ import { applyDefaultQuota } from '../../src/request-budget/task-queue-config.js
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import type { AuthConfig } from '../../src/worker/config.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../../src/worker/tracker-worker.js';
+import type { DeploymentVersion } from '../../src/worker-deployment/contract.js';
 import { testLogFile, workerLogs } from './test-logs.js';
 
 export { waitFor } from '../../src/dev/wait-for.js';
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   ui?: boolean;
   /** Where the worker stores archives; by default a fresh directory (`archiveDir`). */
   archives?: ArchiveStoreConfig;
+  /** The Worker Deployment build the worker is; unversioned by default. */
+  deployment?: DeploymentVersion;
 }
 
 export interface Harness {
@@ -125,6 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     taskQueue,
     dependencies,
     workflowBundle: { codePath: inject('workflowBundlePath') },
+    ...(options.deployment ? { deployment: options.deployment } : {}),
   });
   const running = worker.run();
   const started: string[] = [];
@@ -143,7 +147,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return handle;
     },
     async close() {
-      worker.shutdown();
+      // A test may have stopped it already (a build retired mid-test).
+      if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
       await sim.close();
       await env.teardown();

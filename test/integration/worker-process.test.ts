@@ -109,6 +109,9 @@ describe('npm run worker', () => {
 
       const result = await h.env.client.workflow.getHandle<typeof trackLogExport>(workflowId).result();
       expect(result).toMatchObject({ ...ref, outcome: 'completed', percentage: 100 });
+      // The first worker of a new Worker Deployment makes its build current, with no step of its own.
+      expect(output()).toMatch(/build 0\.1\.0-[0-9a-f]{12} of Worker Deployment clouddc-log-export-tracker/);
+      expect(output()).toMatch(/Build 0\.1\.0-[0-9a-f]{12} is the first of Worker Deployment .*now current/);
 
       child.kill('SIGTERM');
       expect(await exitOf(child)).toBe(0);

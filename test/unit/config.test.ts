@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, describeAuth, endpointFor, loadWorkerConfig } from '../../src/worker/config.js';
 
 const TOKEN = 'tok-5ecr3t-VALUE-never-log-me';
-const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't' };
+const minimal = { CLOUDDC_REGION: 'cn-east-3', CLOUDDC_AUTH_TOKEN: 't', GIT_REVISION: '0123456789abcdef' };
+const deployment = {
+  deploymentName: 'clouddc-log-export-tracker',
+  buildId: '0.1.0-0123456789ab',
+  buildIdLacksRevision: false,
+};
 
 /** Runs the loader, expects a ConfigError and returns it. */
 function configError(env: NodeJS.ProcessEnv): ConfigError {
@@ -34,6 +39,7 @@ describe('loadWorkerConfig', () => {
         address: 'localhost:7233',
         namespace: 'default',
         taskQueue: 'clouddc-log-exports',
+        deployment,
         security: { tls: false },
       },
       archives: { kind: 'directory', directory: './archives' },
@@ -66,7 +72,45 @@ describe('loadWorkerConfig', () => {
       address: 'temporal.internal:7233',
       namespace: 'ops',
       taskQueue: 'exports-2',
+      deployment,
       security: { tls: false },
+    });
+  });
+
+  describe('Worker Versioning', () => {
+    it('names the build after the package version and the git revision', () => {
+      const { GIT_REVISION: _none, ...withoutRevision } = minimal;
+      const fromCheckout = loadWorkerConfig(withoutRevision).temporal.deployment;
+      expect(fromCheckout?.buildId).toMatch(/^0\.1\.0-[0-9a-f]{12}$/);
+      expect(fromCheckout?.buildIdLacksRevision).toBe(false);
+    });
+
+    it('takes the deployment and build from the environment', () => {
+      const config = loadWorkerConfig({
+        ...minimal,
+        TEMPORAL_DEPLOYMENT_NAME: 'log-exports/eu',
+        TEMPORAL_WORKER_BUILD_ID: '2026.12.06-r2',
+      });
+      expect(config.temporal.deployment).toEqual({
+        deploymentName: 'log-exports/eu',
+        buildId: '2026.12.06-r2',
+        buildIdLacksRevision: false,
+      });
+    });
+
+    it('runs unversioned with TEMPORAL_WORKER_VERSIONING=off', () => {
+      expect(
+        loadWorkerConfig({ ...minimal, TEMPORAL_WORKER_VERSIONING: 'off' }).temporal.deployment,
+      ).toBeUndefined();
+    });
+
+    it.each([
+      ['TEMPORAL_DEPLOYMENT_NAME', 'log.exports'],
+      ['TEMPORAL_WORKER_BUILD_ID', 'has space'],
+      ['TEMPORAL_WORKER_BUILD_ID', '__unversioned__'],
+      ['TEMPORAL_WORKER_VERSIONING', 'maybe'],
+    ])('refuses %s=%s, naming it', (variable, value) => {
+      expect(names(configError({ ...minimal, [variable]: value }), variable)).toBe(true);
     });
   });
 

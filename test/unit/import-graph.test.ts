@@ -29,20 +29,31 @@ const MAY_IMPORT: Record<string, string[]> = {
 };
 
 /**
- * The request budget keeps every layer of it in one folder, so that one change to it is made in
- * one place; each of its files sits in the layer it would have in a folder of its own.
+ * The request budget and Worker Versioning each keep every layer of them in one folder, so that
+ * one change to them is made in one place; each of their files sits in the layer it would have
+ * in a folder of its own.
  */
-const REQUEST_BUDGET_LAYERS: Record<string, string> = {
-  'contract.ts': 'contract',
-  'aimd.ts': 'contract',
-  'task-queue-config.ts': 'queue-config',
-  'project-pacing.ts': 'queue-config',
-  'worker-limiter.ts': 'activities',
-  'weight-activity.ts': 'activities',
-  'throttle-report-activity.ts': 'activities',
-  'keeper-workflow.ts': 'workflows',
-  'client.ts': 'client',
-  'cli-commands.ts': 'cli',
+const CONCERN_LAYERS: Record<string, Record<string, string>> = {
+  'request-budget/': {
+    'contract.ts': 'contract',
+    'aimd.ts': 'contract',
+    'task-queue-config.ts': 'queue-config',
+    'project-pacing.ts': 'queue-config',
+    'worker-limiter.ts': 'activities',
+    'weight-activity.ts': 'activities',
+    'throttle-report-activity.ts': 'activities',
+    'keeper-workflow.ts': 'workflows',
+    'client.ts': 'client',
+    'cli-commands.ts': 'cli',
+  },
+  'worker-deployment/': {
+    'contract.ts': 'contract',
+    'continue-on-current-build.ts': 'workflows',
+    'routing.ts': 'client',
+    'build-id.ts': 'worker',
+    'join.ts': 'worker',
+    'cli-commands.ts': 'cli',
+  },
 };
 const TOOLING = ['dev/', 'simulator/'];
 
@@ -54,11 +65,13 @@ beforeAll(async () => {
   circular = result.circular();
 }, 30_000);
 
-const REQUEST_BUDGET = 'request-budget/';
+function concernOf(file: string): string | undefined {
+  return Object.keys(CONCERN_LAYERS).find((folder) => file.startsWith(folder));
+}
 
 function layer(file: string): string {
-  if (file.startsWith(REQUEST_BUDGET))
-    return REQUEST_BUDGET_LAYERS[file.slice(REQUEST_BUDGET.length)] ?? `${file} (no layer)`;
+  const concern = concernOf(file);
+  if (concern) return CONCERN_LAYERS[concern]?.[file.slice(concern.length)] ?? `${file} (no layer)`;
   return file.split('/')[0] ?? file;
 }
 
@@ -72,10 +85,12 @@ describe('the import graph of src/', () => {
     expect(circular).toEqual([]);
   });
 
-  it('gives every file of the request budget a layer', () => {
-    const budgetFiles = Object.keys(graph).filter((file) => file.startsWith(REQUEST_BUDGET));
-    expect(budgetFiles.length).toBeGreaterThan(5);
-    expect(budgetFiles.filter((file) => layer(file).endsWith('(no layer)'))).toEqual([]);
+  it('gives every file of the request budget and of Worker Versioning a layer', () => {
+    for (const folder of Object.keys(CONCERN_LAYERS)) {
+      const files = Object.keys(graph).filter((file) => file.startsWith(folder));
+      expect(files.length, folder).toBeGreaterThan(5);
+      expect(files.filter((file) => layer(file).endsWith('(no layer)'))).toEqual([]);
+    }
   });
 
   it('runs down the layers: no part imports one above it', () => {
