@@ -50,8 +50,9 @@ const options = new Command('bench:cluster-budget')
   .option('--quota <n>', 'CLOUDDC_RATE_LIMIT of every worker', positive('--quota'), 5)
   .option('--trackers <n>', 'eager trackers of the one project', positive('--trackers'), 90)
   .option('--runs <n>', 'runs of each cluster', positive('--runs'), 2)
+  .option('--clusters <list>', 'which of documented, ramp and stock', 'documented,ramp,stock')
   .parse()
-  .opts<{ quota: number; trackers: number; runs: number }>();
+  .opts<{ quota: number; trackers: number; runs: number; clusters: string }>();
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dir = await mkdtemp(join(tmpdir(), 'bench-cluster-budget-'));
@@ -66,11 +67,13 @@ console.log(
 );
 const ONE_BUILD = ['build-a', 'build-a', 'build-a'];
 const RAMP = ['build-a', 'build-a', 'build-b'];
-for (const [cluster, extraArgs, builds] of [
-  ['documented', [], ONE_BUILD],
-  ['documented+ramp', [], RAMP],
-  ['stock', STOCK, ONE_BUILD],
-] as const) {
+const CLUSTERS = {
+  documented: [[], ONE_BUILD],
+  ramp: [[], RAMP],
+  stock: [STOCK, ONE_BUILD],
+} as const;
+for (const cluster of options.clusters.split(',') as Array<keyof typeof CLUSTERS>) {
+  const [extraArgs, builds] = CLUSTERS[cluster];
   for (let run = 1; run <= options.runs; run++) {
     const figures = await measure([...extraArgs], [...builds]);
     console.log(
@@ -165,7 +168,13 @@ async function measure(extraArgs: string[], builds: string[]) {
     };
   } finally {
     for (const { child } of workers) child.kill('SIGTERM');
-    await Promise.all(workers.map(({ child }) => new Promise((resolve) => child.once('exit', resolve))));
+    await Promise.all(
+      workers.map(({ child }) =>
+        child.exitCode !== null || child.signalCode !== null
+          ? undefined
+          : new Promise((resolve) => child.once('exit', resolve)),
+      ),
+    );
     await sim.close();
     await env.teardown();
   }
