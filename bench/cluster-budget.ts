@@ -21,6 +21,7 @@ import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { waitFor } from '../src/dev/wait-for.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
+import { workflowInterceptorModules } from '../src/worker/tracing.js';
 import { workflowsPath } from '../src/worker/tracker-worker.js';
 import {
   type DeploymentPlace,
@@ -57,7 +58,10 @@ const options = new Command('bench:cluster-budget')
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dir = await mkdtemp(join(tmpdir(), 'bench-cluster-budget-'));
 const bundlePath = join(dir, 'workflow-bundle.js');
-await writeFile(bundlePath, (await bundleWorkflowCode({ workflowsPath, logger: quiet() })).code);
+await writeFile(
+  bundlePath,
+  (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet() })).code,
+);
 
 console.log(
   `three workers, CLOUDDC_RATE_LIMIT=${options.quota}, ${options.trackers} eager trackers of one project`,

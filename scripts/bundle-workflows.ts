@@ -6,12 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../src/worker/tracing.js';
 import { WORKFLOW_BUNDLE_FILE } from '../src/worker/tracker-worker.js';
 
 const dist = new URL('../dist/', import.meta.url);
 const started = Date.now();
 const { code } = await bundleWorkflowCode({
   workflowsPath: fileURLToPath(new URL('workflows/index.js', dist)),
+  workflowInterceptorModules,
 });
 const out = fileURLToPath(new URL(WORKFLOW_BUNDLE_FILE, dist));
 await writeFile(out, code);

@@ -1,6 +1,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
 import { connectionSecurity } from './client/temporal-connection.js';
+import { describeTracing, startTracing } from './client/tracing.js';
 import { clouddcLogsService } from './contract/index.js';
 import { setUpProjectPacing } from './request-budget/project-pacing.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './worker/config.js';
@@ -15,10 +16,16 @@ import { joinDeployment } from './worker-deployment/join.js';
 
 async function main(): Promise<void> {
   const config = loadWorkerConfig();
+  const { tracing: tracingSettings } = config.telemetry;
+  // Before the secrets go: the exporter reads its headers from the environment once, now.
+  const tracing = tracingSettings
+    ? await startTracing(tracingSettings, 'clouddc-log-export-worker')
+    : undefined;
   // Read once into memory; nothing started later (a child process, a crash dump) inherits them.
   for (const name of SECRET_VARIABLES) delete process.env[name];
   const runtime = installTelemetry(config.telemetry);
   const log = runtime.logger;
+  tracing?.reportProblemsTo((message) => log.warn(message));
   const {
     address,
     namespace,
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
         ? { deployment: { deploymentName: deployment.deploymentName, buildId: deployment.buildId } }
         : {}),
       dependencies: { ...dependencies, searchIndex: missing.length === 0 },
+      ...(tracing ? { tracing } : {}),
     });
     log.info(
       `Worker polling ${taskQueue} (workflows, activities and the Nexus service ${clouddcLogsService.name}) on ${address} (namespace ${namespace}` +
@@ -71,7 +79,8 @@ async function main(): Promise<void> {
         (config.archives.kind === 'object-store' ? ` (keys from ${config.archives.credentialsFrom})` : '') +
         (config.telemetry.metricsAddress
           ? `; metrics on http://${config.telemetry.metricsAddress}/metrics`
-          : ''),
+          : '') +
+        (tracingSettings ? `; traces to ${describeTracing(tracingSettings)}` : ''),
     );
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
     const running = worker.run();
@@ -91,6 +100,7 @@ async function main(): Promise<void> {
     await running;
   } finally {
     await connection.close();
+    await tracing?.shutdown();
   }
 }
 

@@ -7,6 +7,7 @@ import { build } from 'esbuild';
 import type { TestProject } from 'vitest/node';
 import { findMinio } from '../src/dev/minio.js';
 import { findTemporalCli } from '../src/dev/temporal-cli.js';
+import { workflowInterceptorModules } from '../src/worker/tracing.js';
 import { workflowsPath } from '../src/worker/tracker-worker.js';
 
 declare module 'vitest' {
@@ -32,7 +33,11 @@ export default async function setup(project: TestProject) {
   console.log(`MinIO from ${minio.source}: ${minio.path}`);
   project.provide('minioPath', minio.path);
   const dir = await mkdtemp(join(tmpdir(), 'clouddc-tests-'));
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath,
+    workflowInterceptorModules,
+    logger: quietLogger,
+  });
   const bundlePath = join(dir, 'workflow-bundle.js');
   await writeFile(bundlePath, code);
   project.provide('workflowBundlePath', bundlePath);

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { InvalidArgumentError } from 'commander';
 import { connectionSecurity, readTemporalSecurity } from '../client/temporal-connection.js';
+import { readTracingSettings, startTracing, tracingClientInterceptors } from '../client/tracing.js';
 import { classifyError } from './exit-codes.js';
 
 export interface ConnectionOptions {
@@ -15,7 +16,8 @@ export interface GlobalOptions extends ConnectionOptions {
 
 /**
  * A client for one CLI command; `close` releases the connection so the process can exit. TLS and
- * an API key come from the environment, as for the worker and the Temporal CLI.
+ * an API key come from the environment, as for the worker and the Temporal CLI; so does tracing
+ * (the OTEL_* variables), which makes what the command starts the root of its trace.
  */
 export async function connectClient({ address, namespace }: ConnectionOptions): Promise<{
   client: Client;
@@ -23,14 +25,24 @@ export async function connectClient({ address, namespace }: ConnectionOptions): 
 }> {
   const problems: string[] = [];
   const security = readTemporalSecurity(process.env, problems);
+  const tracingSettings = readTracingSettings(process.env, problems);
   if (problems.length > 0)
-    throw new InvalidArgumentError(`Invalid Temporal connection settings:\n  - ${problems.join('\n  - ')}`);
+    throw new InvalidArgumentError(`Invalid connection or tracing settings:\n  - ${problems.join('\n  - ')}`);
   const connection = await Connection.connect({
     address,
     connectTimeout: '5s',
     ...(await connectionSecurity(security)),
   });
-  return { client: new Client({ connection, namespace }), close: () => connection.close() };
+  const tracing = tracingSettings ? await startTracing(tracingSettings, 'clouddc-logs-cli') : undefined;
+  const interceptors = tracing ? await tracingClientInterceptors() : {};
+  return {
+    client: new Client({ connection, namespace, interceptors }),
+    close: async () => {
+      await connection.close();
+      // The command's spans leave before the process does.
+      await tracing?.shutdown();
+    },
+  };
 }
 
 /**

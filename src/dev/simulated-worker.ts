@@ -1,4 +1,5 @@
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { Tracing } from '../client/tracing.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../worker/tracker-worker.js';
 
@@ -15,6 +16,8 @@ export interface SimulatedWorkerOptions {
   pacing?: ProjectPacing;
   requestTimeoutMs?: number;
   region?: string;
+  /** The tracer provider spans go to; none by default. */
+  tracing?: Tracing;
 }
 
 /**
@@ -45,5 +48,6 @@ export function createSimulatedWorker(options: SimulatedWorkerOptions): Promise<
       ),
       searchIndex: true,
     },
+    ...(options.tracing ? { tracing: options.tracing } : {}),
   });
 }

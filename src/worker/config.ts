@@ -6,6 +6,7 @@ import {
   TEMPORAL_SECRET_VARIABLES,
   type TemporalSecurity,
 } from '../client/temporal-connection.js';
+import { readTracingSettings, TRACING_SECRET_VARIABLES } from '../client/tracing.js';
 import {
   DEFAULT_NEXUS_ENDPOINT,
   DEFAULT_TASK_QUEUE,
@@ -219,6 +220,7 @@ export const SECRET_VARIABLES = [
   'CLOUDDC_ARCHIVE_SECRET_KEY',
   'CLOUDDC_ARCHIVE_SECURITY_TOKEN',
   ...TEMPORAL_SECRET_VARIABLES,
+  ...TRACING_SECRET_VARIABLES,
 ];
 
 /** Which variables belong to which scheme; `required` ones make it complete. */
@@ -272,6 +274,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
   );
   const auth = readAuth(env, problems);
   const security = readTemporalSecurity(env, problems);
+  const tracing = readTracingSettings(env, problems);
   const archives = parsed.success ? readArchiveStore(env, parsed.data, auth, problems) : undefined;
   if (!parsed.success || problems.length > 0 || !auth || !endpointTemplate || !archives)
     throw new ConfigError(problems);
@@ -296,6 +299,7 @@ export function loadWorkerConfig(rawEnv: NodeJS.ProcessEnv = process.env): Worke
       logFormat: data.LOG_FORMAT,
       logLevel: data.LOG_LEVEL,
       ...(data.METRICS_ADDRESS ? { metricsAddress: data.METRICS_ADDRESS } : {}),
+      ...(tracing ? { tracing } : {}),
     },
     cloudDC: {
       region: data.CLOUDDC_REGION,

@@ -1,4 +1,5 @@
 import { DefaultLogger, type LogEntry, type LogLevel, Runtime } from '@temporalio/worker';
+import type { TracingSettings } from '../client/tracing.js';
 
 /** How the worker logs, and where it serves metrics. */
 export interface TelemetryConfig {
@@ -6,6 +7,8 @@ export interface TelemetryConfig {
   logLevel: LogLevel;
   /** `host:port` of the Prometheus endpoint (the SDK's metrics and ours); none when unset. */
   metricsAddress?: string;
+  /** Where OTLP traces go; none when tracing is off. */
+  tracing?: TracingSettings;
 }
 
 /**

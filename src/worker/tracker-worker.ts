@@ -11,6 +11,7 @@ import { createCloudDCClient } from '../activities/clouddc/client.js';
 import { regionTargets } from '../activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from '../activities/index.js';
 import type { ApiMetrics } from '../activities/metrics.js';
+import type { Tracing } from '../client/tracing.js';
 import { workerPaceForQuota } from '../contract/index.js';
 import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
@@ -18,6 +19,7 @@ import { reportThrottleToKeeper } from '../request-budget/throttle-report-activi
 import { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import type { DeploymentVersion } from '../worker-deployment/contract.js';
 import { type AuthConfig, endpointFor, type WorkerConfig } from './config.js';
+import { tracingWorkerOptions, workflowInterceptorModules } from './tracing.js';
 
 /** The workflows' entry point, as TypeScript source under tsx or compiled JavaScript. */
 export const workflowsPath = fileURLToPath(
@@ -92,9 +94,12 @@ export interface TrackerWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The Worker Deployment build this worker is; without one it is unversioned. */
   deployment?: DeploymentVersion;
+  /** The tracer provider spans go to; none while tracing is off. */
+  tracing?: Tracing;
 }
 
-export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Worker> {
+export async function createTrackerWorker(options: TrackerWorkerOptions): Promise<Worker> {
+  const { interceptors, sinks } = await tracingWorkerOptions(options.tracing);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -102,6 +107,12 @@ export function createTrackerWorker(options: TrackerWorkerOptions): Promise<Work
     activities: createActivities(options.dependencies),
     nexusServices: [clouddcLogsHandler],
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    interceptors: {
+      ...interceptors,
+      // A prebuilt bundle has them already (and the SDK warns when they are named again).
+      ...(options.workflowBundle ? {} : { workflowModules: workflowInterceptorModules }),
+    },
+    sinks,
     ...(options.taskQueueActivitiesPerSecond
       ? { maxTaskQueueActivitiesPerSecond: options.taskQueueActivitiesPerSecond }
       : {}),

@@ -9,15 +9,15 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `clouddc-logs` as a user would, in a process of its own. */
-export function runCli(args: string[]): Promise<CliRun> {
+/** Runs `clouddc-logs` as a user would, in a process of its own, with `env` added to this one's. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       // The source bundled by the test run, not `bin/` (which prefers a build in `dist/` that may
       // be older than the source).
       [inject('cliPath'), ...args],
-      { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0' } },
+      { timeout: 60_000, env: { ...process.env, FORCE_COLOR: '0', ...env } },
       (err, stdout, stderr) => {
         resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
       },

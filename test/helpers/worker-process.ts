@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
-import { waitFor } from './harness.js';
+import { type Harness, TEST_REGION, TEST_TOKEN, waitFor } from './harness.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,6 +26,20 @@ export function startWorkerProcess(
     ...fromSource,
     ...env,
   });
+}
+
+/** A worker's environment on a task queue of its own, against the harness's server and simulator with the static test token. */
+export function simulatedWorkerEnv(
+  h: Pick<Harness, 'env' | 'sim'>,
+  taskQueue: string,
+): Record<string, string> {
+  return {
+    TEMPORAL_ADDRESS: h.env.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    CLOUDDC_REGION: TEST_REGION,
+    CLOUDDC_ENDPOINT: h.sim.url,
+    CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
+  };
 }
 
 /** A process with only PATH, HOME and `env` in its environment, its output collected. */

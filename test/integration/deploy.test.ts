@@ -49,6 +49,7 @@ describe('Docker Compose stack', async () => {
         [
           'archive-bucket',
           'grafana',
+          'jaeger',
           'object-store',
           'postgresql',
           'prometheus',
@@ -66,6 +67,13 @@ describe('Docker Compose stack', async () => {
       const resolved = await config('config');
       expect(resolved).toContain('CLOUDDC_ACCESS_KEY: AK-FROM-ENV');
       expect(resolved).toContain('dist/worker/setup-namespace.js');
+      // Both workers send their traces to the stack's Jaeger, each under a name of its own.
+      const withSimulator = await config('--profile', 'simulator', 'config');
+      for (const worker of ['worker', 'worker-simulated']) {
+        const block = serviceBlock(withSimulator, worker);
+        expect(block).toContain('OTEL_EXPORTER_OTLP_ENDPOINT: http://jaeger:4318');
+        expect(block).toContain(`OTEL_SERVICE_NAME: clouddc-log-export-${worker}`);
+      }
       // The server gets the settings `npm run test:production` starts its server with.
       const temporal = serviceBlock(resolved, 'temporal');
       const onLoopback = serverEnvironment(
@@ -93,6 +101,7 @@ describe('Docker Compose stack', async () => {
     expect(tag('admin-tools')).toBe(server);
     expect(file.match(/image: temporalio\/admin-tools:/g)).toHaveLength(2);
     expect(tag('ui')).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(file).toMatch(/image: jaegertracing\/jaeger:\d+\.\d+\.\d+\n/);
     const block = (name: string) => serviceBlock(file, name);
     expect(block('temporal')).toMatch(/temporal-schema:\n\s+condition: service_completed_successfully/);
     expect(block('temporal-schema')).toMatch(/temporal-sql-tool --plugin postgres12/);

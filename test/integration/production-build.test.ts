@@ -6,15 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
+import { startOtlpReceiver } from '../../src/dev/otlp-receiver.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 import {
-  FAST_POLICY,
-  type Harness,
-  startHarness,
-  TEST_REGION,
-  TEST_TOKEN,
-  waitFor,
-} from '../helpers/harness.js';
-import { exitOf, startProcess, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
+  exitOf,
+  simulatedWorkerEnv,
+  startProcess,
+  startWorkerProcess,
+  untilPolling,
+} from '../helpers/worker-process.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -64,16 +64,16 @@ describe('npm run build, then plain node with runtime dependencies only', () => 
     expect(stdout.trim()).toBe('function function');
   });
 
-  it('runs the worker from dist/ with the prebuilt workflow bundle, and it tracks an export', async () => {
+  it('runs the worker from dist/ with the prebuilt workflow bundle, and it tracks an export, traced', async () => {
     const taskQueue = `production-${Date.now()}`;
+    const receiver = await startOtlpReceiver();
     const { child, output } = startWorkerProcess(
       {
-        TEMPORAL_ADDRESS: h.env.address,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        CLOUDDC_REGION: TEST_REGION,
-        CLOUDDC_ENDPOINT: h.sim.url,
-        CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
+        ...simulatedWorkerEnv(h, taskQueue),
         CLOUDDC_ARCHIVE_DIR: join(install, 'archives'),
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
       },
       { args: ['dist/worker.js'], cwd: install },
     );
@@ -87,9 +87,20 @@ describe('npm run build, then plain node with runtime dependencies only', () => 
         { taskQueue },
       );
       expect(await handle.result()).toMatchObject({ outcome: 'completed', percentage: 100 });
+      // The workflow's span comes from the interceptors inside the prebuilt bundle.
+      await waitFor(
+        () => {
+          const names = receiver.spans.map((span) => span.name);
+          return (
+            names.includes('RunWorkflow:trackLogExport') && names.includes('RunActivity:getExportStatus')
+          );
+        },
+        { timeoutMs: 10_000, what: 'the tracker and its activities to be traced' },
+      );
     } finally {
       child.kill('SIGTERM');
       expect(await exitOf(child)).toBe(0);
+      await receiver.close();
     }
   });
 

@@ -19,7 +19,7 @@ import {
   waitFor,
 } from '../helpers/harness.js';
 import { testLogFile } from '../helpers/test-logs.js';
-import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
+import { exitOf, simulatedWorkerEnv, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,17 +52,6 @@ async function metricsReadByDashboardAndAlerts(): Promise<string[]> {
   return [...new Set(queries.flatMap((query) => query.match(/\b(?:clouddc|temporal)_\w+/g) ?? []))];
 }
 
-/** A worker on its own task queue, against the simulator with the static test token. */
-function simulatedWorkerEnv(taskQueue: string): Record<string, string> {
-  return {
-    TEMPORAL_ADDRESS: h.env.address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    CLOUDDC_REGION: TEST_REGION,
-    CLOUDDC_ENDPOINT: h.sim.url,
-    CLOUDDC_AUTH_TOKEN: TEST_TOKEN,
-  };
-}
-
 describe('npm run worker', () => {
   it('refuses to start, naming every missing or invalid variable', async () => {
     const { child, output } = startWorkerProcess({
@@ -83,7 +72,7 @@ describe('npm run worker', () => {
 
   it('tracks an export started as raw JSON by the Temporal CLI, then stops gracefully on SIGTERM', async () => {
     const taskQueue = `${h.taskQueue}-process`;
-    const { child, output } = startWorkerProcess(simulatedWorkerEnv(taskQueue));
+    const { child, output } = startWorkerProcess(simulatedWorkerEnv(h, taskQueue));
     try {
       await untilPolling(output);
       expect(output()).not.toContain(TEST_TOKEN);
@@ -132,7 +121,7 @@ describe('npm run worker', () => {
       ],
     });
     const { child, output } = startWorkerProcess({
-      ...simulatedWorkerEnv(`${h.taskQueue}-stock`),
+      ...simulatedWorkerEnv(h, `${h.taskQueue}-stock`),
       TEMPORAL_ADDRESS: stock.address,
       CLOUDDC_RATE_LIMIT: '5',
     });
@@ -155,7 +144,7 @@ describe('npm run worker', () => {
     const metricsPort = await freePort();
     const archives = await mkdtemp(join(tmpdir(), 'telemetry-archives-'));
     const { child, output } = startWorkerProcess({
-      ...simulatedWorkerEnv(taskQueue),
+      ...simulatedWorkerEnv(h, taskQueue),
       LOG_FORMAT: 'json',
       METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       CLOUDDC_ARCHIVE_DIR: archives,

@@ -3,6 +3,7 @@ import type { ProjectRateLimiter } from '../../request-budget/worker-limiter.js'
 import { RateLimitedLocally } from '../../request-budget/worker-limiter.js';
 import { type AuthContext, type CloudDCAuth, CredentialsError } from '../auth/index.js';
 import { type ApiMetrics, NO_API_METRICS, operationOf } from '../metrics.js';
+import { startApiSpan } from './api-span.js';
 import {
   CloudDCApiError,
   classifyHttpError,
@@ -106,10 +107,10 @@ export function createTransport(options: CloudDCClientOptions): Transport {
     const { method, target, path } = spec;
     const context: AuthContext = { projectId: spec.projectId, region: target.region };
     const url = `${target.endpoint.replace(/\/+$/, '')}${path}`;
-    let exchange = await send(spec, url, context, body);
+    let exchange = await send(spec, url, context, body, 0);
     if (exchange.response.status === 401) {
       await reauthenticate(context, exchange.sent);
-      exchange = await send(spec, url, context, body);
+      exchange = await send(spec, url, context, body, 1);
     }
     const { response } = exchange;
     if (response.status < 200 || response.status > 299) {
@@ -124,13 +125,16 @@ export function createTransport(options: CloudDCClientOptions): Transport {
   }
 
   async function send(
-    { method, path, limits }: CallSpec,
+    { method, path, limits, target }: CallSpec,
     url: string,
     context: AuthContext,
     body: 'text' | 'stream',
+    resendCount: number,
   ): Promise<Exchange> {
     const turnAt = await waitForTurn(method, path, context, limits);
     const sentAt = Date.now();
+    // From the send, after the turn: the span is the request's time on the wire.
+    const span = startApiSpan({ method, path, ...target, projectId: context.projectId, resendCount });
     // Aborted at the deadline, which for a stream only runs until the headers have arrived.
     const timer = new AbortController();
     const timeout = setTimeout(
@@ -154,6 +158,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
         },
       });
       metrics.response(operationOf(method, path), context.projectId, response.status);
+      span.answered(response);
       const text =
         body === 'text' || response.status < 200 || response.status > 299 ? await response.text() : undefined;
       return {
@@ -164,11 +169,13 @@ export function createTransport(options: CloudDCClientOptions): Transport {
         turnAt,
       };
     } catch (err) {
+      span.failed(err);
       if (err instanceof CredentialsError) throw credentialsFailure(err);
       if (sent !== undefined) metrics.response(operationOf(method, path), context.projectId, 'no-answer');
       throw transportFailure(`${method} ${path}`, err, sent !== undefined);
     } finally {
       clearTimeout(timeout);
+      span.end();
     }
   }
 
