@@ -1,6 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
-import { invalidInput, type ThrottleReport } from '../contract/index.js';
+import {
+  BACKLOG_EVIDENCE_MS,
+  type BacklogReport,
+  invalidInput,
+  type ThrottleReport,
+} from '../contract/index.js';
 import type { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import type { ArchiveSink } from './archive/sink.js';
 import type { CloudDCClient } from './clouddc/client.js';
@@ -30,6 +35,11 @@ export interface ActivityDependencies {
   reportThrottle?: (report: ThrottleReport) => Promise<void>;
   /** The in-process limiter the client paces with, when the server cannot; it counts our own waits. */
   localRateLimiter?: ProjectRateLimiter;
+  /**
+   * Tells the project's budget keeper that a call waited `BACKLOG_EVIDENCE_MS` or more for its
+   * turn on the server, when Temporal holds the per-project budgets; see `backlog-report.ts`.
+   */
+  reportBacklog?: (report: BacklogReport) => void;
 }
 
 /**
@@ -89,8 +99,17 @@ export function apiCall(
   logFields: Record<string, string> = {},
 ): ApiCall {
   const context = Context.current();
-  const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs, activityId } =
-    context.info;
+  const {
+    attempt,
+    scheduledTimestampMs,
+    currentAttemptScheduledTimestampMs,
+    scheduleToCloseTimeoutMs,
+    startToCloseTimeoutMs,
+    activityId,
+  } = context.info;
+  const queueWaitMs = Date.now() - currentAttemptScheduledTimestampMs;
+  if (queueWaitMs >= BACKLOG_EVIDENCE_MS)
+    deps.reportBacklog?.({ projectId, queueWaitMs, startedAt: Date.now() });
   const execution = context.info.workflowExecution;
   const ticket = `${execution?.workflowId}/${execution?.runId}/${activityId}`;
   if (attempt > 1) {

@@ -1,3 +1,4 @@
+import { holdPaceActivity } from '../request-budget/pace-holder-activity.js';
 import { applyProjectWeightActivity } from '../request-budget/weight-activity.js';
 import type { ActivityDependencies } from './api-call.js';
 import { downloadArchiveActivity } from './download-archive.js';
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDependencies) {
     requestExport: requestExportActivity(deps),
     downloadArchive: downloadArchiveActivity(deps),
     applyProjectWeight: applyProjectWeightActivity,
+    holdPace: holdPaceActivity,
     /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */
     async searchAttributesAvailable(): Promise<boolean> {
       return deps.searchIndex ?? false;

@@ -68,6 +68,49 @@ export function dispatchRateForQuota(quota: number): number {
 }
 
 /**
+ * The per-key dispatch rate while a project holds a standing backlog (a boost, `boost.ts`): nine
+ * tenths of the quota less one. Requests then leave at even spacing, and a one-second window
+ * holds at most the quota of them as long as the time from dispatch to arrival at the gateway
+ * varies by less than a ninth of a second (111 ms), at any quota: r × (1 + J) + 1 ≤ quota for
+ * r = 0.9 × (quota − 1) and J < 1/9 s. A busy worker's event loop delays some requests more than
+ * others; at quota − 1 the room would be one spacing, 53 ms at a quota of 20. The burst that caps
+ * the idle rate at `dispatchRateForQuota` cannot happen: pace holders fill every turn the project
+ * leaves unused, so its key never saves up a second's worth.
+ */
+export function boostedDispatchRate(quota: number): number {
+  return Math.max(dispatchRateForQuota(quota), 0.9 * (quota - 1));
+}
+
+/**
+ * Priority key of a project's pace holders: behind every real call of any project (1: the retry
+ * of a refused call, 3: Temporal's default), so a holder takes the project's turn only when none
+ * of its calls is ready for it. Each priority key is its own subqueue on the server, read into
+ * memory apart from the others, so holders are at hand however deep the real backlog is.
+ */
+export const PACE_HOLDER_PRIORITY_KEY = 5;
+
+/** A pace holder's place: its project's budget, behind all real calls. */
+export function paceHolderPriority(projectId: string): Priority {
+  return { fairnessKey: projectFairnessKey(projectId), priorityKey: PACE_HOLDER_PRIORITY_KEY };
+}
+
+/**
+ * A call that waited this long for its project's turn on the server saw a backlog: at least a
+ * second's worth of calls were queued ahead of it. Its activity tells the project's keeper, which
+ * may raise the project to `boostedDispatchRate`.
+ */
+export const BACKLOG_EVIDENCE_MS = 2_000;
+
+/** What an activity tells the keeper after waiting `BACKLOG_EVIDENCE_MS` or more for its turn. */
+export interface BacklogReport {
+  projectId: string;
+  /** How long the call waited on the server for its project's turn (ms). */
+  queueWaitMs: number;
+  /** When the activity started (epoch ms). */
+  startedAt: number;
+}
+
+/**
  * The pace of the worker's own limiter (the fallback where the server cannot limit per project) for
  * a project quota. It spaces requests evenly, so a one-second window holds rate + 1 sends, and
  * their arrival at the gateway varies by some milliseconds: one request a second less than the
@@ -127,14 +170,22 @@ export interface ProjectRateLimitStatus {
   share: number;
   /** Requests per second the project may make now (quota × share), when the quota is known. */
   rate: number | null;
+  /**
+   * Calls a second the task queue dispatches for the project now (below `rate`, for the room the
+   * server's catch-up needs; `boostedDispatchRate` while boosted), when the default quota is known.
+   */
+  dispatchRate?: number | null;
   /** Weight of the project's fairness key on the task queue (its rate relative to the default). */
   weight: number;
+  /** Whether the project runs at `boostedDispatchRate` for a standing backlog, or is on the way in or out. */
+  boost?: 'off' | 'priming' | 'on' | 'cooling';
   throttles: number;
   decreases: number;
   lastThrottle?: ThrottleReport & { refusedAtIso: string };
 }
 
 export const throttledSignal = defineSignal<[ThrottleReport]>('throttled');
+export const backloggedSignal = defineSignal<[BacklogReport]>('backlogged');
 export const getRateLimitQuery = defineQuery<ProjectRateLimitStatus>('getRateLimit');
 /** Sets the project's own quota (requests per second), or with null returns it to the default. */
 export const setQuotaUpdate = defineUpdate<ProjectRateLimitStatus, [{ quota: number | null }]>('setQuota');
@@ -145,6 +196,8 @@ export interface ProjectWeightChange {
   /** The project's rate relative to the default: quota/default × share. 1 removes the override. */
   quota: number | null;
   share: number;
+  /** At `boostedDispatchRate` of the quota (the share is then whole). */
+  boosted?: boolean;
 }
 
 /** Fairness key of our own bookkeeping activities (task queue settings), apart from every project. */
@@ -174,6 +227,18 @@ export const projectRateLimitInputSchema = z.strictObject({
   throttles: z.number().int().nonnegative().optional(),
   decreases: z.number().int().nonnegative().optional(),
 });
+
+const backlogReportSchema = z.strictObject({
+  projectId: idSchema,
+  queueWaitMs: z.number().nonnegative(),
+  startedAt: z.number(),
+});
+
+/** A `backlogged` signal's report, or undefined when it is not one. */
+export function readBacklogReport(raw: unknown): BacklogReport | undefined {
+  const parsed = backlogReportSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** A `throttled` signal's report, or undefined when it is not one (anyone may signal a workflow). */
 export function readThrottleReport(raw: unknown): ThrottleReport | undefined {

@@ -10,14 +10,20 @@ import {
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
+  type BacklogReport,
+  backloggedSignal,
   CONTROL_FAIRNESS_KEY,
   DEFAULT_POLICY_MS,
+  dispatchRateForQuota,
   getRateLimitQuery,
+  PACED_ACTIVITY,
   type ProjectRateLimitInput,
   type ProjectRateLimitStatus,
+  paceHolderPriority,
   parseProjectRateLimitInput,
   parseQuotaChange,
   projectFairnessKey,
+  readBacklogReport,
   readThrottleReport,
   setQuotaUpdate,
   type ThrottleReport,
@@ -26,12 +32,32 @@ import {
 import { continueOnCurrentBuild } from '../worker-deployment/continue-on-current-build.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from '../workflows/queue-wait.js';
 import { type Aimd, afterThrottle, nextStepAt, shareAt, startAimd } from './aimd.js';
+import {
+  afterBacklog,
+  afterGap,
+  afterLowered,
+  boostAt,
+  cooled,
+  holdsBoostedRate,
+  nextBoostStepAt,
+  noBoost,
+  paceHolderCount,
+  worthBoosting,
+} from './boost.js';
+import { PaceHolders } from './pace-holders.js';
 
 const { applyProjectWeight } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
   priority: { fairnessKey: CONTROL_FAIRNESS_KEY },
   summary: "set the project's weight on the activity task queue",
+});
+
+const { holdPace } = proxyActivities<TrackerActivities>({
+  ...PACED_ACTIVITY,
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 1 },
+  summary: "hold the project's pace while it is boosted",
 });
 
 /**
@@ -69,10 +95,22 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   const pending: ThrottleReport[] = [];
   /** Bumped by every change the task queue must hear about; `applied.version` says how far it has. */
   let version = quota !== null || share < 1 ? 1 : 0;
-  let applied = { version: 0, defaultQuota: null as number | null, weight: 1 };
+  let applied = { version: 0, defaultQuota: null as number | null, weight: 1, boosted: false };
   let decreaseToApply = false;
   /** The last 429, change or refresh: the keeper ends, or refreshes its weight, IDLE_MS after it. */
   let lastEventAt = Date.now();
+  let boost = noBoost();
+  /** Set by a holder's turn or a backlog report: the loop looks at the boost again. */
+  let boostNews = false;
+  const effectiveQuota = () => quota ?? applied.defaultQuota;
+  const holders = new PaceHolders(
+    () => holdPace.executeWithOptions({ priority: paceHolderPriority(projectId) }, []),
+    (at) => {
+      const quotaNow = effectiveQuota();
+      if (quotaNow !== null) boost = afterGap(boost, at, quotaNow);
+      boostNews = true;
+    },
+  );
 
   const status = (): ProjectRateLimitStatus => {
     const effective = quota ?? applied.defaultQuota;
@@ -83,7 +121,10 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       defaultQuota: applied.defaultQuota,
       share,
       rate: effective === null ? null : effective * share,
+      dispatchRate:
+        applied.defaultQuota === null ? null : dispatchRateForQuota(applied.defaultQuota) * applied.weight,
       weight: applied.weight,
+      boost: boost.phase,
       throttles: aimd.throttles,
       decreases: aimd.decreases,
       ...(lastThrottle
@@ -97,11 +138,21 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     if (report) pending.push(report);
     else log.warn('Ignored a throttled signal that is not a report of a 429', { signal: raw });
   });
+  /** A call waited for its turn, not yet looked at by the loop. */
+  let backlogReported = false;
+  setHandler(backloggedSignal, (raw: BacklogReport) => {
+    if (!readBacklogReport(raw)) return;
+    lastEventAt = Date.now();
+    backlogReported = true;
+    boostNews = true;
+  });
   setHandler(
     setQuotaUpdate,
     async (change) => {
       quota = parseQuotaChange(change).quota;
       lastEventAt = Date.now();
+      // A boost is the rate of one quota: it ends, and a backlog under the new quota starts another.
+      boost = cooled(boost, Date.now());
       const wanted = ++version;
       await condition(() => applied.version >= wanted);
       return status();
@@ -111,17 +162,33 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
 
   const queueWait = new QueueWaitLimit(DEFAULT_POLICY_MS.maxIntervalMs);
   for (;;) {
+    // The task queue has the normal rate and nothing is on its way to it: a boost cooling is down.
+    if (!applied.boosted && applied.version === version) boost = afterLowered(boost, Date.now());
+    if (backlogReported && applied.defaultQuota === null && quota === null && applied.version === version) {
+      // Boosting needs the quota, which the task queue knows: a write of the weight learns it.
+      version++;
+    } else if (backlogReported) {
+      const quotaNow = effectiveQuota();
+      boost = afterBacklog(boost, Date.now(), share >= 1 && quotaNow !== null && worthBoosting(quotaNow));
+      backlogReported = false;
+    }
+    boost = boostAt(boost, Date.now());
+    const quotaNow = effectiveQuota();
+    holders.keep(quotaNow === null ? 0 : paceHolderCount(boost, quotaNow));
+    if (holdsBoostedRate(boost) !== applied.boosted && applied.version === version) version++;
     if (applied.version < version) {
       const target = version;
+      const boosted = holdsBoostedRate(boost);
       const weight = await scheduledUntilPickedUp(
         queueWait,
         "Setting the project's weight",
         (scheduleToStartTimeoutMs) =>
           applyProjectWeight.executeWithOptions({ scheduleToStartTimeout: scheduleToStartTimeoutMs }, [
-            { fairnessKey, quota, share },
+            { fairnessKey, quota, share, ...(boosted ? { boosted } : {}) },
           ]),
       );
-      applied = { version: target, ...weight };
+      applied = { version: target, ...weight, boosted };
+      if (!boosted) boost = afterLowered(boost, Date.now());
       reportShare(projectId, share);
       // A decrease takes effect once the task queue has it; refusals of requests sent before
       // then are still the old overload.
@@ -131,11 +198,16 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       continue;
     }
     const idleUntil = lastEventAt + IDLE_MS;
-    const wakeAt = nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil;
+    const wakeAt = Math.min(
+      nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil,
+      nextBoostStepAt(boost) ?? idleUntil,
+    );
+    boostNews = false;
     await condition(
       () =>
         pending.length > 0 ||
         applied.version < version ||
+        boostNews ||
         workflowInfo().targetWorkerDeploymentVersionChanged,
       Math.max(1, wakeAt - Date.now()),
     );
@@ -149,6 +221,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
         share = aimd.base;
         version++;
         decreaseToApply = true;
+        boost = cooled(boost, now);
       }
     }
     const grown = shareAt(aimd, now, RECOVERY_STEP_MS);
@@ -167,6 +240,12 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     // A keeper lives as long as its project is throttled: it moves to a newly promoted build at
     // once rather than keep the old one from draining.
     const { continueAsNewSuggested, targetWorkerDeploymentVersionChanged } = workflowInfo();
+    if ((continueAsNewSuggested || targetWorkerDeploymentVersionChanged) && boost.phase !== 'off') {
+      // The next run knows nothing of this boost: it ends first, holders and all.
+      boost = cooled(boost, now);
+      continue;
+    }
+    if (boost.phase !== 'off') continue;
     if (idle || continueAsNewSuggested || targetWorkerDeploymentVersionChanged) {
       // A quota change waits for the loop to apply it: waiting for it to finish would deadlock.
       await condition(() => allHandlersFinished() || pending.length > 0 || applied.version < version);

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
-import type { ProjectWeightChange } from '../contract/index.js';
+import { boostedDispatchRate, dispatchRateForQuota, type ProjectWeightChange } from '../contract/index.js';
 import { readQueueRateLimits, setProjectWeight } from './task-queue-config.js';
 
 /**
  * Writes a project's rate to the activity task queue as the weight of its fairness key: its
  * quota (its own, or the queue's default) times the share the budget keeper allows, relative to
- * the default. The keeper runs on the same task queue as the activities it paces.
+ * the default; or, while boosted, `boostedDispatchRate` of its quota. The keeper runs on the same task queue as the activities it paces.
  */
 export async function applyProjectWeightActivity(
   change: ProjectWeightChange,
@@ -19,11 +19,15 @@ export async function applyProjectWeightActivity(
   const { defaultQuota } = await readQueueRateLimits(queue);
   // Without a default the server paces nothing (the workers' own limiters do): nothing to scale.
   if (defaultQuota === null) return { defaultQuota, weight: 1 };
-  const weight = ((change.quota ?? defaultQuota) / defaultQuota) * change.share;
+  const quota = change.quota ?? defaultQuota;
+  const weight = change.boosted
+    ? boostedDispatchRate(quota) / dispatchRateForQuota(defaultQuota)
+    : (quota / defaultQuota) * change.share;
   await setProjectWeight(queue, change.fairnessKey, weight);
   context.log.info("Project's rate set on the task queue", {
     fairnessKey: change.fairnessKey,
-    ratePerSecond: (change.quota ?? defaultQuota) * change.share,
+    dispatchesPerSecond: dispatchRateForQuota(defaultQuota) * weight,
+    boosted: change.boosted ?? false,
     weight,
   });
   return { defaultQuota, weight };

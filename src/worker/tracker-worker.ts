@@ -14,6 +14,7 @@ import type { ApiMetrics } from '../activities/metrics.js';
 import type { Tracing } from '../client/tracing.js';
 import { workerPaceForQuota } from '../contract/index.js';
 import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
+import { backlogReporter } from '../request-budget/backlog-report.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import { reportThrottleToKeeper } from '../request-budget/throttle-report-activity.js';
 import { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
@@ -73,7 +74,9 @@ export function activityDependenciesFrom(
       ...(localRateLimiter ? { rateLimiter: localRateLimiter } : {}),
       ...(metrics ? { metrics } : {}),
     }),
-    ...(localRateLimiter ? { localRateLimiter } : { reportThrottle: reportThrottleToKeeper }),
+    ...(localRateLimiter
+      ? { localRateLimiter }
+      : { reportThrottle: reportThrottleToKeeper, reportBacklog: backlogReporter() }),
     ...(metrics ? { metrics } : {}),
     targetFor: regionTargets(cloudDC.region, cloudDC.regions, (region) =>
       endpointFor(cloudDC.endpointTemplate, region),

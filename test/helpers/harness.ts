@@ -56,6 +56,11 @@ export interface HarnessOptions {
   archives?: ArchiveStoreConfig;
   /** The Worker Deployment build the worker is; unversioned by default. */
   deployment?: DeploymentVersion;
+  /**
+   * Let backlogged projects be boosted to 0.9 × (quota − 1) as a worker does (off by default, so
+   * the other tests see the normal pace, with its second of room for a loaded machine's jitter).
+   */
+  boost?: boolean;
 }
 
 export interface Harness {
@@ -104,21 +109,23 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   }
   const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
-  const dependencies: ActivityDependencies = {
-    ...activityDependenciesFrom(
-      {
-        cloudDC: {
-          region: TEST_REGION,
-          regions: [TEST_REGION, ...(options.regions ?? [])],
-          endpointTemplate: sim.url,
-          requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
-          rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
-          auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
-        },
-        archives: options.archives ?? { kind: 'directory', directory: archiveDir },
+  const { reportBacklog, ...wired } = activityDependenciesFrom(
+    {
+      cloudDC: {
+        region: TEST_REGION,
+        regions: [TEST_REGION, ...(options.regions ?? [])],
+        endpointTemplate: sim.url,
+        requestTimeoutMs: options.requestTimeoutMs ?? 2_000,
+        rateLimitPerSecond: options.rateLimit ?? UNLIMITED,
+        auth: options.auth ?? { scheme: 'token', token: TEST_TOKEN },
       },
-      { pacing: options.pacing ?? 'temporal' },
-    ),
+      archives: options.archives ?? { kind: 'directory', directory: archiveDir },
+    },
+    { pacing: options.pacing ?? 'temporal' },
+  );
+  const dependencies: ActivityDependencies = {
+    ...wired,
+    ...(options.boost && reportBacklog ? { reportBacklog } : {}),
     backoff: options.backoff ?? FAST_BACKOFF,
     searchIndex: indexed,
   };

@@ -37,6 +37,10 @@ const CONCERN_LAYERS: Record<string, Record<string, string>> = {
   'request-budget/': {
     'contract.ts': 'contract',
     'aimd.ts': 'contract',
+    'boost.ts': 'contract',
+    'pace-holders.ts': 'workflows',
+    'pace-holder-activity.ts': 'activities',
+    'backlog-report.ts': 'activities',
     'task-queue-config.ts': 'queue-config',
     'project-pacing.ts': 'queue-config',
     'worker-limiter.ts': 'activities',

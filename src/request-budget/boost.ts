@@ -1,0 +1,116 @@
+import { boostedDispatchRate, dispatchRateForQuota } from './contract.js';
+
+/**
+ * A project with a standing backlog runs at `boostedDispatchRate` (0.9 × (quota − 1)) instead of
+ * (quota − 1) / 2. The lower rate exists because Temporal's per-key limiter lets a key that fell
+ * behind its limit catch up by one second's worth at once: at the full rate that would put two
+ * seconds' worth into one. A key only falls behind when it has no task ready at its turn, so the
+ * boost keeps pace holders queued (no-op activities of the project, behind every real call) from
+ * before the rate rises until after it is back down: every turn the project's calls leave unused,
+ * a holder takes, and the key never falls behind.
+ *
+ * The phases: `priming` (holders queued at the normal rate; any catch-up the key had saved is
+ * spent within the limiter's one second, `PRIME_MS`), `on` (the high rate), `cooling` (the normal
+ * rate asked for; holders stay until the task queue has it, and `SETTLE_MS` more). Holders that
+ * take turns are gaps in the backlog: a tenth of the turns in `GAP_WINDOW_MS` ends the boost.
+ */
+export type BoostPhase = 'off' | 'priming' | 'on' | 'cooling';
+
+export interface Boost {
+  phase: BoostPhase;
+  /** When the phase began (epoch ms). */
+  since: number;
+  /** When holders took turns lately (epoch ms). */
+  gaps: number[];
+  /** While cooling: when the task queue confirmed the normal rate; null before. */
+  loweredAt: number | null;
+  /** No boost starts before this: a backlog that just faded is not boosted again at once. */
+  notBefore: number;
+}
+
+/** Longer than the one second the server's limiter lets a key catch up by. */
+export const PRIME_MS = 1_500;
+export const GAP_WINDOW_MS = 2_000;
+/** After the task queue has the normal rate: the matching service applies it on its next dispatch. */
+export const SETTLE_MS = 1_000;
+/** Between the end of a boost and the next. */
+export const REST_MS = 30_000;
+
+export function noBoost(): Boost {
+  return { phase: 'off', since: 0, gaps: [], loweredAt: null, notBefore: 0 };
+}
+
+/** Only where it gains something: from a quota of 2 up, the boosted rate is half as much again or more. */
+export function worthBoosting(quota: number): boolean {
+  return boostedDispatchRate(quota) >= 1.5 * dispatchRateForQuota(quota);
+}
+
+/**
+ * Holders to keep queued: half a second of turns at the boosted rate, so a gap is covered while
+ * the keeper replaces the holders it used (a workflow task or two).
+ */
+export function paceHolderCount(boost: Boost, quota: number): number {
+  return boost.phase === 'off' ? 0 : Math.max(2, Math.ceil(boostedDispatchRate(quota) / 2));
+}
+
+/** Gaps within `GAP_WINDOW_MS` that end a boost: a tenth of its turns went unused. */
+export function gapLimit(quota: number): number {
+  return Math.max(2, Math.ceil((boostedDispatchRate(quota) * GAP_WINDOW_MS) / 10_000));
+}
+
+/** A call waited for its turn: start priming, if the project may be boosted now. */
+export function afterBacklog(boost: Boost, now: number, eligible: boolean): Boost {
+  if (boost.phase !== 'off' || !eligible || now < boost.notBefore) return boost;
+  return { phase: 'priming', since: now, gaps: [], loweredAt: null, notBefore: boost.notBefore };
+}
+
+/** A holder took a turn. */
+export function afterGap(boost: Boost, now: number, quota: number): Boost {
+  if (boost.phase === 'off') return boost;
+  const gaps = [...boost.gaps.filter((at) => at > now - GAP_WINDOW_MS), now];
+  const next = { ...boost, gaps };
+  return (next.phase === 'priming' || next.phase === 'on') && gaps.length >= gapLimit(quota)
+    ? cooled(next, now)
+    : next;
+}
+
+/**
+ * The boost ends: the backlog faded, the gateway refused a call, the quota changed, or the keeper
+ * is about to continue as new. A boost still priming never raised the rate: it is already low.
+ */
+export function cooled(boost: Boost, now: number): Boost {
+  if (boost.phase === 'off' || boost.phase === 'cooling') return boost;
+  return {
+    ...boost,
+    phase: 'cooling',
+    since: now,
+    loweredAt: boost.phase === 'priming' ? now : null,
+    notBefore: now + REST_MS,
+  };
+}
+
+/** The task queue has the normal rate again. */
+export function afterLowered(boost: Boost, now: number): Boost {
+  return boost.phase === 'cooling' && boost.loweredAt === null ? { ...boost, loweredAt: now } : boost;
+}
+
+/** Priming ends in the high rate; cooling, once settled, in none. */
+export function boostAt(boost: Boost, now: number): Boost {
+  const stepAt = nextBoostStepAt(boost);
+  if (stepAt === undefined || now < stepAt) return boost;
+  return boost.phase === 'priming'
+    ? { ...boost, phase: 'on', since: now }
+    : { ...boost, phase: 'off', since: now, gaps: [], loweredAt: null };
+}
+
+/** When `boostAt` moves the boost on by itself, if it will. */
+export function nextBoostStepAt(boost: Boost): number | undefined {
+  if (boost.phase === 'priming') return boost.since + PRIME_MS;
+  if (boost.phase === 'cooling' && boost.loweredAt !== null) return boost.loweredAt + SETTLE_MS;
+  return undefined;
+}
+
+/** Whether the task queue should hold the boosted rate. */
+export function holdsBoostedRate(boost: Boost): boolean {
+  return boost.phase === 'on';
+}

@@ -1,0 +1,168 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  afterBacklog,
+  afterGap,
+  afterLowered,
+  type Boost,
+  boostAt,
+  cooled,
+  GAP_WINDOW_MS,
+  gapLimit,
+  holdsBoostedRate,
+  noBoost,
+  PRIME_MS,
+  paceHolderCount,
+  REST_MS,
+  SETTLE_MS,
+  worthBoosting,
+} from '../../src/request-budget/boost.js';
+import { boostedDispatchRate, dispatchRateForQuota } from '../../src/request-budget/contract.js';
+
+type Event = { afterMs: number; kind: 'backlog' | 'gap' | 'throttle' | 'tick' };
+
+/**
+ * The keeper as `keeper-workflow.ts` drives the boost: one weight change at a time, each taking
+ * `applyMs` to reach the task queue; a lowered rate reported back with `afterLowered`.
+ */
+function drive(quota: number, applyMs: number, events: Event[]) {
+  let boost: Boost = noBoost();
+  let now = 1_000_000;
+  let applied = false;
+  let loweredAt = Number.NEGATIVE_INFINITY;
+  let inFlight: { boosted: boolean; doneAt: number } | undefined;
+  let primingSince: number | undefined;
+  const steps: Array<{
+    now: number;
+    boost: Boost;
+    applied: boolean;
+    loweredAt: number;
+    primingSince?: number;
+  }> = [];
+  const settle = (until: number) => {
+    for (;;) {
+      if (inFlight && inFlight.doneAt <= until) {
+        now = Math.max(now, inFlight.doneAt);
+        applied = inFlight.boosted;
+        if (!applied) {
+          loweredAt = now;
+          boost = afterLowered(boost, now);
+        }
+        inFlight = undefined;
+      }
+      boost = boostAt(boost, now);
+      if (boost.phase === 'priming' && primingSince === undefined) primingSince = boost.since;
+      if (boost.phase !== 'priming' && boost.phase !== 'on') primingSince = undefined;
+      if (!inFlight && holdsBoostedRate(boost) !== applied)
+        inFlight = { boosted: holdsBoostedRate(boost), doneAt: now + applyMs };
+      else if (!inFlight && !applied && boost.phase === 'cooling' && boost.loweredAt === null)
+        boost = afterLowered(boost, now);
+      const nextAt = Math.min(
+        inFlight?.doneAt ?? Number.POSITIVE_INFINITY,
+        boost.phase === 'priming' ? boost.since + PRIME_MS : Number.POSITIVE_INFINITY,
+        boost.phase === 'cooling' && boost.loweredAt !== null
+          ? boost.loweredAt + SETTLE_MS
+          : Number.POSITIVE_INFINITY,
+      );
+      steps.push({ now, boost, applied, loweredAt, ...(primingSince ? { primingSince } : {}) });
+      if (nextAt > until) break;
+      now = Math.max(now, nextAt);
+    }
+    now = until;
+  };
+  for (const event of events) {
+    settle(now + event.afterMs);
+    if (event.kind === 'backlog') boost = afterBacklog(boost, now, true);
+    if (event.kind === 'gap') boost = afterGap(boost, now, quota);
+    if (event.kind === 'throttle') boost = cooled(boost, now);
+    settle(now);
+  }
+  settle(now + 60_000);
+  return steps;
+}
+
+const events = fc.array(
+  fc.record({
+    afterMs: fc.integer({ min: 0, max: 4_000 }),
+    kind: fc.constantFrom<Event['kind']>('backlog', 'backlog', 'gap', 'gap', 'gap', 'throttle', 'tick'),
+  }),
+  { maxLength: 60 },
+);
+const quotas = fc.integer({ min: 3, max: 200 });
+const applyTimes = fc.integer({ min: 0, max: 3_000 });
+
+describe('the boost of a backlogged project', () => {
+  it('raises a quota of q from (q - 1) / 2 to 0.9 (q - 1) a second, from a quota of 2 up', () => {
+    expect(boostedDispatchRate(20)).toBeCloseTo(17.1);
+    expect(dispatchRateForQuota(20)).toBe(9.5);
+    expect(worthBoosting(20)).toBe(true);
+    expect(worthBoosting(3)).toBe(true);
+    expect(worthBoosting(2)).toBe(true);
+    expect(worthBoosting(1)).toBe(false);
+  });
+
+  it('keeps pace holders queued whenever the task queue may hold the boosted rate, and for SETTLE_MS after it is lowered', () => {
+    fc.assert(
+      fc.property(quotas, applyTimes, events, (quota, applyMs, evs) => {
+        for (const step of drive(quota, applyMs, evs)) {
+          const exposed = step.applied || step.boost.phase === 'on' || step.now < step.loweredAt + SETTLE_MS;
+          if (exposed) expect(paceHolderCount(step.boost, quota)).toBeGreaterThan(0);
+        }
+      }),
+    );
+  });
+
+  it('raises the rate only after holders have been queued for longer than the limiter can save up (PRIME_MS)', () => {
+    fc.assert(
+      fc.property(quotas, applyTimes, events, (quota, applyMs, evs) => {
+        for (const step of drive(quota, applyMs, evs)) {
+          if (step.boost.phase === 'on') {
+            expect(step.primingSince).toBeDefined();
+            expect(step.now - (step.primingSince ?? step.now)).toBeGreaterThanOrEqual(PRIME_MS);
+          }
+        }
+      }),
+    );
+  });
+
+  it('starts no boost within REST_MS of the last one ending', () => {
+    fc.assert(
+      fc.property(quotas, applyTimes, events, (quota, applyMs, evs) => {
+        let endedAt = Number.NEGATIVE_INFINITY;
+        let previous = noBoost();
+        for (const step of drive(quota, applyMs, evs)) {
+          if (previous.phase !== 'cooling' && step.boost.phase === 'cooling') endedAt = step.now;
+          if (previous.phase === 'off' && step.boost.phase === 'priming')
+            expect(step.now - endedAt).toBeGreaterThanOrEqual(REST_MS);
+          previous = step.boost;
+        }
+      }),
+    );
+  });
+
+  it('ends when a tenth of the boosted turns in GAP_WINDOW_MS went to holders, not before', () => {
+    fc.assert(
+      fc.property(quotas, fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 40 }), (quota, gaps) => {
+        let boost = boostAt(afterBacklog(noBoost(), 0, true), PRIME_MS);
+        expect(boost.phase).toBe('on');
+        let at = PRIME_MS;
+        const times: number[] = [];
+        for (const gap of gaps) {
+          at += gap;
+          times.push(at);
+          boost = afterGap(boost, at, quota);
+          const inWindow = times.filter((t) => t > at - GAP_WINDOW_MS).length;
+          if (inWindow >= gapLimit(quota)) {
+            expect(boost.phase).toBe('cooling');
+            return;
+          }
+          expect(boost.phase).toBe('on');
+        }
+      }),
+    );
+  });
+
+  it('is never started for a project that may not be boosted', () => {
+    expect(afterBacklog(noBoost(), 5, false).phase).toBe('off');
+  });
+});
