@@ -61,7 +61,7 @@ export async function killAndRestart(ctx: RunContext): Promise<void> {
   const ids = [...batch.handles.map((h) => h.workflowId)];
   for await (const info of ctx.client.workflow.list({ query: `CloudDCProjectId = 'proj-c'` }))
     ids.push(info.workflowId);
-  const { tasksBy, rescheduled } = await tasksOf(ctx, ids);
+  const { tasksBy, rescheduled, workflowTasksTimedOut } = await tasksOf(ctx, ids);
   const byVictim = tasksBy.get(victim.child.pid ?? -1) ?? 0;
   const bySurvivor = tasksBy.get(survivor.child.pid ?? -1) ?? 0;
   check(byVictim > 0, `${victim.name} had run tasks of these collections before it was killed`);
@@ -80,16 +80,19 @@ export async function killAndRestart(ctx: RunContext): Promise<void> {
     `${byVictim} / ${bySurvivor} (of ${ids.length} workflows)`,
   );
   figure('(d) activity tasks no worker picked up, scheduled again', String(rescheduled));
+  // A workflow task the killed worker held, or one on its sticky queue, waits out a 10 s timeout.
+  figure('(d) workflow tasks timed out', String(workflowTasksTimedOut));
 }
 
 /**
  * From the workflows' histories: tasks run per worker process, by the identity (pid@host) each
- * worker gives, and the activity tasks the server lost around the kill and the restarts, found by
- * their schedule-to-start timeout.
+ * worker gives; the activity tasks the server lost around the kill and the restarts, found by
+ * their schedule-to-start timeout; and the workflow tasks that timed out.
  */
 async function tasksOf(ctx: RunContext, workflowIds: string[]) {
   const tasksBy = new Map<number, number>();
   let rescheduled = 0;
+  let workflowTasksTimedOut = 0;
   for (const workflowId of workflowIds) {
     const history = await ctx.client.workflow.getHandle(workflowId).fetchHistory();
     for (const event of history.events ?? []) {
@@ -103,7 +106,8 @@ async function tasksOf(ctx: RunContext, workflowIds: string[]) {
         SCHEDULE_TO_START
       )
         rescheduled++;
+      if (event.workflowTaskTimedOutEventAttributes) workflowTasksTimedOut++;
     }
   }
-  return { tasksBy, rescheduled };
+  return { tasksBy, rescheduled, workflowTasksTimedOut };
 }
