@@ -1,42 +1,51 @@
 /**
  * `npm run test:production`: the tracker on a production-like Temporal cluster without Docker
  * (see docs/production-run.md). The real Temporal server (built from the Go module proxy into
- * .tools/ once) on PostgreSQL (Debian's, a throw-away cluster on loopback), set up as the compose
- * file sets up its cluster: the SQL tool's schemas, `temporal operator namespace create`, our
+ * .tools/ once) as one process per service, as a production deployment runs it: a frontend, a
+ * history service, two matching hosts and the internal worker, on PostgreSQL (Debian's, a
+ * throw-away cluster on loopback) and in one membership. Set up as the compose file sets up its
+ * cluster: the SQL tool's schemas, `temporal operator namespace create`, our
  * deploy/dynamicconfig.yaml, `node dist/worker/setup-namespace.js`; then two `node dist/worker.js`
- * processes against the CloudDC simulator, and three checks:
+ * processes against the CloudDC simulator, and the checks of scripts/production-run/checks.ts:
  *
  *   (a) collections complete, each with its archive, checksums intact;
  *   (b) visibility queries by our search attributes find the trackers;
- *   (c) one worker killed with SIGKILL and the Temporal server restarted mid-tracking: every
- *       collection still completes, and no export is requested twice.
+ *   (c) a burst of eager trackers of one project: its busiest second within its quota, whole
+ *       seconds at the task queue's pace (the budget binds), one matching host holding the
+ *       activity partition;
+ *   (d) one worker killed with SIGKILL, then the history service and the matching host holding the
+ *       activity partition restarted, mid-tracking: every collection still completes, and no
+ *       export is requested twice;
+ *   (e) nothing left running, one export per server, every project's busiest second within its
+ *       quota over the whole run.
  *
- * Prints a table of figures and exits non-zero on any failure. Cleans up every process and
- * directory it made, also on Ctrl-C.
+ * Prints a table of figures (with which service ran as which process) and exits non-zero on any
+ * failure. Cleans up every process and directory it made, also on Ctrl-C.
  */
 
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { encodeTimeoutType } from '@temporalio/common';
-import { startCollection } from '../src/client/collection.js';
 import { DEFAULT_TASK_QUEUE } from '../src/contract/index.js';
 import { startPostgres } from '../src/dev/postgres.js';
+import { stopChild } from '../src/dev/stop-child.js';
 import { findTemporalCli } from '../src/dev/temporal-cli.js';
+import { startTemporalCluster, type TemporalServiceSpec } from '../src/dev/temporal-cluster.js';
 import {
   findTemporalServer,
   setUpTemporalSchemas,
-  startTemporalServer,
   TEMPORAL_SERVER_VERSION,
 } from '../src/dev/temporal-server.js';
-import { waitFor } from '../src/dev/wait-for.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
+import { CHECKS } from './production-run/checks.js';
+import type { RunContext } from './production-run/context.js';
+import { distIsCurrent } from './production-run/dist.js';
+import { check, figure, printFigures, say, seconds, timed } from './production-run/report.js';
+import { startWorker, untilPolling, type WorkerProcess } from './production-run/workers.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -45,116 +54,21 @@ const REGION = 'cn-east-3';
 const TOKEN = `production-run-${process.pid}`;
 /** Requests per second to each project: the suite's polls fit, and the server enforces it. */
 const RATE_LIMIT = 20;
-const POLICY = { minInterval: '200ms', maxInterval: '1s' } as const;
 
-/** Far beyond a lost activity task's first schedule-to-start timeout (10 s at this policy). */
-const RESULTS_TIMEOUT_MS = 3 * 60_000;
+/** One process per service; two matching hosts, so a task queue's partition lives on one of two. */
+const TOPOLOGY: TemporalServiceSpec[] = [
+  { name: 'frontend', role: 'frontend' },
+  { name: 'history', role: 'history' },
+  // At info level a matching host logs each partition it loads: how the checks learn the owner.
+  { name: 'matching-1', role: 'matching', logLevel: 'info' },
+  { name: 'matching-2', role: 'matching', logLevel: 'info' },
+  { name: 'worker', role: 'worker' },
+];
 
-const SCHEDULE_TO_START = encodeTimeoutType('SCHEDULE_TO_START');
-
-const figures: Array<[string, string]> = [];
 const cleanups: Array<() => Promise<unknown>> = [];
 const startedAt = Date.now();
 /** Logs and archives; removed after a clean run, kept after a failure. */
 let workDir: string | undefined;
-const say = (line: string) => console.log(`[production-run] ${line}`);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-async function timed<T>(label: string, action: () => Promise<T>, note?: (value: T) => string): Promise<T> {
-  const started = Date.now();
-  const value = await action();
-  const ms = Date.now() - started;
-  figures.push([label, `${seconds(ms)}${note ? ` (${note(value)})` : ''}`]);
-  return value;
-}
-
-function check(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new Error(`Check failed: ${message}`);
-}
-
-/**
- * Every promise's value, or a failure after `timeoutMs` that `explain` words from the indices of
- * those still unsettled, so a step that hangs fails CI with a reason instead of running out its time.
- */
-async function within<T>(
-  timeoutMs: number,
-  promises: Promise<T>[],
-  explain: (open: number[]) => Promise<string>,
-): Promise<T[]> {
-  const settled = new Set<number>();
-  for (const [i, p] of promises.entries()) {
-    p.then(
-      () => settled.add(i),
-      () => settled.add(i),
-    );
-  }
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(async () => {
-      const open = promises.map((_, i) => i).filter((i) => !settled.has(i));
-      reject(new Error(await explain(open).catch((err) => `${open.length} still open (${err})`)));
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([Promise.all(promises), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Newest modification time under a directory, in ms. */
-async function newest(path: string): Promise<number> {
-  const info = await stat(path);
-  if (!info.isDirectory()) return info.mtimeMs;
-  let latest = info.mtimeMs;
-  for (const entry of await readdir(path)) latest = Math.max(latest, await newest(join(path, entry)));
-  return latest;
-}
-
-/** dist/ is stale when the bundle is missing or older than any source or the lock file. */
-async function distIsCurrent(): Promise<boolean> {
-  const bundle = await stat(join(root, 'dist', 'workflow-bundle.js')).catch(() => undefined);
-  if (!bundle) return false;
-  const sources = Math.max(
-    await newest(join(root, 'src')),
-    (await stat(join(root, 'package-lock.json'))).mtimeMs,
-    (await stat(join(root, 'tsconfig.build.json'))).mtimeMs,
-  );
-  return bundle.mtimeMs >= sources;
-}
-
-interface WorkerProcess {
-  name: string;
-  child: ChildProcess;
-  output: () => string;
-}
-
-function startWorker(name: string, env: Record<string, string>, logDir: string): WorkerProcess {
-  const child = spawn(process.execPath, ['dist/worker.js'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-200_000);
-    log.write(chunk);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  child.once('exit', () => log.end());
-  return { name, child, output: () => output };
-}
-
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
 
 async function main(): Promise<void> {
   workDir = await mkdtemp(join(tmpdir(), 'clouddc-production-run-'));
@@ -165,8 +79,8 @@ async function main(): Promise<void> {
   say(`logs in ${logDir} (kept on failure)`);
 
   // 1. The build and the binaries.
-  if (await distIsCurrent()) {
-    figures.push(['npm run build', 'skipped (dist/ up to date)']);
+  if (await distIsCurrent(root)) {
+    figure('npm run build', 'skipped (dist/ up to date)');
   } else {
     say('building dist/ (npm run build) ...');
     await timed(
@@ -176,7 +90,7 @@ async function main(): Promise<void> {
     );
   }
   const binaries = await timed(
-    'Temporal server + SQL tool',
+    'Temporal server, SQL tool, tdbg',
     () => findTemporalServer(say),
     (b) =>
       b.source === 'installed'
@@ -184,8 +98,10 @@ async function main(): Promise<void> {
         : `${TEMPORAL_SERVER_VERSION} found (${b.source === 'project' ? '.tools/' : b.source})`,
   );
   const cli = await findTemporalCli(say);
+  if (!cli)
+    throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH, or let the tests install it into .tools/');
 
-  // 2. The cluster, as the compose file builds it.
+  // 2. The cluster, as the compose file builds it, with one process per service.
   const clusterStarted = Date.now();
   const pg = await timed(
     'PostgreSQL start (initdb + pg_ctl)',
@@ -194,19 +110,29 @@ async function main(): Promise<void> {
   );
   cleanups.push(() => pg.stop());
   await timed('Schemas (temporal-sql-tool)', () => setUpTemporalSchemas(binaries.sqlTool, pg));
-  const server = await timed('Temporal server start', () =>
-    startTemporalServer({
-      binary: binaries.server,
-      pg,
-      dynamicConfigFile: join(root, 'deploy', 'dynamicconfig.yaml'),
-      logFile: join(logDir, 'temporal-server.log'),
-      log: say,
-    }),
+  const cluster = await timed(
+    `Temporal services start, until all ${TOPOLOGY.length} are in the membership rings`,
+    async () => {
+      const started = startTemporalCluster({
+        server: binaries.server,
+        tdbg: binaries.tdbg,
+        pg,
+        dynamicConfigFile: join(root, 'deploy', 'dynamicconfig.yaml'),
+        logDir,
+        services: TOPOLOGY,
+        log: say,
+      });
+      // Registered before it resolves: Ctrl-C during the start stops what has been spawned.
+      cleanups.push(async () => (await started.catch(() => undefined))?.stop());
+      return started;
+    },
   );
-  cleanups.push(() => server.stop());
+  for (const service of cluster.services)
+    figure(
+      `Temporal ${service.name} (start --service ${service.role})`,
+      `pid ${service.pid()}, gRPC ${service.address}, membership port ${service.membershipPort}`,
+    );
   // The command the compose file's temporal-namespace job runs (there with the admin-tools image's CLI).
-  if (!cli)
-    throw new Error('No Temporal CLI: set TEMPORAL_CLI_PATH, or let the tests install it into .tools/');
   await timed('Namespace create (temporal operator namespace create)', () =>
     run(cli.path, [
       'operator',
@@ -217,7 +143,7 @@ async function main(): Promise<void> {
       '--retention',
       '72h',
       '--address',
-      server.address,
+      cluster.address,
     ]),
   );
   const setup = await timed('setup-namespace (search attributes, budget, Nexus)', () =>
@@ -225,7 +151,7 @@ async function main(): Promise<void> {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
-        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_ADDRESS: cluster.address,
         TEMPORAL_NAMESPACE: NAMESPACE,
         CLOUDDC_RATE_LIMIT: String(RATE_LIMIT),
       },
@@ -242,10 +168,11 @@ async function main(): Promise<void> {
     'the server holds the per-project budget (fairness keys) on the task queue',
   );
 
+  // 3. The simulator and our workers.
   const sim = await CloudDCSimulator.start({ tokens: [TOKEN] });
   cleanups.push(() => sim.close());
   const workerEnv = {
-    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_ADDRESS: cluster.address,
     TEMPORAL_NAMESPACE: NAMESPACE,
     CLOUDDC_REGION: REGION,
     CLOUDDC_ENDPOINT: sim.url,
@@ -254,200 +181,37 @@ async function main(): Promise<void> {
     CLOUDDC_ARCHIVE_DIR: archiveDir,
     LOG_FORMAT: 'json',
   };
-  const workers = await timed('Two workers polling (node dist/worker.js)', async () => {
-    const started = [startWorker('worker-1', workerEnv, logDir), startWorker('worker-2', workerEnv, logDir)];
-    for (const w of started) cleanups.push(() => stopChild(w.child));
-    await Promise.all(
-      started.map((w) =>
-        waitFor(
-          () => {
-            if (w.child.exitCode !== null) throw new Error(`${w.name} exited: ${w.output().slice(-2_000)}`);
-            return w.output().includes('Worker polling') ? true : undefined;
-          },
-          { what: `${w.name} to poll`, timeoutMs: 60_000, intervalMs: 200 },
-        ),
-      ),
-    );
-    return started;
-  });
-  figures.push(['Cluster up, from nothing to two polling workers', seconds(Date.now() - clusterStarted)]);
+  const launchWorker = async (name: string, env: Record<string, string> = {}): Promise<WorkerProcess> => {
+    const worker = startWorker(name, root, { ...workerEnv, ...env }, logDir);
+    cleanups.push(() => stopChild(worker.child));
+    await untilPolling(worker);
+    return worker;
+  };
+  const workers = await timed(
+    'Two workers polling (node dist/worker.js)',
+    () => Promise.all([launchWorker('worker-1'), launchWorker('worker-2')]),
+    (started) => started.map((w) => `${w.name} pid ${w.child.pid}`).join(', '),
+  );
+  figure('Cluster up, from nothing to two polling workers', seconds(Date.now() - clusterStarted));
 
+  // 4. The checks.
   const client = new Client({
-    connection: await Connection.connect({ address: server.address }),
+    connection: await Connection.connect({ address: cluster.address }),
     namespace: NAMESPACE,
   });
   cleanups.push(() => client.connection.close());
-  const suiteStarted = Date.now();
-
-  /** Starts collections and checks each result against the simulator: one export, its archive intact. */
-  const collect = async (projectId: string, serverIds: string[], durationMs: number) => {
-    for (const serverId of serverIds)
-      sim.addServer(projectId, serverId, { exportScenario: { durationMs, archiveBytes: 256 * 1024 } });
-    const handles = await Promise.all(
-      serverIds.map((serverId) => startCollection(client, { projectId, serverId, policy: POLICY })),
-    );
-    return {
-      handles,
-      results: async () => {
-        const results = await within(
-          RESULTS_TIMEOUT_MS,
-          handles.map((h) => h.result()),
-          async (open) => {
-            const waits = await Promise.all(
-              open.map(async (i) => {
-                const { raw } = await (handles[i] as (typeof handles)[0]).describe();
-                const pending = [
-                  ...(raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} ${a.state}`),
-                  ...(raw.pendingChildren ?? []).map((c) => `child ${c.workflowId}`),
-                ];
-                return `${serverIds[i]}: ${pending.join(', ') || 'nothing pending'}`;
-              }),
-            );
-            return `collections of ${projectId} still open after ${seconds(RESULTS_TIMEOUT_MS)}: ${waits.join('; ')}`;
-          },
-        );
-        for (const [i, result] of results.entries()) {
-          const serverId = serverIds[i] as string;
-          const exports = sim.exportsOf(projectId, serverId);
-          check(
-            exports.length === 1,
-            `${projectId}/${serverId}: one export requested, not ${exports.length}`,
-          );
-          const [record] = exports as [NonNullable<(typeof exports)[0]>];
-          check(result.outcome === 'completed', `${serverId}: outcome ${result.outcome}`);
-          check(result.exportId === record.exportId, `${serverId}: the export requested is the one tracked`);
-          const expected = await sim.archiveOf(record);
-          const onDisk = await readFile(result.archive.path ?? '');
-          check(
-            createHash('sha256').update(onDisk).digest('hex') === expected.sha256,
-            `${serverId}: archive checksum`,
-          );
-        }
-        return results;
-      },
-    };
+  const ctx: RunContext = {
+    client,
+    sim,
+    cluster,
+    workers,
+    startWorker: launchWorker,
+    quota: RATE_LIMIT,
+    servers: [],
   };
-
-  // (a) Collections complete.
-  const quickIds = ['srv-a1', 'srv-a2', 'srv-a3', 'srv-a4', 'srv-a5', 'srv-a6'];
-  const quick = await timed(`(a) ${quickIds.length} collections complete`, async () => {
-    const batch = await collect('proj-a', quickIds, 1_500);
-    return batch.results();
-  });
-  say(`(a) ${quick.length} collections completed, ${quick.length} archives verified`);
-
-  // (b) Visibility by our search attributes.
-  const visibility = await timed('(b) visibility queries by search attributes', async () => {
-    const count = async (query: string) => (await client.workflow.count(query)).count;
-    const completed = `CloudDCProjectId = 'proj-a' AND LogExportStatus = 'completed'`;
-    await waitFor(async () => ((await count(completed)) === quickIds.length ? true : undefined), {
-      what: 'visibility to list every completed tracker',
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    });
-    const one: string[] = [];
-    for await (const info of client.workflow.list({ query: `CloudDCServerId = 'srv-a3'` }))
-      one.push(info.workflowId);
-    const exportId = quick[2]?.exportId;
-    const byExport = await count(`CloudDCExportId = '${exportId}' AND CloudDCProjectId = 'proj-a'`);
-    const running = await count(`CloudDCProjectId = 'proj-a' AND LogExportStatus != 'completed'`);
-    check(
-      one.length === 1,
-      `CloudDCServerId = 'srv-a3' finds one tracker, not ${one.length} (${one.join(', ')})`,
-    );
-    check(byExport === 1, `CloudDCExportId finds the tracker (${byExport})`);
-    check(running === 0, `no tracker of proj-a is listed as unfinished (${running})`);
-    return one;
-  });
-  say(
-    `(b) visibility: ${quickIds.length} completed trackers listed; CloudDCServerId = 'srv-a3' → ${visibility[0]}`,
-  );
-
-  // (c) A worker killed with SIGKILL and the Temporal server restarted, mid-tracking.
-  const slowIds = ['srv-c1', 'srv-c2', 'srv-c3', 'srv-c4', 'srv-c5', 'srv-c6'];
-  let restartMs = 0;
-  await timed(`(c) ${slowIds.length} collections through SIGKILL + server restart`, async () => {
-    const batch = await collect('proj-c', slowIds, 12_000);
-    await waitFor(
-      () =>
-        slowIds.every((serverId) => {
-          const [record] = sim.exportsOf('proj-c', serverId);
-          return record && sim.statusRequests(record).length >= 2;
-        })
-          ? true
-          : undefined,
-      { what: 'every slow export to be requested and polled twice', timeoutMs: 60_000, intervalMs: 200 },
-    );
-    const [victim, survivor] = workers as [WorkerProcess, WorkerProcess];
-    victim.child.kill('SIGKILL');
-    await new Promise((resolve) => victim.child.once('exit', resolve));
-    say(`(c) ${victim.name} killed with SIGKILL; restarting the Temporal server ...`);
-    const down = Date.now();
-    await server.stop();
-    restartMs = await server.restart();
-    say(`(c) Temporal server back after ${seconds(Date.now() - down)} (stop + start)`);
-    const results = await batch.results();
-    check(survivor.child.exitCode === null, `${survivor.name} survived the server restart`);
-    check(
-      slowIds.every((serverId) => (sim.exportsOf('proj-c', serverId)[0]?.finishesAt ?? 0) > down),
-      'the exports were still running when the server went down',
-    );
-    // Both workers had taken part before the kill: their identities (pid@host) in the histories.
-    const tasksBy = new Map<number, number>();
-    // Tasks the server lost around the kill and restart, found by their schedule-to-start timeout.
-    let rescheduled = 0;
-    const trackers = client.workflow.list({ query: `CloudDCProjectId = 'proj-c'` });
-    const ids = [...batch.handles.map((h) => h.workflowId)];
-    for await (const info of trackers) ids.push(info.workflowId);
-    for (const workflowId of ids) {
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
-      for (const event of history.events ?? []) {
-        const identity =
-          event.workflowTaskStartedEventAttributes?.identity ??
-          event.activityTaskStartedEventAttributes?.identity;
-        const pid = Number(/^(\d+)@/.exec(identity ?? '')?.[1]);
-        if (pid) tasksBy.set(pid, (tasksBy.get(pid) ?? 0) + 1);
-        if (
-          event.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType ===
-          SCHEDULE_TO_START
-        )
-          rescheduled++;
-      }
-    }
-    const byVictim = tasksBy.get(victim.child.pid ?? -1) ?? 0;
-    const bySurvivor = tasksBy.get(survivor.child.pid ?? -1) ?? 0;
-    check(byVictim > 0, `${victim.name} had run tasks of these collections before it was killed`);
-    say(
-      `(c) ${results.length} collections (${ids.length - results.length} trackers) completed, 0 lost, 0 exports requested twice; tasks run: ${victim.name} ${byVictim} (until SIGKILL), ${survivor.name} ${bySurvivor}`,
-    );
-    figures.push([
-      '(c) tasks run by the killed / surviving worker',
-      `${byVictim} / ${bySurvivor} (of ${ids.length} workflows)`,
-    ]);
-    figures.push(['(c) activity tasks no worker picked up, scheduled again', String(rescheduled)]);
-  });
-  figures.push(['(c) Temporal server start after restart', seconds(restartMs)]);
-  figures.push(['Suite (a)+(b)+(c)', seconds(Date.now() - suiteStarted)]);
-
-  // Nothing lost overall: every workflow of the namespace is closed and completed.
-  const open = (await client.workflow.count(`ExecutionStatus = 'Running'`)).count;
-  check(open === 0, `no workflow left running (${open})`);
-  const exportsRequested = [...quickIds.map((s) => ['proj-a', s]), ...slowIds.map((s) => ['proj-c', s])].map(
-    ([p, s]) => sim.exportsOf(p as string, s as string).length,
-  );
-  figures.push([
-    'Exports requested / collections',
-    `${exportsRequested.reduce((a, b) => a + b, 0)} / ${exportsRequested.length}`,
-  ]);
-}
-
-function printFigures(ok: boolean): void {
-  figures.push(['Total', seconds(Date.now() - startedAt)]);
-  const width = Math.max(...figures.map(([label]) => label.length));
-  console.log(
-    `\nProduction-like run (Temporal ${TEMPORAL_SERVER_VERSION} on PostgreSQL, no Docker): ${ok ? 'PASSED' : 'FAILED'}`,
-  );
-  for (const [label, value] of figures) console.log(`  ${label.padEnd(width)}  ${value}`);
+  const checksStarted = Date.now();
+  for (const { label, run: runCheck } of CHECKS) await timed(label, () => runCheck(ctx));
+  figure('Checks, all', seconds(Date.now() - checksStarted));
 }
 
 /** Once, however many paths (the end of the run, a failure, Ctrl-C) ask for it; latest first. */
@@ -491,7 +255,10 @@ try {
 // Interrupted: what failed after the signal is its consequence; the handler ends the run.
 if (interrupted) await new Promise(() => {});
 finishing = true;
-printFigures(!failure);
+figure('Total', seconds(Date.now() - startedAt));
+printFigures(
+  `Production-like run (Temporal ${TEMPORAL_SERVER_VERSION}, one process per service, on PostgreSQL, no Docker): ${failure ? 'FAILED' : 'PASSED'}`,
+);
 if (failure) {
   console.error(`\n${(failure as Error).stack ?? failure}`);
   await cleanUp();

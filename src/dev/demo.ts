@@ -19,7 +19,8 @@ import type { ExportScenarioInput } from '../simulator/scenario.js';
 import { CloudDCSimulator } from '../simulator/server.js';
 import { DEFAULT_RATE_LIMIT_PER_SECOND } from '../worker/config.js';
 import { startDevServer } from './dev-server.js';
-import { isFree, stopOnSignals } from './shutdown.js';
+import { isFree } from './free-port.js';
+import { stopOnSignals } from './shutdown.js';
 import { createSimulatedWorker } from './simulated-worker.js';
 
 /**

@@ -12,3 +12,25 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * A free loopback port between 20000 and `limit`, for a server that stores its port where an
+ * ephemeral one (the kernel hands those out above 32767) does not fit.
+ */
+export async function freePortBelow(limit: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * (limit - 20_000));
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`No free loopback port between 20000 and ${limit}`);
+}
+
+/** Whether a TCP port on loopback is free: a dev command taking a documented default, a random pick. */
+export async function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .once('listening', () => probe.close(() => resolve(true)))
+      .listen(port, '127.0.0.1');
+  });
+}

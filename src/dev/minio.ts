@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
+import { stopChild } from './stop-child.js';
 import { findToolBinary, isExecutable, type ToolSource } from './tool-binary.js';
 
 /**
@@ -90,7 +91,7 @@ export async function startMinio(binary: string): Promise<RunningMinio> {
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = async () => {
-    await stopChild(child);
+    await stopChild(child, 5_000);
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
@@ -114,13 +115,4 @@ async function waitUntilLive(endpoint: string, child: ChildProcess, errors: () =
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`MinIO did not answer at ${endpoint} within 60 s: ${errors()}`);
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }

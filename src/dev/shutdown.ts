@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-
 /**
  * What a dev command started, stopped last-started-first on Ctrl-C, SIGTERM or a failure, so that
  * stopping at any point leaves nothing running.
@@ -37,14 +35,4 @@ export function stopOnSignals(): {
       return stopping;
     },
   };
-}
-
-/** Whether a TCP port on loopback is free, so a dev command can take the documented default. */
-export async function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer()
-      .once('error', () => resolve(false))
-      .once('listening', () => probe.close(() => resolve(true)))
-      .listen(port, '127.0.0.1');
-  });
 }

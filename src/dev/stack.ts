@@ -4,7 +4,8 @@ import { ensureNexusEndpoint } from '../nexus/endpoint.js';
 import type { ExportScenarioInput } from '../simulator/scenario.js';
 import { CloudDCSimulator } from '../simulator/server.js';
 import { startDevServer } from './dev-server.js';
-import { isFree, stopOnSignals } from './shutdown.js';
+import { isFree } from './free-port.js';
+import { stopOnSignals } from './shutdown.js';
 
 /**
  * `npm run dev:stack`: the parts a worker needs, and nothing else, for the separate-parts path

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FailureType, logExportWorkflowId } from '../../src/contract/index.js';
+import { busiestSecond } from '../../src/simulator/request-rate.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import { applicationFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
-import { busiestSecond } from '../helpers/request-rate.js';
 
 const SKEW_MS = 11 * 60_000;
 let h: Harness;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectPacing } from '../../src/request-budget/project-pacing.js';
+import { busiestSecond } from '../../src/simulator/request-rate.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
-import { busiestSecond } from '../helpers/request-rate.js';
 
 const LIMIT = 16;
 

@@ -1,8 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTracking } from '../../src/client/tracking.js';
+import { busiestSecond } from '../../src/simulator/request-rate.js';
 import { type Harness, startHarness, TEST_REGION, TEST_TOKEN } from '../helpers/harness.js';
-import { busiestSecond } from '../helpers/request-rate.js';
 import { exitOf, startWorkerProcess, untilPolling } from '../helpers/worker-process.js';
 
 /** The gateway's quota per project, as every worker is configured with it. */

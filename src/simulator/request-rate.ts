@@ -1,4 +1,4 @@
-/** The most of `times` (epoch ms) that fall within any one second: how hard a client pushed. */
+/** The most of `times` (epoch ms) that fall within any one second: how hard a client pushed, or how fast a server dispatched. */
 export function busiestSecond(times: number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
   let most = 0;

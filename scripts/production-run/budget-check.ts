@@ -1,0 +1,125 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
+import { startTracking } from '../../src/client/tracking.js';
+import { DEFAULT_TASK_QUEUE } from '../../src/contract/index.js';
+import { dispatchRateForQuota } from '../../src/request-budget/contract.js';
+import { busiestSecond } from '../../src/simulator/request-rate.js';
+import { resultsOf } from './collections.js';
+import { POLICY, type RunContext } from './context.js';
+import { describeHosts, loadedOn, partitionEvents } from './partition-hosts.js';
+import { check, figure, say, seconds } from './report.js';
+
+const PROJECT = 'proj-b';
+/**
+ * Each polls about once a second (its own budget of calls, at this policy), for exports of 3 to
+ * 4.8 s: together about twice what the budget lets through (9.5 a second), so most polls wait for
+ * their turn. Not more: the workers' own load at the start of the burst delays some requests and
+ * sends them together.
+ */
+const TRACKERS = 20;
+/**
+ * A poll held back by the budget waits in the task queue for its turn, up to about a second here
+ * (15 to 39 s in all, measured); one that is not is dispatched within 5 to 30 ms (measured), so
+ * the burst's 60-odd polls would wait a second or two in all. This much shows the budget bound.
+ */
+const HELD_BACK_IN_ALL_MS = 8_000;
+
+/**
+ * A burst of eager trackers of one project. The simulator counts what reaches it, the histories
+ * say when the server dispatched each poll (its activity task's start). The budget holds when the
+ * busiest one-second window at the gateway stays within the project's quota; it binds when polls
+ * wait in the task queue for their turn. One matching host must hold the activity partition: that
+ * host's limiter is the project's one bucket.
+ */
+export async function budgetHolds(ctx: RunContext): Promise<void> {
+  const exports = Array.from({ length: TRACKERS }, (_, i) =>
+    ctx.sim.createExport(PROJECT, `srv-b${i + 1}`, { durationMs: 3_000 + (i % 10) * 200 }),
+  );
+  ctx.servers.push(...exports.map(({ projectId, serverId }) => ({ projectId, serverId })));
+  const started = Date.now();
+  const handles = await Promise.all(
+    exports.map(({ serverId, exportId }) =>
+      startTracking(ctx.client, { projectId: PROJECT, serverId, exportId, policy: POLICY }),
+    ),
+  );
+  const results = await resultsOf(
+    handles,
+    exports.map((e) => e.serverId),
+    `trackers of ${PROJECT}`,
+  );
+  const wallMs = Date.now() - started;
+  check(
+    results.every((r, i) => r.outcome === 'completed' && r.exportId === exports[i]?.exportId),
+    `every tracker of ${PROJECT} completed its export`,
+  );
+
+  const arrivals = ctx.sim.requestsTo(`/v1/${PROJECT}/`).map((r) => r.at);
+  const atGateway = ctx.sim.busiestSecondOf(PROJECT);
+  const { dispatches, waits } = await dispatchesOf(handles);
+  const dispatched = busiestSecond(dispatches);
+  const waited = waits.reduce((a, b) => a + b, 0);
+  const rate = dispatchRateForQuota(ctx.quota);
+  const matching = ctx.cluster.services.filter((s) => s.role === 'matching');
+  const owners = loadedOn(await partitionEvents(matching, 'default', DEFAULT_TASK_QUEUE, 'Activity'));
+  say(
+    `(c) ${TRACKERS} trackers of ${PROJECT}: ${arrivals.length} requests in ${seconds(wallMs)} (a second at a time: ${countsPerSecond(arrivals).join(', ')}); busiest second ${atGateway} at the gateway, ${dispatched} dispatched (quota ${ctx.quota}); activity partition on ${owners.join(', ') || 'no host logged'}`,
+  );
+  figure(
+    `(c) busiest second of ${PROJECT}, ${TRACKERS} eager trackers`,
+    `${atGateway} requests at the gateway, ${dispatched} activities dispatched (quota ${ctx.quota}, the queue's rate ${rate}/s); ${arrivals.length} requests in ${seconds(wallMs)}`,
+  );
+  figure(
+    `(c) polls held back by the budget`,
+    `${waits.length} polls waited ${seconds(waited)} in all for their turn (longest ${seconds(Math.max(...waits))}; ${waits.filter((ms) => ms >= 500).length} of them 0.5 s or more)`,
+  );
+  figure(`(c) activity partition of ${DEFAULT_TASK_QUEUE} held by`, describeHosts(ctx.cluster, owners));
+  check(owners.length === 1, `one matching host holds the activity partition, not ${owners.length}`);
+  check(
+    dispatched <= ctx.quota,
+    `the server dispatched ${dispatched} of ${PROJECT}'s polls within one second, over its quota of ${ctx.quota}`,
+  );
+  check(
+    atGateway <= ctx.quota,
+    `${PROJECT}'s busiest second at the gateway held ${atGateway} requests, over its quota of ${ctx.quota} (the server dispatched at most ${dispatched} in a second: the workers sent some late, together)`,
+  );
+  check(
+    waited >= HELD_BACK_IN_ALL_MS,
+    `the polls waited ${seconds(waited)} in all for their turn, less than ${seconds(HELD_BACK_IN_ALL_MS)}: the budget hardly held the project back, and the burst proves nothing`,
+  );
+}
+
+/**
+ * From the trackers' histories: when the server dispatched each poll (its activity task's start)
+ * and how long it had waited in the task queue since it was scheduled.
+ */
+async function dispatchesOf(handles: WorkflowHandle[]): Promise<{ dispatches: number[]; waits: number[] }> {
+  const dispatches: number[] = [];
+  const waits: number[] = [];
+  for (const handle of handles) {
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduledAt = new Map(
+      events
+        .filter((e) => e.activityTaskScheduledEventAttributes)
+        .map((e) => [Number(e.eventId), tsToMs(e.eventTime)] as const),
+    );
+    for (const event of events) {
+      const started = event.activityTaskStartedEventAttributes;
+      if (!started) continue;
+      const at = tsToMs(event.eventTime);
+      dispatches.push(at);
+      waits.push(at - (scheduledAt.get(Number(started.scheduledEventId)) ?? at));
+    }
+  }
+  return { dispatches, waits };
+}
+
+/** How many of `times` (epoch ms) fell in each second, counted from the first. */
+function countsPerSecond(times: number[]): number[] {
+  const first = Math.min(...times);
+  const counts: number[] = [];
+  for (const at of times) {
+    const second = Math.floor((at - first) / 1_000);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return Array.from(counts, (count) => count ?? 0);
+}
