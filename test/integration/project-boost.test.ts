@@ -7,8 +7,8 @@ import {
   type ProjectRateLimitStatus,
   projectRateLimitWorkflowId,
 } from '../../src/contract/index.js';
+import { busiestSecond } from '../../src/simulator/request-rate.js';
 import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
-import { busiestSecond } from '../helpers/request-rate.js';
 
 /** The gateway's quota (CLOUDDC_RATE_LIMIT); the simulator enforces the same, as a bucket of that many. */
 const QUOTA = 8;
