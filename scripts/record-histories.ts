@@ -14,7 +14,7 @@ import { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { awaitExportViaNexus } from '../examples/nexus-callers/typescript/nexus-caller.js';
-import { startCollection, startFleetCollection } from '../src/client/collection.js';
+import { startCollection, startFleetCollection, startProjectsCollection } from '../src/client/collection.js';
 import { startTracking } from '../src/client/tracking.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
@@ -23,6 +23,7 @@ import {
   logExportWorkflowId,
   pollNowSignal,
   projectRateLimitWorkflowId,
+  projectSummaryWorkflowId,
 } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
@@ -138,6 +139,22 @@ try {
     );
     await fleet.result();
     await save(client, 'collect-fleet', fleet.workflowId);
+
+    // Two projects at once, one of which is refused its listing: a summary per project, and the
+    // child that runs one project's fleet.
+    sim.addServer(PROJECT, 'srv-p1', { exportScenario: { durationMs: 1_000 } });
+    sim.injectFaults({ fault: { kind: 'status', status: 403 }, path: '/v1/proj-refused/physicalservers$' });
+    const projects = await startProjectsCollection(
+      client,
+      {
+        projects: [{ projectId: PROJECT, serverIds: ['srv-p1'] }, { projectId: 'proj-refused' }],
+        policy: POLICY,
+      },
+      { taskQueue: TASK_QUEUE, workflowId: 'record-projects' },
+    );
+    await projects.result();
+    await save(client, 'collect-projects', projects.workflowId);
+    await save(client, 'collect-projects-summary', projectSummaryWorkflowId(projects.workflowId, PROJECT));
 
     // The gateway refuses the project twice (its quota is used up elsewhere): the tracker waits
     // out each Retry-After and polls again ahead of the queue, and the budget keeper lowers the

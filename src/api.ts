@@ -5,4 +5,9 @@
  */
 export * from './contract/index.js';
 export { awaitLogExport, type ChildOptions, collectServerLogsChild } from './workflows/children.js';
-export { collectFleetLogs, collectServerLogs, trackLogExport } from './workflows/index.js';
+export {
+  collectFleetLogs,
+  collectProjectsLogs,
+  collectServerLogs,
+  trackLogExport,
+} from './workflows/index.js';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { type Command, InvalidArgumentError } from 'commander';
-import { startCollection, startFleetCollection } from '../client/collection.js';
+import { startCollection, startFleetCollection, startProjectsCollection } from '../client/collection.js';
 import {
   createFleetSchedule,
   describeFleetSchedule,
@@ -9,21 +9,21 @@ import {
   triggerSchedule,
 } from '../client/schedules.js';
 import {
-  type CollectFleetLogsInput,
   DEFAULT_FLEET_CONCURRENCY,
   DEFAULT_FLEET_MANAGE_STATE,
   durationSchema,
   formatDuration,
-  MANAGE_STATES,
+  type ProjectEntry,
 } from '../contract/index.js';
 import { type GlobalOptions, withClient } from './connect.js';
 import { ExitCode } from './exit-codes.js';
+import { type FleetFlags, fleetInputOf, withFleetFlags } from './fleet-flags.js';
 import { keyValueLines } from './key-value.js';
 import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
-import { reportCollection, reportFleet } from './reports.js';
-import { watchCollection, watchFleet } from './watch.js';
+import { reportCollection, reportFleet, reportProjects } from './reports.js';
+import { watchCollection, watchFleet, watchProjects } from './watch.js';
 
 interface CollectFlags extends PolicyFlags {
   project: string;
@@ -34,13 +34,7 @@ interface CollectFlags extends PolicyFlags {
   json?: boolean;
 }
 
-interface FleetFlags extends PolicyFlags {
-  project: string;
-  servers?: string[];
-  manageState?: string;
-  concurrency?: number;
-  region?: string;
-  destination?: string;
+interface CollectFleetFlags extends FleetFlags {
   wait?: boolean;
   json?: boolean;
 }
@@ -65,11 +59,13 @@ export function addCollectCommands(program: Command): void {
     withPolicyFlags(
       program
         .command('collect-fleet')
-        .description("collect logs from a project's servers (all listed ones, or --servers)")
+        .description(
+          "collect logs from a project's servers (all listed ones, or --servers), or from several projects' at once",
+        )
         .option('--wait', 'wait until every server is done, with a live progress bar')
         .option('--json', 'print the result (or the started workflow) as JSON'),
     ),
-  ).action(async (flags: FleetFlags, command: Command) => {
+  ).action(async (flags: CollectFleetFlags, command: Command) => {
     process.exitCode = await run(command, (client, globals) => collectFleet(client, globals, flags));
   });
 
@@ -105,7 +101,7 @@ export function addCollectCommands(program: Command): void {
         );
       await createFleetSchedule(client, {
         scheduleId,
-        input: fleetInput(flags),
+        input: await fleetInputOf(flags),
         taskQueue: globals.taskQueue,
         ...(flags.cron ? { cron: flags.cron } : {}),
         ...(flags.every !== undefined ? { everyMs: flags.every } : {}),
@@ -196,15 +192,11 @@ export function addCollectCommands(program: Command): void {
 /** A schedule as `key  value` rows, every setting `schedule create` took among them. */
 function formatSchedule(view: FleetScheduleView): string {
   const { input } = view;
+  const projects = 'projects' in input ? input.projects : [input];
   const rows: Array<[string, string]> = [
     ['Schedule', `${view.scheduleId} (${view.paused ? 'paused' : 'active'})`],
-    ['Project', input.projectId],
-    [
-      'Servers',
-      input.serverIds?.join(', ') ?? `every ${input.manageState ?? DEFAULT_FLEET_MANAGE_STATE} server listed`,
-    ],
-    ['Concurrency', String(input.concurrency ?? DEFAULT_FLEET_CONCURRENCY)],
-    ...(input.region ? [['Region', input.region] as [string, string]] : []),
+    ['Workflow', view.workflowType],
+    ...projects.flatMap((project) => projectRows(project, projects.length > 1)),
     ...(input.destination ? [['Destination', input.destination] as [string, string]] : []),
     ...(input.policy ? [['Policy', JSON.stringify(input.policy)] as [string, string]] : []),
     ...view.cron.map((c): [string, string] => ['Cron', c]),
@@ -221,6 +213,27 @@ function formatSchedule(view: FleetScheduleView): string {
   return keyValueLines(rows);
 }
 
+/** A project's settings: a row each for one project, one line for each of several. */
+function projectRows(project: ProjectEntry, oneOfSeveral: boolean): Array<[string, string]> {
+  const servers =
+    project.serverIds?.join(', ') ??
+    `every ${project.manageState ?? DEFAULT_FLEET_MANAGE_STATE} server listed`;
+  const concurrency = String(project.concurrency ?? DEFAULT_FLEET_CONCURRENCY);
+  if (oneOfSeveral)
+    return [
+      [
+        'Project',
+        `${project.projectId}: region ${project.region ?? 'default'}, ${servers}, ${concurrency} at once`,
+      ],
+    ];
+  return [
+    ['Project', project.projectId],
+    ['Servers', servers],
+    ['Concurrency', concurrency],
+    ...(project.region ? [['Region', project.region] as [string, string]] : []),
+  ];
+}
+
 interface ScheduleFlags {
   cron?: string[];
   every?: number;
@@ -234,38 +247,6 @@ function duration(value: string): number {
   const parsed = durationSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError('expected a duration such as "24h" or "30m"');
   return parsed.data;
-}
-
-function withFleetFlags(command: Command): Command {
-  return command
-    .requiredOption('--project <id>', 'CloudDC project ID')
-    .option('--servers <ids>', 'comma-separated server IDs (default: list the project)', (v: string) =>
-      v
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .option('--manage-state <state>', `servers to list: ${MANAGE_STATES.join(', ')} (default in-use)`)
-    .option('--concurrency <n>', 'servers collected at once (default 20)', (v: string) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1)
-        throw new InvalidArgumentError('expected a whole number of at least 1');
-      return n;
-    })
-    .option('--region <name>', 'region name (the worker must serve it)')
-    .option('--destination <dir>', 'sub-directory of the worker archive directory');
-}
-
-function fleetInput(flags: FleetFlags): CollectFleetLogsInput {
-  return {
-    projectId: flags.project,
-    ...(flags.servers ? { serverIds: flags.servers } : {}),
-    ...(flags.manageState ? { manageState: flags.manageState as CollectFleetLogsInput['manageState'] } : {}),
-    ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-    ...(flags.region ? { region: flags.region } : {}),
-    ...(flags.destination ? { destination: flags.destination } : {}),
-    ...policyOf(flags),
-  };
 }
 
 /** Runs a subcommand with a client (see `withClient`) and the program's global options. */
@@ -302,10 +283,23 @@ async function collect(client: Client, globals: GlobalOptions, flags: CollectFla
   return reportCollection(outcome, !!flags.json);
 }
 
-async function collectFleet(client: Client, globals: GlobalOptions, flags: FleetFlags): Promise<number> {
-  const handle = await startFleetCollection(client, fleetInput(flags), { taskQueue: globals.taskQueue });
+async function collectFleet(
+  client: Client,
+  globals: GlobalOptions,
+  flags: CollectFleetFlags,
+): Promise<number> {
+  const input = await fleetInputOf(flags);
+  const bars = () => (flags.json ? undefined : createProgressBars());
+  if ('projects' in input) {
+    const handle = await startProjectsCollection(client, input, { taskQueue: globals.taskQueue });
+    if (!announce('Collecting projects', handle.workflowId, flags)) return ExitCode.Ok;
+    const shown = bars();
+    const outcome = await watchProjects(client, handle, shown).finally(() => shown?.stop());
+    return reportProjects(outcome, !!flags.json);
+  }
+  const handle = await startFleetCollection(client, input, { taskQueue: globals.taskQueue });
   if (!announce('Collecting fleet', handle.workflowId, flags)) return ExitCode.Ok;
-  const bars = flags.json ? undefined : createProgressBars();
-  const outcome = await watchFleet(handle, flags.project, bars).finally(() => bars?.stop());
+  const shown = bars();
+  const outcome = await watchFleet(handle, input.projectId, shown).finally(() => shown?.stop());
   return reportFleet(outcome, !!flags.json);
 }

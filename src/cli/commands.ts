@@ -17,9 +17,9 @@ import { addListCommands } from './list-command.js';
 import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
 import { type PolicyFlags, policyOf, withPolicyFlags } from './policy-flags.js';
 import { createProgressBars } from './progress-view.js';
-import { reportCollection, reportFleet, reportTracker } from './reports.js';
+import { reportCollection, reportFleet, reportProjects, reportTracker } from './reports.js';
 import { formatStatus, statusReport } from './status.js';
-import { watchCollection, watchFleet, watchTracker } from './watch.js';
+import { watchCollection, watchFleet, watchProjects, watchTracker } from './watch.js';
 
 interface TrackOptions extends PolicyFlags {
   project: string;
@@ -76,7 +76,9 @@ export function buildProgram(): Command {
   withOutputFlags(
     program
       .command('status')
-      .description("show a tracker's, collection's or fleet's state, progress, deadline and outcome")
+      .description(
+        "show a tracker's, collection's, fleet's or multi-project collection's state, progress, deadline and outcome",
+      )
       .argument('<workflowId>'),
   ).action(async (workflowId: string, flags: OutputFlags, command: Command) => {
     process.exitCode = await withClient(command.optsWithGlobals<GlobalOptions>(), async (client) => {
@@ -189,6 +191,8 @@ async function watch(client: Client, workflowId: string): Promise<number> {
       );
     if (type === WorkflowType.CollectFleetLogs)
       return reportFleet(await watchFleet(client.workflow.getHandle(workflowId), label, bars), false);
+    if (type === WorkflowType.CollectProjectsLogs)
+      return reportProjects(await watchProjects(client, client.workflow.getHandle(workflowId), bars), false);
     if (type === WorkflowType.TrackLogExport)
       return reportTracker(await watchTracker(client.workflow.getHandle(workflowId), label, bars), false);
   } finally {

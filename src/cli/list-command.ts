@@ -4,6 +4,7 @@ import { SearchAttribute, WorkflowType } from '../contract/index.js';
 import { type GlobalOptions, withClient } from './connect.js';
 import { ExitCode } from './exit-codes.js';
 import { type OutputFlags, wantsJson, withOutputFlags } from './output-flags.js';
+import { columns } from './table.js';
 
 const STATES = ['pending', 'running', 'completed', 'failed', 'timed-out', 'stalled', 'cancelled'];
 
@@ -70,25 +71,18 @@ async function listTrackers(client: Client, flags: ListFlags): Promise<TrackerRo
   return rows;
 }
 
-/** Columns padded to their widest cell, headers in capitals, as `kubectl get` prints them. */
+/** Headers in capitals, one row a tracker. */
 function table(rows: TrackerRow[]): string {
-  const header = ['WORKFLOW ID', 'STATE', 'PERCENT', 'PROJECT', 'SERVER', 'EXPORT', 'STARTED'];
-  const cells = rows.map((r) => [
-    r.workflowId,
-    r.state,
-    r.percent === null ? '-' : `${r.percent}%`,
-    r.project,
-    r.server,
-    r.export,
-    r.started,
+  return columns([
+    ['WORKFLOW ID', 'STATE', 'PERCENT', 'PROJECT', 'SERVER', 'EXPORT', 'STARTED'],
+    ...rows.map((r) => [
+      r.workflowId,
+      r.state,
+      r.percent === null ? '-' : `${r.percent}%`,
+      r.project,
+      r.server,
+      r.export,
+      r.started,
+    ]),
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  return [header, ...cells]
-    .map((line) =>
-      line
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('   ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

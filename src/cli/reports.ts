@@ -1,12 +1,16 @@
 import {
   type ArchiveInfo,
   type CollectFleetLogsResult,
+  type CollectProjectsLogsResult,
   type CollectServerLogsResult,
   FailureType,
+  formatBytes,
   formatDuration,
+  formatFailuresByType,
   type LogExportResult,
 } from '../contract/index.js';
 import { ExitCode } from './exit-codes.js';
+import { columns } from './table.js';
 import type { Outcome } from './watch.js';
 
 /** What a command prints when a tracker it waited for ends (see `reportCollection`). */
@@ -53,6 +57,66 @@ export function reportFleet(outcome: Outcome<CollectFleetLogsResult>, json: bool
     }
   }
   return failed.length > 0 ? ExitCode.WorkflowFailed : ExitCode.Ok;
+}
+
+/**
+ * The same for several projects: the overall line, a row per project with its fleet's ID (whose
+ * result lists every server), and why each failed project failed. Exits 1 when any server or
+ * project failed.
+ */
+export function reportProjects(outcome: Outcome<CollectProjectsLogsResult>, json: boolean): number {
+  if (!outcome.ok) return reportFailure(outcome, json);
+  const { overall } = outcome.result;
+  if (json) console.log(JSON.stringify(outcome.result, null, 2));
+  else console.error(projectsReport(outcome.result));
+  return overall.failed > 0 || overall.projectsFailed > 0 ? ExitCode.WorkflowFailed : ExitCode.Ok;
+}
+
+export function projectsReport(result: CollectProjectsLogsResult): string {
+  const { overall, projects } = result;
+  return [
+    overallLine(overall),
+    columns([
+      ['PROJECT', 'REGION', 'SERVERS', 'COLLECTED', 'FAILED', 'BYTES', 'FAILURES BY TYPE', 'FLEET WORKFLOW'],
+      ...projects.map((p) => [
+        p.projectId,
+        p.region ?? 'default',
+        String(p.servers),
+        String(p.succeeded),
+        String(p.failed),
+        String(p.bytes),
+        p.failure ? `project failed: ${p.failure.type}` : formatFailuresByType(p.failuresByType),
+        p.fleetWorkflowId,
+      ]),
+      [
+        'OVERALL',
+        '',
+        String(overall.servers),
+        String(overall.succeeded),
+        String(overall.failed),
+        String(overall.bytes),
+        formatFailuresByType(overall.failuresByType),
+        '',
+      ],
+    ]),
+    ...projects.flatMap((p) =>
+      p.failure ? [`  ${p.projectId} failed: ${p.failure.type}: ${p.failure.message}`] : [],
+    ),
+  ].join('\n');
+}
+
+/** "4 of 5 servers collected in 3 projects, 1 failed (LogExportFailed 1); 1 project failed as a whole; archives …" */
+export function overallLine(overall: CollectProjectsLogsResult['overall']): string {
+  const { servers, succeeded, failed, bytes, projects, projectsFailed } = overall;
+  return [
+    `${succeeded} of ${servers} servers collected in ${plural(projects, 'project')}${failed ? `, ${failed} failed (${formatFailuresByType(overall.failuresByType)})` : ''}`,
+    ...(projectsFailed ? [`${plural(projectsFailed, 'project')} failed as a whole`] : []),
+    `archives ${formatBytes(bytes)} (${bytes} bytes)`,
+  ].join('; ');
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** A workflow that ended without its result: the type and message, also as JSON when asked. */

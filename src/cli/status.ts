@@ -2,17 +2,23 @@ import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import {
   type CollectFleetLogsResult,
   type CollectionProgress,
+  type CollectProjectsLogsResult,
   type CollectServerLogsResult,
   type FleetProgress,
+  formatBytes,
   formatDuration,
+  formatFailuresByType,
   getCollectionProgressQuery,
   getFleetProgressQuery,
   getProgressQuery,
+  getProjectsProgressQuery,
   type LogExportProgress,
+  type ProjectProgress,
+  type ProjectsProgress,
   WorkflowType,
 } from '../contract/index.js';
 import { keyValueLines } from './key-value.js';
-import { describeArchive } from './reports.js';
+import { describeArchive, overallLine } from './reports.js';
 import { outcomeOf } from './watch.js';
 
 /** What `status` reports for any workflow this tool starts; the parts depend on its type. */
@@ -25,6 +31,9 @@ export interface StatusReport {
   progress?: LogExportProgress;
   collection?: CollectionProgress;
   fleet?: FleetProgress;
+  /** A multi-project collection's projects, and the live counts of those still running, by project. */
+  projects?: ProjectsProgress;
+  fleets?: Record<string, FleetProgress>;
   retrying?: { attempt: number; lastFailure: string };
   result?: unknown;
   failure?: { type: string; message: string };
@@ -58,6 +67,18 @@ export async function statusReport(client: Client, workflowId: string): Promise<
       report.progress = await ask(() => client.workflow.getHandle(tracker).query(getProgressQuery));
   } else if (description.type === WorkflowType.CollectFleetLogs) {
     report.fleet = await ask(() => handle.query(getFleetProgressQuery));
+  } else if (description.type === WorkflowType.CollectProjectsLogs) {
+    report.projects = await ask(() => handle.query(getProjectsProgressQuery));
+    const running = report.projects?.projects.filter((p) => p.state === 'running') ?? [];
+    const live = await Promise.all(
+      running.map(async (p) => {
+        const fleet = await ask(() =>
+          client.workflow.getHandle(p.fleetWorkflowId).query(getFleetProgressQuery),
+        );
+        return fleet ? [[p.projectId, fleet] as const] : [];
+      }),
+    );
+    if (running.length) report.fleets = Object.fromEntries(live.flat());
   }
   const retrying = retryingActivity(description);
   if (retrying) report.retrying = retrying;
@@ -84,7 +105,7 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
     ['Type', report.workflowType],
     ['State', report.workflowStatus],
   ];
-  const { collection, fleet, progress } = report;
+  const { collection, fleet, progress, projects } = report;
   if (collection)
     rows.push([
       'Phase',
@@ -97,6 +118,13 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
         ? `${fleet.succeeded} collected, ${fleet.failed} failed, ${fleet.running} running, ${fleet.pending} waiting (of ${fleet.total})`
         : 'listing the project',
     ]);
+  if (projects && report.result === undefined) {
+    rows.push([
+      'Projects',
+      `${projects.completed} completed, ${projects.failed} failed, ${projects.running} running (of ${projects.projects.length})`,
+    ]);
+    rows.push(...projects.projects.map((p) => projectRow(p, report.fleets?.[p.projectId])));
+  }
   if (progress) {
     rows.push([
       'Export',
@@ -139,5 +167,41 @@ function resultRows({ workflowType, result }: StatusReport): Array<[string, stri
       ...failed.map((f): [string, string] => ['Failed', `${f.serverId}: ${f.type}: ${f.message}`]),
     ];
   }
+  if (workflowType === WorkflowType.CollectProjectsLogs) {
+    const { overall, projects } = result as CollectProjectsLogsResult;
+    return [
+      ['Result', overallLine(overall)],
+      ...projects.map(({ servers, succeeded, failed, bytes, failuresByType, failure, ...p }) =>
+        projectRow({
+          ...p,
+          state: failure ? 'failed' : 'completed',
+          summary: { servers, succeeded, failed, bytes, failuresByType },
+          ...(failure ? { failure } : {}),
+        }),
+      ),
+    ];
+  }
   return [['Result', JSON.stringify(result)]];
+}
+
+/** One project of a multi-project collection: its totals once done, its fleet's live counts before. */
+function projectRow(project: ProjectProgress, live?: FleetProgress): [string, string] {
+  const where = `${project.projectId} (${project.region ?? 'default region'})`;
+  const fleet = `; fleet ${project.fleetWorkflowId}`;
+  if (project.failure)
+    return ['Project', `${where}: failed: ${project.failure.type}: ${project.failure.message}${fleet}`];
+  if (project.summary) {
+    const { servers, succeeded, failed, bytes, failuresByType } = project.summary;
+    const failures = failed ? ` (${formatFailuresByType(failuresByType)})` : '';
+    return [
+      'Project',
+      `${where}: ${succeeded} of ${servers} servers collected, ${failed} failed${failures}, ${formatBytes(bytes)}${fleet}`,
+    ];
+  }
+  const counts = live
+    ? live.listed
+      ? `${live.succeeded} collected, ${live.failed} failed, ${live.running} running, ${live.pending} waiting (of ${live.total})`
+      : 'listing the project'
+    : 'starting';
+  return ['Project', `${where}: running: ${counts}${fleet}`];
 }

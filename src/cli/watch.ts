@@ -1,15 +1,23 @@
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure } from '@temporalio/common';
 import type cliProgress from 'cli-progress';
-import type { CollectionHandle, FleetCollectionHandle } from '../client/collection.js';
+import type {
+  CollectionHandle,
+  FleetCollectionHandle,
+  ProjectsCollectionHandle,
+} from '../client/collection.js';
 import type { TrackerHandle } from '../client/tracking.js';
 import {
   type CollectFleetLogsResult,
+  type CollectProjectsLogsResult,
   type CollectServerLogsResult,
+  type FleetProgress,
   getCollectionProgressQuery,
   getFleetProgressQuery,
   getProgressQuery,
+  getProjectsProgressQuery,
   type LogExportResult,
+  type ProjectProgress,
 } from '../contract/index.js';
 import { FLEET_BAR_FORMAT, finalPayload, progressPayload } from './progress-view.js';
 
@@ -147,6 +155,72 @@ export async function watchFleet(
     bar?.update(total, { label, state: `${succeeded.length} collected, ${failed.length} failed` });
   } else bar?.update({ label, state: outcome.type });
   return outcome;
+}
+
+/**
+ * Waits for a multi-project collection, a bar per project counting its servers done: the
+ * collection says which projects run and under which fleet, each running fleet its own counts.
+ */
+export async function watchProjects(
+  client: Client,
+  handle: ProjectsCollectionHandle,
+  bars: cliProgress.MultiBar | undefined,
+): Promise<Outcome<CollectProjectsLogsResult>> {
+  const projectBars = new Map<string, cliProgress.SingleBar>();
+  const barOf = (projectId: string) => {
+    let bar = projectBars.get(projectId);
+    if (!bar && bars) {
+      bar = bars.create(1, 0, { label: projectId, state: 'listing servers' }, { format: FLEET_BAR_FORMAT });
+      projectBars.set(projectId, bar);
+    }
+    return bar;
+  };
+  const refreshing = bars
+    ? refreshEvery(async () => {
+        const { projects } = await handle.query(getProjectsProgressQuery);
+        await Promise.all(
+          projects.map(async (project) => {
+            const bar = barOf(project.projectId);
+            const live =
+              project.state === 'running'
+                ? await client.workflow
+                    .getHandle(project.fleetWorkflowId)
+                    .query(getFleetProgressQuery)
+                    .catch(() => undefined)
+                : undefined;
+            if (bar) showProject(bar, project, live);
+          }),
+        );
+      })
+    : undefined;
+  const outcome = await outcomeOf(handle.result());
+  await refreshing?.stop();
+  if (outcome.ok)
+    for (const p of outcome.result.projects) {
+      const bar = barOf(p.projectId);
+      bar?.setTotal(Math.max(1, p.servers));
+      bar?.update(p.servers, {
+        label: p.projectId,
+        state: p.failure ? `failed: ${p.failure.type}` : `${p.succeeded} collected, ${p.failed} failed`,
+      });
+    }
+  return outcome;
+}
+
+function showProject(bar: cliProgress.SingleBar, project: ProjectProgress, live: FleetProgress | undefined) {
+  const label = project.projectId;
+  if (project.summary) {
+    const { servers, succeeded, failed } = project.summary;
+    bar.setTotal(Math.max(1, servers));
+    bar.update(servers, { label, state: `${succeeded} collected, ${failed} failed` });
+  } else if (project.failure) bar.update({ label, state: `failed: ${project.failure.type}` });
+  else if (live?.listed) {
+    bar.setTotal(Math.max(1, live.total));
+    bar.update(live.succeeded + live.failed, {
+      label,
+      state: `${live.running} running, ${live.pending} waiting, ${live.failed} failed`,
+    });
+  }
 }
 
 /**

@@ -1,15 +1,19 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import {
   type CollectFleetLogsInput,
+  type CollectProjectsLogsInput,
   type CollectServerLogsInput,
   collectServerLogsWorkflowId,
   DEFAULT_TASK_QUEUE,
   describeCollection,
+  describeFleet,
+  describeProjects,
   parseCollectFleetLogsInput,
+  parseCollectProjectsLogsInput,
   parseCollectServerLogsInput,
   WorkflowType,
 } from '../contract/index.js';
-import type { collectFleetLogs, collectServerLogs } from '../workflows/index.js';
+import type { collectFleetLogs, collectProjectsLogs, collectServerLogs } from '../workflows/index.js';
 
 export type CollectionHandle = WorkflowHandle<typeof collectServerLogs>;
 
@@ -46,6 +50,23 @@ export async function startFleetCollection(
     workflowId:
       options.workflowId ?? `clouddc-collect-fleet:${request.projectId}:${new Date().toISOString()}`,
     args: [input],
-    staticSummary: `Fleet log collection for project ${request.projectId}`,
+    staticSummary: describeFleet(request.projectId),
+  });
+}
+
+export type ProjectsCollectionHandle = WorkflowHandle<typeof collectProjectsLogs>;
+
+/** Starts collecting several projects' fleets in one run; its ID defaults to one per start time. */
+export async function startProjectsCollection(
+  client: Client,
+  input: CollectProjectsLogsInput,
+  options: { taskQueue?: string; workflowId?: string } = {},
+): Promise<ProjectsCollectionHandle> {
+  const request = parseCollectProjectsLogsInput(input);
+  return client.workflow.start<typeof collectProjectsLogs>(WorkflowType.CollectProjectsLogs, {
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowId: options.workflowId ?? `clouddc-collect-projects:${new Date().toISOString()}`,
+    args: [input],
+    staticSummary: describeProjects(request.projects.map((p) => p.projectId)),
   });
 }

@@ -1,12 +1,14 @@
 import { type Client, ScheduleOverlapPolicy } from '@temporalio/client';
 import {
   type CollectFleetLogsInput,
+  type CollectProjectsLogsInput,
   DEFAULT_TASK_QUEUE,
+  describeProjects,
   invalidInput,
   parseCollectFleetLogsInput,
+  parseCollectProjectsLogsInput,
   WorkflowType,
 } from '../contract/index.js';
-import type { collectFleetLogs } from '../workflows/index.js';
 
 export const OVERLAP_POLICIES = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -17,9 +19,12 @@ export const OVERLAP_POLICIES = {
   'allow-all': ScheduleOverlapPolicy.ALLOW_ALL,
 } as const;
 
+/** What a schedule runs: one project's fleet, or several projects' (`{ projects: [...] }`). */
+export type ScheduledInput = CollectFleetLogsInput | CollectProjectsLogsInput;
+
 export interface FleetScheduleOptions {
   scheduleId: string;
-  input: CollectFleetLogsInput;
+  input: ScheduledInput;
   /** Cron expressions, or an interval (a duration in ms); at least one of the two. */
   cron?: string[];
   everyMs?: number;
@@ -31,12 +36,12 @@ export interface FleetScheduleOptions {
 }
 
 /**
- * A Temporal Schedule (not a timer loop) that starts `collectFleetLogs` with the same input each
- * time. Overlapping runs are skipped by default: a night's collection still running when the next
- * is due is not doubled.
+ * A Temporal Schedule (not a timer loop) that starts `collectFleetLogs`, or `collectProjectsLogs`
+ * for a list of projects, with the same input each time. Overlapping runs are skipped by default:
+ * a night's collection still running when the next is due is not doubled.
  */
 export async function createFleetSchedule(client: Client, options: FleetScheduleOptions) {
-  const request = parseCollectFleetLogsInput(options.input);
+  const action = scheduledAction(options.input, options.scheduleId);
   if (!options.cron?.length && options.everyMs === undefined)
     throw invalidInput(
       `Schedule ${options.scheduleId}: invalid input: cron or every: a schedule needs one of them`,
@@ -50,13 +55,9 @@ export async function createFleetSchedule(client: Client, options: FleetSchedule
     },
     action: {
       type: 'startWorkflow',
-      workflowType: WorkflowType.CollectFleetLogs,
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-      // The schedule appends the scheduled time, so each run has an ID of its own; the schedule's
-      // ID keeps two schedules of one project apart.
-      workflowId: `clouddc-collect-fleet:${request.projectId}:${options.scheduleId}`,
-      args: [options.input] as Parameters<typeof collectFleetLogs>,
-      staticSummary: `Scheduled fleet log collection for project ${request.projectId}`,
+      args: [options.input],
+      ...action,
     },
     policies: {
       overlap: OVERLAP_POLICIES[options.overlap ?? 'skip'],
@@ -68,12 +69,35 @@ export async function createFleetSchedule(client: Client, options: FleetSchedule
   });
 }
 
+/**
+ * The workflow a schedule starts for its input, checked with the workflow's own rules. The
+ * schedule appends the scheduled time to the ID, so each run has an ID of its own; the schedule's
+ * ID keeps two schedules of one project apart.
+ */
+function scheduledAction(input: ScheduledInput, scheduleId: string) {
+  if ('projects' in input) {
+    const request = parseCollectProjectsLogsInput(input);
+    return {
+      workflowType: WorkflowType.CollectProjectsLogs,
+      workflowId: `clouddc-collect-projects:${scheduleId}`,
+      staticSummary: `Scheduled ${describeProjects(request.projects.map((p) => p.projectId))}`,
+    };
+  }
+  const request = parseCollectFleetLogsInput(input);
+  return {
+    workflowType: WorkflowType.CollectFleetLogs,
+    workflowId: `clouddc-collect-fleet:${request.projectId}:${scheduleId}`,
+    staticSummary: `Scheduled fleet log collection for project ${request.projectId}`,
+  };
+}
+
 const CRON_MEMO = 'cronExpressions';
 
 /** Everything a fleet schedule was created with, and what it is doing now. */
 export interface FleetScheduleView {
   scheduleId: string;
-  input: CollectFleetLogsInput;
+  workflowType: string;
+  input: ScheduledInput;
   taskQueue: string;
   cron: string[];
   everyMs: number[];
@@ -91,13 +115,15 @@ export interface FleetScheduleView {
 /** What `schedule describe` shows: the schedule's own settings, decoded, and its runs. */
 export async function describeFleetSchedule(client: Client, scheduleId: string): Promise<FleetScheduleView> {
   const d = await client.schedule.getHandle(scheduleId).describe();
-  if (d.action.type !== 'startWorkflow' || d.action.workflowType !== WorkflowType.CollectFleetLogs)
-    throw invalidInput(`Schedule ${scheduleId} does not start ${WorkflowType.CollectFleetLogs}`);
+  const scheduled: string[] = [WorkflowType.CollectFleetLogs, WorkflowType.CollectProjectsLogs];
+  if (d.action.type !== 'startWorkflow' || !scheduled.includes(d.action.workflowType))
+    throw invalidInput(`Schedule ${scheduleId} does not start ${scheduled.join(' or ')}`);
   const overlap = Object.entries(OVERLAP_POLICIES).find(([, v]) => v === d.policies.overlap)?.[0];
   const cron = d.memo?.[CRON_MEMO];
   return {
     scheduleId,
-    input: d.action.args?.[0] as CollectFleetLogsInput,
+    workflowType: d.action.workflowType,
+    input: d.action.args?.[0] as ScheduledInput,
     taskQueue: d.action.taskQueue,
     cron: Array.isArray(cron) ? cron.map(String) : [],
     everyMs: (d.spec.intervals ?? []).map((i) => Number(i.every)),

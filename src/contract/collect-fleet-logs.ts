@@ -32,16 +32,21 @@ export type CollectFleetLogsRequest = z.output<typeof collectFleetLogsInputSchem
 export const DEFAULT_FLEET_CONCURRENCY = 20;
 export const DEFAULT_FLEET_MANAGE_STATE = 'in-use';
 
+/** "Fleet log collection for project p-1", for messages and summaries. */
+export function describeFleet(projectId: string): string {
+  return `Fleet log collection for project ${projectId}`;
+}
+
 export function parseCollectFleetLogsInput(raw: unknown): CollectFleetLogsRequest {
   return parseInput(collectFleetLogsInputSchema, raw, (valid) => {
     const ids = z.object({ projectId: idSchema }).safeParse(valid);
-    return ids.success ? `Fleet log collection for project ${ids.data.projectId}` : undefined;
+    return ids.success ? describeFleet(ids.data.projectId) : undefined;
   });
 }
 
 /**
- * A server collected. Kept small so a fleet of thousands fits in one payload; the size and
- * checksum are in that server's own `collectServerLogs` result.
+ * A server collected. Kept small so a fleet of thousands fits in one payload; the checksum is in
+ * that server's own `collectServerLogs` result.
  */
 export interface FleetSuccess {
   serverId: string;
@@ -50,6 +55,8 @@ export interface FleetSuccess {
   url: string;
   /** The archive's `path`, for the archive directory only. */
   path?: string;
+  /** The archive's size; absent in results of fleets that ran before sizes were kept. */
+  bytes?: number;
 }
 
 export interface FleetFailure {

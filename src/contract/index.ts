@@ -5,7 +5,9 @@
 
 export * from '../request-budget/contract.js';
 export * from './collect-fleet-logs.js';
+export * from './collect-projects-logs.js';
 export * from './collect-server-logs.js';
+export * from './collection-totals.js';
 export * from './duration.js';
 export * from './failures.js';
 export * from './input.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { collectFleetLogsInputSchema } from './collect-fleet-logs.js';
+import { collectProjectsLogsInputSchema } from './collect-projects-logs.js';
 import { collectServerLogsInputSchema } from './collect-server-logs.js';
 import { WorkflowType } from './names.js';
 import { trackLogExportInputSchema } from './track-log-export.js';
@@ -13,6 +14,7 @@ export function workflowInputJsonSchemas(): Record<string, unknown> {
     [WorkflowType.TrackLogExport]: trackLogExportInputSchema,
     [WorkflowType.CollectServerLogs]: collectServerLogsInputSchema,
     [WorkflowType.CollectFleetLogs]: collectFleetLogsInputSchema,
+    [WorkflowType.CollectProjectsLogs]: collectProjectsLogsInputSchema,
   };
   return Object.fromEntries(
     Object.entries(inputs).map(([workflowType, schema]) => [

@@ -8,4 +8,7 @@ export const WorkflowType = {
   TrackLogExport: 'trackLogExport',
   CollectServerLogs: 'collectServerLogs',
   CollectFleetLogs: 'collectFleetLogs',
+  CollectProjectsLogs: 'collectProjectsLogs',
+  /** A project of `collectProjectsLogs`: runs its fleet and returns the summary. */
+  SummarizeProjectFleet: 'summarizeProjectFleet',
 } as const;

@@ -1,10 +1,6 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
-  ApplicationFailure,
   CancellationScope,
-  ChildWorkflowFailure,
   condition,
-  isCancellation,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -18,7 +14,6 @@ import {
   DEFAULT_FLEET_CONCURRENCY,
   DEFAULT_FLEET_MANAGE_STATE,
   describeCollection,
-  FailureType,
   type FleetFailure,
   type FleetSuccess,
   getFleetProgressQuery,
@@ -31,6 +26,7 @@ import {
 } from '../contract/index.js';
 import { continueOnCurrentBuild } from '../worker-deployment/continue-on-current-build.js';
 import { runChild } from './cancellable-child.js';
+import { childFailure } from './child-failure.js';
 import type { collectServerLogs } from './collect-server-logs.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 
@@ -120,9 +116,6 @@ export async function collectFleetLogs(
   };
 }
 
-/** Failure messages are cut here, so thousands of them still fit in one payload. */
-const MAX_MESSAGE = 300;
-
 /** Collects one server and records the outcome; never throws, so no server can stop the fleet. */
 async function collectOne(
   request: ReturnType<typeof parseCollectFleetLogsInput>,
@@ -144,27 +137,16 @@ async function collectOne(
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeCollection(input),
     });
-    const { url, path } = result.archive;
-    state.succeeded.push({ serverId, exportId: result.exportId, url, ...(path ? { path } : {}) });
+    const { url, path, bytes } = result.archive;
+    state.succeeded.push({ serverId, exportId: result.exportId, url, ...(path ? { path } : {}), bytes });
   } catch (err) {
     // The fleet itself was cancelled: its children are cancelled with it; nothing to record.
     if (CancellationScope.current().consideredCancelled) return;
-    state.failed.push({ serverId, ...fleetFailure(err) });
+    state.failed.push({
+      serverId,
+      ...childFailure(err, 'a collection for this server was already running'),
+    });
   }
-}
-
-function fleetFailure(err: unknown): { type: string; message: string } {
-  const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-  const message = ((cause as Error)?.message ?? String(cause)).slice(0, MAX_MESSAGE);
-  if (err instanceof WorkflowExecutionAlreadyStartedError) {
-    return {
-      type: FailureType.LogCollectionAlreadyRunning,
-      message: 'a collection for this server was already running',
-    };
-  }
-  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message };
-  if (isCancellation(cause)) return { type: FailureType.LogCollectionCancelled, message };
-  return { type: FailureType.LogExportTrackingStopped, message };
 }
 
 async function listAll(
