@@ -1,10 +1,10 @@
 import { boostedDispatchRate, dispatchRateForQuota } from './contract.js';
 
 /**
- * A project with a standing backlog runs at `boostedDispatchRate` (0.9 × (quota − 1)) instead of
- * (quota − 1) / 2. The lower rate exists because Temporal's per-key limiter lets a key that fell
- * behind its limit catch up by one second's worth at once: at the full rate that would put two
- * seconds' worth into one. A key only falls behind when it has no task ready at its turn, so the
+ * A project with a standing backlog runs at `boostedDispatchRate` instead of `dispatchRateForQuota`
+ * (17.1 a second instead of 9 at a quota of 20). The lower rate exists because Temporal's per-key
+ * limiter lets a key that fell behind its limit catch up by one second's worth at once: at the
+ * full rate that would put two seconds' worth into one. A key only falls behind when it has no task ready at its turn, so the
  * boost keeps pace holders queued (no-op activities of the project, behind every real call) from
  * before the rate rises until after it is back down: every turn the project's calls leave unused,
  * a holder takes, and the key never falls behind.

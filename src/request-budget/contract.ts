@@ -55,30 +55,34 @@ export function projectPriority(projectId: string, retryOfRefusedCall = false): 
 export const PACED_ACTIVITY = { allowEagerDispatch: false } as const;
 
 /**
+ * Room at the gateway for the time from dispatch to arrival to vary, in seconds: a busy worker
+ * sends some requests late and then together (measured in the production-like run: with room for
+ * none, a loaded machine put 21 and 23 into a second of a quota of 20). Both rates below keep the
+ * busiest second at the quota while arrivals vary by less than this, whatever the gateway counts
+ * with (fixed windows, sliding windows, buckets of the quota).
+ */
+export const ARRIVAL_JITTER_ROOM_S = 1 / 9;
+
+/**
  * The per-key dispatch rate set on the task queue for a project quota (requests a second).
- * Temporal's per-key limiter lets a key that was idle send one second's worth of requests at once
- * and then keeps the rate, so a one-second window can hold 2 × rate + 1 dispatches; the time from
- * dispatch to the request reaching the gateway varies by some milliseconds, which can move one
- * more into the window. (quota − 1) / 2 keeps the busiest second at the quota with one request of
- * room for that, whatever the gateway counts with (fixed windows, sliding windows, buckets).
- * Below a quota of 2 that formula would starve the project, so a quarter of it is used there.
+ * Temporal's per-key limiter lets a key that fell behind its limit catch up by one second's worth
+ * at once, and then keeps the rate: with arrivals varying by up to J, a one-second window can hold
+ * rate × (2 + J) + 1 of them. (quota − 1) / (2 + J) keeps that at the quota. Below a quota of
+ * about 2 that formula would starve the project, so a quarter of it is used there.
  */
 export function dispatchRateForQuota(quota: number): number {
-  return Math.max(quota / 4, (quota - 1) / 2);
+  return Math.max(quota / 4, (quota - 1) / (2 + ARRIVAL_JITTER_ROOM_S));
 }
 
 /**
- * The per-key dispatch rate while a project holds a standing backlog (a boost, `boost.ts`): nine
- * tenths of the quota less one. Requests then leave at even spacing, and a one-second window
- * holds at most the quota of them as long as the time from dispatch to arrival at the gateway
- * varies by less than a ninth of a second (111 ms), at any quota: r × (1 + J) + 1 ≤ quota for
- * r = 0.9 × (quota − 1) and J < 1/9 s. A busy worker's event loop delays some requests more than
- * others; at quota − 1 the room would be one spacing, 53 ms at a quota of 20. The burst that caps
- * the idle rate at `dispatchRateForQuota` cannot happen: pace holders fill every turn the project
- * leaves unused, so its key never saves up a second's worth.
+ * The per-key dispatch rate while a project holds a standing backlog (a boost, `boost.ts`):
+ * (quota − 1) / (1 + J), nine tenths of the quota less one. Requests then leave at even spacing,
+ * and a one-second window holds rate × (1 + J) + 1 = quota of them at most. The catch-up that
+ * halves the idle rate cannot happen: pace holders fill every turn the project leaves unused, so
+ * its key never falls behind its limit.
  */
 export function boostedDispatchRate(quota: number): number {
-  return Math.max(dispatchRateForQuota(quota), 0.9 * (quota - 1));
+  return Math.max(dispatchRateForQuota(quota), (quota - 1) / (1 + ARRIVAL_JITTER_ROOM_S));
 }
 
 /**
@@ -112,17 +116,18 @@ export interface BacklogReport {
 
 /**
  * The pace of the worker's own limiter (the fallback where the server cannot limit per project) for
- * a project quota. It spaces requests evenly, so a one-second window holds rate + 1 sends, and
- * their arrival at the gateway varies by some milliseconds: one request a second less than the
- * quota keeps the same room as `dispatchRateForQuota`. Below a quota of 2, half of it.
+ * a project quota. It spaces requests evenly, as a boost does, with the same room for arrivals
+ * that vary (`boostedDispatchRate`). Below a quota of 2, half of it.
  */
 export function workerPaceForQuota(quota: number): number {
-  return Math.max(quota / 2, quota - 1);
+  return Math.max(quota / 2, (quota - 1) / (1 + ARRIVAL_JITTER_ROOM_S));
 }
 
 /** The quota a dispatch rate on the task queue was set for: the inverse of `dispatchRateForQuota`. */
 export function quotaForDispatchRate(rate: number): number {
-  return rate >= 0.5 ? 2 * rate + 1 : 4 * rate;
+  // Where the two formulas of `dispatchRateForQuota` meet: quota / 4 = (quota − 1) / (2 + J).
+  const crossing = 1 / (2 - ARRIVAL_JITTER_ROOM_S);
+  return rate >= crossing ? rate * (2 + ARRIVAL_JITTER_ROOM_S) + 1 : 4 * rate;
 }
 
 /** Workflow type of the per-project budget keeper. */

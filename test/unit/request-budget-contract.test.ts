@@ -1,6 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import {
+  ARRIVAL_JITTER_ROOM_S,
+  boostedDispatchRate,
   dispatchRateForQuota,
   FailureType,
   parseProjectRateLimitInput,
@@ -47,12 +49,20 @@ describe('workerPaceForQuota', () => {
 });
 
 describe('dispatchRateForQuota', () => {
-  it('keeps the busiest second (a burst of one second plus the rate, plus one) within the quota', () => {
+  it('keeps the busiest second (a catch-up of one second plus the rate, plus one) within the quota, with room for arrivals that vary', () => {
     for (const quota of [1, 2, 3, 5, 16, 20, 100, 2.5]) {
       const rate = dispatchRateForQuota(quota);
       expect(rate).toBeGreaterThan(0);
       expect(rate).toBeLessThanOrEqual(quota / 2);
-      if (quota >= 2) expect(2 * rate + 1).toBeLessThanOrEqual(quota);
+      if (quota >= 2.2) expect(rate * (2 + ARRIVAL_JITTER_ROOM_S) + 1).toBeLessThanOrEqual(quota + 1e-9);
+    }
+  });
+
+  it('boosted, spaces requests so a second holds the quota with the same room', () => {
+    for (const quota of [2, 3, 5, 16, 20, 100]) {
+      const rate = boostedDispatchRate(quota);
+      expect(rate).toBeGreaterThanOrEqual(dispatchRateForQuota(quota));
+      expect(rate * (1 + ARRIVAL_JITTER_ROOM_S) + 1).toBeLessThanOrEqual(quota + 1e-9);
     }
   });
 
