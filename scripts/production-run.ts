@@ -24,7 +24,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,9 +71,10 @@ const startedAt = Date.now();
 let workDir: string | undefined;
 
 async function main(): Promise<void> {
-  workDir = await mkdtemp(join(tmpdir(), 'clouddc-production-run-'));
-  const logDir = join(workDir, 'logs');
-  const archiveDir = join(workDir, 'archives');
+  const dir = await mkdtemp(join(tmpdir(), 'clouddc-production-run-'));
+  workDir = dir;
+  const logDir = join(dir, 'logs');
+  const archiveDir = join(dir, 'archives');
   await mkdir(logDir);
   await mkdir(archiveDir);
   say(`logs in ${logDir} (kept on failure)`);
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
         server: binaries.server,
         tdbg: binaries.tdbg,
         pg,
-        dynamicConfigFile: join(root, 'deploy', 'dynamicconfig.yaml'),
+        dynamicConfigFile: await runDynamicConfig(dir),
         logDir,
         services: TOPOLOGY,
         log: say,
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
     startWorker: launchWorker,
     quota: RATE_LIMIT,
     servers: [],
+    workDir: dir,
   };
   const checksStarted = Date.now();
   for (const { label, run: runCheck } of CHECKS) await timed(label, () => runCheck(ctx));
@@ -269,3 +271,17 @@ await cleanUp();
 // A clean run leaves nothing behind; its logs only matter when something failed.
 if (workDir) await rm(workDir, { recursive: true, force: true });
 process.exit(0);
+
+/**
+ * deploy/dynamicconfig.yaml, and for this run only: a retired build seen drained within seconds
+ * (the server looks every 3 minutes by default, after 3 minutes of grace for visibility).
+ */
+async function runDynamicConfig(dir: string): Promise<string> {
+  const file = join(dir, 'dynamicconfig.yaml');
+  const documented = await readFile(join(root, 'deploy', 'dynamicconfig.yaml'), 'utf8');
+  await writeFile(
+    file,
+    `${documented}\nmatching.wv.VersionDrainageStatusRefreshInterval:\n  - value: 2s\nmatching.wv.VersionDrainageStatusVisibilityGracePeriod:\n  - value: 2s\n`,
+  );
+  return file;
+}

@@ -27,6 +27,8 @@ export interface RunContext {
   quota: number;
   /** Every server an export was made of, which the last check counts exports against. */
   servers: ServerRef[];
+  /** The run's own directory, removed after a clean run. */
+  workDir: string;
 }
 
 /** One check of the run: its figure's label, and what it does; it throws to fail the run. */

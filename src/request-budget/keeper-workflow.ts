@@ -67,6 +67,12 @@ const { holdPace } = proxyActivities<TrackerActivities>({
  */
 const IDLE_MS = 10 * 60_000;
 
+/**
+ * A keeper is pinned to the build that started it, and holds that build from draining until it
+ * continues as new onto the current one: it looks this often whether a newer build was promoted.
+ */
+const BUILD_CHECK_MS = 60_000;
+
 /** The growing share is written once per step: an activity each, three from half to whole. */
 const RECOVERY_STEP_MS = 10_000;
 
@@ -201,6 +207,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     const wakeAt = Math.min(
       nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil,
       nextBoostStepAt(boost) ?? idleUntil,
+      Date.now() + BUILD_CHECK_MS,
     );
     boostNews = false;
     await condition(
