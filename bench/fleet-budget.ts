@@ -1,0 +1,162 @@
+/**
+ * `npm run bench:fleet-budget`: a nightly fleet run against one project's budget. `--workers`
+ * worker processes (the product's `src/worker.ts`, each with `CLOUDDC_RATE_LIMIT=--quota`) on a
+ * dev server with the documented dynamic config collect `--servers` servers of one project at a
+ * concurrency of all of them, from a simulator that enforces the quota (429 past it) and gives each
+ * server's export a duration drawn from `--seed`. Then the same exports again with an idle budget
+ * (the quota a hundred times over), for detection latency without waiting for turns.
+ *
+ * Prints, per run: wall time against the budget-bound minimum (the calls made divided by the
+ * quota), the busiest second at the gateway, 429s, archives collected, and detection latency
+ * (from an export's end to its tracker seeing it) p50 / p95.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Command } from 'commander';
+import { startFleetCollection } from '../src/client/collection.js';
+import { ALL_SEARCH_ATTRIBUTES, type LogExportResult, logExportWorkflowId } from '../src/contract/index.js';
+import { startDevServer } from '../src/dev/dev-server.js';
+import { seeded } from '../src/simulator/seeded-random.js';
+import { CloudDCSimulator } from '../src/simulator/server.js';
+import { workflowInterceptorModules } from '../src/worker/tracing.js';
+import { workflowsPath } from '../src/worker/tracker-worker.js';
+import { positive } from './cli-options.js';
+import { quantile } from './stats.js';
+import { untilPolling } from './worker-process.js';
+
+const TOKEN = 'bench-token';
+const REGION = 'cn-east-3';
+const PROJECT = 'bench-fleet-budget';
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** As eager as a demanding user would set it: the budget, not the policy, bounds detection. */
+const POLICY = { minInterval: '2s', maxInterval: '20s' } as const;
+
+const options = new Command('bench:fleet-budget')
+  .description('a fleet run of one project against its budget, and the same exports with an idle budget')
+  .option('--servers <n>', 'servers in the project', positive('--servers'), 600)
+  .option('--quota <n>', 'requests a second the gateway allows the project', positive('--quota'), 20)
+  .option('--workers <n>', 'worker processes', positive('--workers'), 3)
+  .option('--seed <n>', "seed of the exports' durations", positive('--seed'), 1)
+  .option('--min-duration <s>', 'shortest export, seconds', positive('--min-duration'), 20)
+  .option('--max-duration <s>', 'longest export, seconds', positive('--max-duration'), 120)
+  .parse()
+  .opts<{
+    servers: number;
+    quota: number;
+    workers: number;
+    seed: number;
+    minDuration: number;
+    maxDuration: number;
+  }>();
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const dir = await mkdtemp(join(tmpdir(), 'bench-fleet-budget-'));
+const bundlePath = join(dir, 'workflow-bundle.js');
+await writeFile(
+  bundlePath,
+  (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet() })).code,
+);
+const random = seeded(options.seed);
+const durationsMs = Array.from({ length: options.servers }, () =>
+  Math.round(1000 * (options.minDuration + random() * (options.maxDuration - options.minDuration))),
+);
+
+console.log(
+  `${options.servers} servers of one project, quota ${options.quota}/s, ${options.workers} workers, ` +
+    `exports of ${options.minDuration} to ${options.maxDuration} s (seed ${options.seed})`,
+);
+const saturated = await measure(options.quota);
+const idle = await measure(options.quota * 100);
+for (const [name, figures] of [
+  ['budget', saturated],
+  ['idle budget', idle],
+] as const) {
+  console.log(
+    `${name.padEnd(12)} wall ${figures.wallS.toFixed(0)} s, ${figures.calls} calls (minimum ${figures.minimumS.toFixed(0)} s at the quota: ${(figures.wallS / figures.minimumS).toFixed(2)}x); ` +
+      `busiest second ${figures.busiestSecond}; 429s ${figures.throttled} (${((100 * figures.throttled) / figures.calls).toFixed(2)} %); ` +
+      `archives ${figures.collected} of ${options.servers}; detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s`,
+  );
+}
+console.log(
+  `detection p95 under the budget / with an idle budget: ${(saturated.p95S / idle.p95S).toFixed(2)}x`,
+);
+await rm(dir, { recursive: true, force: true });
+
+async function measure(quota: number) {
+  const env = await startDevServer({
+    searchAttributes: ALL_SEARCH_ATTRIBUTES,
+    outputFile: join(dir, 'dev-server.log'),
+  });
+  const sim = await CloudDCSimulator.start({ tokens: [TOKEN], rateLimitPerProject: options.quota });
+  for (const [i, durationMs] of durationsMs.entries())
+    sim.addServer(PROJECT, `srv-${String(i).padStart(5, '0')}`, { exportScenario: { durationMs } });
+  const workers: ChildProcess[] = [];
+  try {
+    for (let i = 0; i < options.workers; i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+        cwd: ROOT,
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          TEMPORAL_ADDRESS: env.address,
+          TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
+          CLOUDDC_REGION: REGION,
+          CLOUDDC_ENDPOINT: sim.url,
+          CLOUDDC_AUTH_TOKEN: TOKEN,
+          CLOUDDC_RATE_LIMIT: String(quota),
+          CLOUDDC_ARCHIVE_DIR: join(dir, `archives-${quota}`),
+          LOG_LEVEL: 'WARN',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      workers.push(child);
+      await untilPolling(child);
+    }
+    const started = Date.now();
+    const fleet = await startFleetCollection(env.client, {
+      projectId: PROJECT,
+      concurrency: Math.min(options.servers, 500),
+      policy: POLICY,
+    });
+    const result = await fleet.result();
+    const wallS = (Date.now() - started) / 1000;
+    const requests = sim.requestsTo(`/v1/${PROJECT}/`);
+    const detections = await Promise.all(
+      result.succeeded.map(async ({ serverId, exportId }) => {
+        const record = sim.exportsOf(PROJECT, serverId)[0];
+        const tracked = await env.client.workflow
+          .getHandle(logExportWorkflowId({ projectId: PROJECT, serverId, exportId }))
+          .result();
+        return (Date.parse((tracked as LogExportResult).completedAt) - (record?.finishesAt ?? 0)) / 1000;
+      }),
+    );
+    return {
+      wallS,
+      calls: requests.length,
+      minimumS: requests.length / options.quota,
+      busiestSecond: sim.busiestSecondOf(PROJECT),
+      throttled: requests.filter((r) => r.status === 429).length,
+      collected: result.succeeded.length,
+      p50S: quantile(detections, 0.5),
+      p95S: quantile(detections, 0.95),
+    };
+  } finally {
+    for (const child of workers) child.kill('SIGTERM');
+    await Promise.all(
+      workers.map((child) =>
+        child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)),
+      ),
+    );
+    await sim.close();
+    await env.teardown();
+  }
+}
+
+function quiet() {
+  const none = () => {};
+  return { log: none, trace: none, debug: none, info: none, warn: none, error: none };
+}
