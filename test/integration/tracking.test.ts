@@ -31,7 +31,9 @@ describe.concurrent('trackLogExport: outcomes', () => {
     'completes an export whose percentage is a %s',
     async (percentageFormat, runningStatus, finalStatus) => {
       const sim = h.sim.createExport(PROJECT, 'srv-1', {
-        durationMs: 1_200,
+        // Long enough that the first poll finds it running even on a loaded machine: the running
+        // answer is the one whose percentage format is under test.
+        durationMs: 2_500,
         percentageFormat,
         runningStatus,
         finalStatus,
