@@ -4,25 +4,17 @@
  * has `--a` eager trackers queued behind its limit, and prints B's detection latency both times
  * (a real dev server, the simulator, one worker paced by the task queue). See docs/benchmarks.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { startTracking, type TrackerHandle } from '../src/client/tracking.js';
-import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
-import { startDevServer } from '../src/dev/dev-server.js';
-import { createSimulatedWorker } from '../src/dev/simulated-worker.js';
-import { setUpProjectPacing } from '../src/request-budget/project-pacing.js';
 import { seeded } from '../src/simulator/seeded-random.js';
-import { CloudDCSimulator, type SimulatedExport } from '../src/simulator/server.js';
+import type { SimulatedExport } from '../src/simulator/server.js';
 import { positive } from './cli-options.js';
+import { startPacedStack } from './paced-stack.js';
 import { quantile } from './stats.js';
 
-const TOKEN = 'bench-token';
 const TASK_QUEUE = 'bench-fairness';
-const REGION = 'cn-east-3';
 /** B's trackers poll as a user waiting for them would set them. */
 const B_POLICY = { minInterval: '1s', maxInterval: '10s' } as const;
 /** A's poll as often as they may: every one of them always wants its next turn. */
@@ -46,20 +38,9 @@ const options = new Command('bench:fairness')
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 Runtime.install({ logger: new DefaultLogger('ERROR') });
-const env = await startDevServer({ searchAttributes: ALL_SEARCH_ATTRIBUTES });
-const sim = await CloudDCSimulator.start({ tokens: [TOKEN], requestLogLimit: 1_000 });
-const archives = await mkdtemp(join(tmpdir(), 'bench-fairness-'));
-const queue = { service: env.client.workflowService, namespace: 'default', taskQueue: TASK_QUEUE };
-const worker = await createSimulatedWorker({
-  connection: env.nativeConnection,
-  taskQueue: TASK_QUEUE,
-  simulatorUrl: sim.url,
-  token: TOKEN,
-  archiveDir: archives,
-  rateLimitPerSecond: options.quota,
-  pacing: await setUpProjectPacing(queue, options.quota, log),
-  region: REGION,
-});
+const stack = await startPacedStack('bench-fairness', options.quota, log);
+const { env, sim } = stack;
+const worker = await stack.worker(TASK_QUEUE);
 
 try {
   await worker.runUntil(async () => {
@@ -115,9 +96,7 @@ try {
     console.log(JSON.stringify(figures, null, 2));
   });
 } finally {
-  await sim.close();
-  await env.teardown();
-  await rm(archives, { recursive: true, force: true });
+  await stack.close();
 }
 
 /** Tracks one export per duration in `projectId`; returns each one's detection latency (ms). */

@@ -22,11 +22,13 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { spend } from '../src/workflows/tracker/poll-budget.js';
 import { nextPollAt } from '../src/workflows/tracker/polling-policy.js';
 import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker/state.js';
+import { pollDueAt, takeUrgentPoll } from '../src/workflows/tracker/urgency.js';
 import { positive } from './cli-options.js';
 import {
   compareAtEqualCost,
   fixedCallsForP95,
   fixedPollOutcome,
+  type LatencyFigures,
   latencyFigures,
   type PollOutcome,
 } from './equal-cost.js';
@@ -42,7 +44,29 @@ export interface VirtualTracking extends PollOutcome {
   phase: 'completed' | 'failed';
   /** The status polls' times, from the tracker's start. */
   pollTimes: number[];
+  /** Each poll: when it was sent and answered, and the predicted end it was urgent for. */
+  polls: VirtualPoll[];
 }
+
+export interface VirtualPoll {
+  sentAt: number;
+  answeredAt: number;
+  /** The percentage the tracker knows after it. */
+  percentage: number | null;
+  urgentFor?: number;
+}
+
+/**
+ * The project's queue in the lab: how long a poll waits for its turn, routine or urgent (a
+ * saturated budget holds routine polls behind the whole backlog). Without one, polls are answered
+ * when sent. `urgency: false` sends every poll routine, as before urgent polls.
+ */
+export interface QueueModel {
+  waitMs: (urgent: boolean) => number;
+  urgency: boolean;
+}
+
+const NO_QUEUE: QueueModel = { waitMs: () => 0, urgency: true };
 
 /**
  * Polls one export the way `trackLogExport` does, with no network in between: the same state,
@@ -53,6 +77,7 @@ export function trackInVirtualTime(
   shaped: ShapedExport,
   random: () => number,
   collected = false,
+  queue: QueueModel = NO_QUEUE,
 ): VirtualTracking {
   const scenario = exportScenarioSchema.parse(shaped.scenario);
   const request: TrackLogExportRequest = {
@@ -73,19 +98,35 @@ export function trackInVirtualTime(
     return { status: view.status, percentage: formatPercentage(scenario, view.percentage, now) };
   };
   const pollTimes: number[] = [];
+  const polls: VirtualPoll[] = [];
+  let routineRoundTripMs = 0;
+  const nextAt = (now: number) => {
+    const dueAt = nextPollAt(request.policy, state, now, random);
+    return queue.urgency ? pollDueAt(state, request.policy, dueAt, routineRoundTripMs) : dueAt;
+  };
   let now = 0;
   if (collected) {
     recordReading(state, readingAt(0), 0);
-    now = nextPollAt(request.policy, state, 0, random);
+    now = nextAt(0);
   }
   for (;;) {
     state.pollBudget = spend(state.pollBudget, request.policy, now);
     pollTimes.push(now);
-    const { phase } = recordSnapshot(state, readingAt(now), now);
+    const urgent = queue.urgency && takeUrgentPoll(state, request.policy, now);
+    const answeredAt = now + queue.waitMs(urgent);
+    if (!urgent) routineRoundTripMs = answeredAt - now;
+    const { phase } = recordSnapshot(state, readingAt(answeredAt), answeredAt);
+    polls.push({
+      sentAt: now,
+      answeredAt,
+      percentage: state.percentage,
+      ...(urgent && { urgentFor: state.urgentPoll?.end }),
+    });
     if (phase !== 'running') {
-      return { calls: state.polls, latencyMs: now - finishesAt, durationMs: finishesAt, phase, pollTimes };
+      const latencyMs = answeredAt - finishesAt;
+      return { calls: state.polls, latencyMs, durationMs: finishesAt, phase, pollTimes, polls };
     }
-    now = nextPollAt(request.policy, state, now, random);
+    now = nextAt(answeredAt);
   }
 }
 
@@ -99,8 +140,26 @@ function main(): void {
       '--collected',
       "the mix's trackers start as a collection starts them, with the export request's answer as their first reading (fixed-5s still polls at creation)",
     )
+    .option(
+      '--queue-wait <ms>',
+      'instead, the mix behind a saturated project budget: routine polls answered this long after they are sent, urgent ones after 300 ms (see docs/polling.md, urgent polls)',
+      positive('--queue-wait'),
+    )
+    .option('--scale <n>', "with --queue-wait: the mix's durations times this", positive('--scale'), 1)
     .parse()
-    .opts<{ exports: number; seeds: number[]; family?: string; worst?: number; collected?: boolean }>();
+    .opts<{
+      exports: number;
+      seeds: number[];
+      family?: string;
+      worst?: number;
+      collected?: boolean;
+      queueWait?: number;
+      scale: number;
+    }>();
+  if (options.queueWait) {
+    console.log(renderRows(saturatedRows(options.exports, options.seeds, options.queueWait, options.scale)));
+    return;
+  }
   const wanted = (name: string) => !options.family || options.family === name;
   const rows = [
     [
@@ -194,6 +253,54 @@ function mixRow(count: number, seed: number, collected: boolean, worst?: number)
     ).toFixed(1),
     ours.callsPerExport <= fixed.callsPerExport / 3 && ours.p95 <= fixed.p95 ? 'yes' : 'NO',
   ];
+}
+
+/**
+ * The bench's mix (durations times `scale`) at 1 s / 10 s (as `npm run bench:urgent` tracks it) with an idle budget, and
+ * behind a queue that answers routine polls `waitMs` after they are sent, with urgent polls and
+ * without: detection latency p50 / p95 (s), and the p95 against the idle budget's.
+ */
+function saturatedRows(count: number, seeds: number[], waitMs: number, scale: number): string[][] {
+  const rows = [
+    ['seed', 'exports', 'idle', 'saturated, urgent polls', 'saturated, none', 'urgent polls a tracker'],
+  ];
+  for (const seed of seeds) {
+    const mix = benchExports(count, scale, seed);
+    const track = (queue: QueueModel) => {
+      const random = seeded(seed);
+      return mix.map((m) => ({
+        kind: m.kind,
+        ...trackInVirtualTime(
+          { scenario: m.scenario, minIntervalMs: 1_000, maxIntervalMs: 10_000 },
+          random,
+          false,
+          queue,
+        ),
+      }));
+    };
+    const idle = track({ waitMs: () => 0, urgency: true });
+    const urgent = track({ waitMs: (isUrgent) => (isUrgent ? 300 : waitMs), urgency: true });
+    const none = track({ waitMs: () => waitMs, urgency: false });
+    for (const kind of ['all', 'linear', 'steps', 'stall', 'failed']) {
+      const of = (run: typeof idle) => latencyFigures(run.filter((t) => kind === 'all' || t.kind === kind));
+      const base = of(idle);
+      const cell = (f: LatencyFigures) => `${s(f.p50)} / ${s(f.p95)} (${(f.p95 / base.p95).toFixed(2)}x)`;
+      const picked = urgent.filter((t) => kind === 'all' || t.kind === kind);
+      const urgentPolls = picked.reduce(
+        (n, t) => n + t.polls.filter((p) => p.urgentFor !== undefined).length,
+        0,
+      );
+      rows.push([
+        String(seed),
+        kind,
+        `${s(base.p50)} / ${s(base.p95)}`,
+        cell(of(urgent)),
+        cell(of(none)),
+        (urgentPolls / Math.max(1, picked.length)).toFixed(2),
+      ]);
+    }
+  }
+  return rows;
 }
 
 function printSlowest(outcomes: PollOutcome[], exports: ShapedExport[], count: number): void {

@@ -1,4 +1,4 @@
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { Tracing } from '../client/tracing.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import { activityDependenciesFrom, createTrackerWorker } from '../worker/tracker-worker.js';
@@ -18,6 +18,8 @@ export interface SimulatedWorkerOptions {
   region?: string;
   /** The tracer provider spans go to; none by default. */
   tracing?: Tracing;
+  /** Workflows bundled beforehand (a bench's variant of them); otherwise bundled at start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
 }
 
 /**
@@ -49,5 +51,6 @@ export function createSimulatedWorker(options: SimulatedWorkerOptions): Promise<
       searchIndex: true,
     },
     ...(options.tracing ? { tracing: options.tracing } : {}),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : {}),
   });
 }

@@ -38,12 +38,36 @@ function hash53(text: string): number {
 }
 
 /**
+ * Priority keys within a project's queue; a lower key goes first, and the rest have Temporal's
+ * default, 3. The matching service skips a key whose budget is spent, so these order a project's
+ * own calls and never hold back another project's.
+ */
+export const PRIORITY_KEY = {
+  /** A call the API refused with a 429, retried when it said. */
+  refusedRetry: 1,
+  /** A status poll due at its export's predicted end (`urgency.ts` in the tracker). */
+  urgentPoll: 2,
+} as const;
+
+/**
  * Where an activity stands in its project's queue. A call the API refused with a 429 comes back
- * ahead of the calls queued since (a lower priority key goes first; Temporal's default is 3), so
- * waiting out the API's `Retry-After` never also sends it to the back of the queue.
+ * ahead of the calls queued since, so waiting out the API's `Retry-After` never also sends it to
+ * the back of the queue.
  */
 export function projectPriority(projectId: string, retryOfRefusedCall = false): Priority {
-  return { fairnessKey: projectFairnessKey(projectId), ...(retryOfRefusedCall ? { priorityKey: 1 } : {}) };
+  return {
+    fairnessKey: projectFairnessKey(projectId),
+    ...(retryOfRefusedCall ? { priorityKey: PRIORITY_KEY.refusedRetry } : {}),
+  };
+}
+
+/**
+ * A status poll's place: the retry of a refused one first, then a poll due at its export's
+ * predicted end, ahead of the routine polls that would make the end seen late.
+ */
+export function statusPollPriority(projectId: string, poll: { refused: boolean; urgent: boolean }): Priority {
+  if (poll.refused || !poll.urgent) return projectPriority(projectId, poll.refused);
+  return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.urgentPoll };
 }
 
 /**

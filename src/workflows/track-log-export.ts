@@ -28,7 +28,7 @@ import {
   PERMANENT_API_FAILURES,
   parseTrackLogExportInput,
   pollNowSignal,
-  projectPriority,
+  statusPollPriority,
   type TrackerStatus,
   type TrackLogExportInput,
   type TrackLogExportRequest,
@@ -53,6 +53,7 @@ import {
   type TrackerState,
   trackerStateSchema,
 } from './tracker/state.js';
+import { pollDueAt, takeUrgentPoll } from './tracker/urgency.js';
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -165,6 +166,8 @@ async function track(
   startedWithReading: boolean,
 ): Promise<LogExportResult> {
   const queueWait = new QueueWaitLimit(request.policy.maxIntervalMs);
+  // How long the last routine poll took to be answered: its wait in the project's queue, mostly.
+  let routineRoundTripMs = 0;
   let readingInHand = startedWithReading;
   for (;;) {
     const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
@@ -182,9 +185,12 @@ async function track(
 
     s.pollRequested = false;
     if (!readingInHand) {
-      if (onBudget) s.pollBudget = spend(s.pollBudget, request.policy, Date.now());
-      const result = await pollOnce(request, s, queueWait);
+      const sentAt = Date.now();
+      if (onBudget) s.pollBudget = spend(s.pollBudget, request.policy, sentAt);
+      const urgent = onBudget && takeUrgentPoll(s, request.policy, sentAt);
+      const result = await pollOnce(request, s, queueWait, urgent);
       if (result) return result;
+      if (onBudget && !urgent && s.failedAttempts === 0) routineRoundTripMs = Date.now() - sentAt;
     }
     readingInHand = false;
 
@@ -199,7 +205,7 @@ async function track(
     const policyWakeAt =
       s.refused && s.retryNotBefore !== null
         ? s.retryNotBefore
-        : nextPollAt(request.policy, s, now, Math.random);
+        : pollDueAt(s, request.policy, nextPollAt(request.policy, s, now, Math.random), routineRoundTripMs);
     const wakeAt = Math.min(Math.max(policyWakeAt, earliest), s.deadline, stallDeadline);
     setNextPollAt(wakeAt);
     setCurrentDetails(currentDetails(s, wakeAt));
@@ -222,9 +228,10 @@ async function pollOnce(
   request: TrackLogExportRequest,
   s: TrackerState,
   queueWait: QueueWaitLimit,
+  urgent: boolean,
 ): Promise<LogExportResult | undefined> {
   const previousPollAt = s.lastPolledAt;
-  const snapshot = await pollStatus(request, s, queueWait);
+  const snapshot = await pollStatus(request, s, queueWait, urgent);
   countPoll(snapshot !== undefined);
   if (!snapshot) return undefined;
   const effect = recordSnapshot(s, snapshot, Date.now());
@@ -280,6 +287,7 @@ async function pollStatus(
   request: TrackLogExportRequest,
   state: TrackerState,
   queueWait: QueueWaitLimit,
+  urgent: boolean,
 ): Promise<ExportStatusSnapshot | undefined> {
   const { projectId, serverId, exportId, region } = request;
   const budget = Math.min(
@@ -301,7 +309,7 @@ async function pollStatus(
             scheduleToCloseTimeout: Math.max(state.deadline - Date.now(), POLL_RETRY_BUDGET_MS.min),
             scheduleToStartTimeout: scheduleToStartTimeoutMs,
             summary: `poll status of export ${exportId}`,
-            priority: projectPriority(projectId, state.refused),
+            priority: statusPollPriority(projectId, { refused: state.refused, urgent }),
           },
           [
             {

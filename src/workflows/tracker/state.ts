@@ -36,6 +36,11 @@ export const trackerStateSchema = z.strictObject({
   samples: z
     .array(z.object({ at: z.number(), percentage: z.number(), after: z.number().optional() }))
     .default([]),
+  /**
+   * The last urgent poll (see `urgency.ts`): when it was due and the predicted end it was for.
+   * Absent until one is spent, and in states carried from runs before urgent polls.
+   */
+  urgentPoll: z.strictObject({ at: z.number(), end: z.number() }).optional(),
   /** Nexus callers that cancelled their operation on this tracker (see `releaseCallerUpdate`). */
   nexusCallersReleased: z.number().int().nonnegative().default(0),
   /** Whether search attributes are kept, and what they were last set to. */

@@ -1,0 +1,84 @@
+import { type PollingPolicy, pollBudgetIntervalMs } from '../../contract/index.js';
+import { completionWindow, knownReadings } from './completion-window.js';
+import { latestReading, type TrackerState } from './state.js';
+
+type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
+
+/**
+ * Urgent polls: a status poll due at an export's predicted end goes ahead of its project's routine
+ * polls (priority key 2 where routine ones have Temporal's default 3), so under a saturated budget
+ * the end is seen nearly as soon as without one. Each tracker gets one per prediction, never two in a row:
+ * an export that is overdue cannot keep jumping the queue ahead of the others' ends.
+ *
+ * The property (checked over generated exports and queue waits in `urgency-properties.test.ts`):
+ * - an urgent poll is never due before the predicted end it is for;
+ * - after an urgent poll, the next is urgent only once a later poll has seen the export move and
+ *   the predicted end lies at least the re-arm margin after the spent one was due, so an export
+ *   that holds still gets no second one, and the k-th urgent poll comes after 1.25^(k-1) times the
+ *   time tracked at the first (four by twice that time, eleven by ten times);
+ * - a poll held back for the end is answered no later than the routine poll it replaces would have
+ *   been, at the last routine poll's round trip.
+ */
+
+/** Re-armed only for an end this share of the time tracked later: at most logarithmically many. */
+const REARM_SHARE = 1 / 4;
+
+/**
+ * Where the export has finished if it keeps the pace its readings allow: the far edge of the
+ * completion window; null while the readings foretell no end. The far edge, not the estimate in
+ * between: an urgent poll that finds the export still running leaves only routine polls, which
+ * wait behind the whole queue.
+ */
+export function predictedEnd(state: TrackerState): number | null {
+  const window = completionWindow(knownReadings(state.samples, latestReading(state)));
+  return window !== null && Number.isFinite(window.latest) ? window.latest : null;
+}
+
+/**
+ * How much later than the spent urgent poll a predicted end must be to earn another: a budget
+ * interval, or a quarter of the time tracked when that poll was due if longer.
+ */
+export function rearmMarginMs(policy: Bounds, trackedMs: number): number {
+  return Math.max(pollBudgetIntervalMs(policy), trackedMs * REARM_SHARE);
+}
+
+/** Whether an urgent poll for `end` is left: none spent yet, or re-armed since. */
+function armedFor(state: TrackerState, policy: Bounds, end: number): boolean {
+  const spent = state.urgentPoll;
+  if (spent === undefined) return true;
+  // A reading whose poll before was answered once the urgent one was sent: taken by a later poll
+  // (the urgent poll's own went out after the answer before it, at least minInterval later).
+  const movedSince = state.samples.some((s) => s.after !== undefined && s.after >= spent.at);
+  return movedSince && end >= spent.at + rearmMarginMs(policy, spent.at - state.startedAt);
+}
+
+/**
+ * Whether the poll sent at `now` is urgent; if so it is recorded as spent. Only a poll the policy
+ * placed on the budget asks: an operator's `pollNow` and the retry of a refused call have standings
+ * of their own.
+ */
+export function takeUrgentPoll(state: TrackerState, policy: Bounds, now: number): boolean {
+  const end = predictedEnd(state);
+  if (end === null || now < end || !armedFor(state, policy, end)) return false;
+  state.urgentPoll = { at: now, end };
+  return true;
+}
+
+/**
+ * When the poll the policy wants at `dueAt` goes. A routine poll waits behind its project's queue;
+ * if the last one took so long that this one would be answered only after the predicted end, it is
+ * held back to that end and sent urgent then: seen sooner, and the tracker is not stuck waiting for
+ * a routine answer when the end comes.
+ */
+export function pollDueAt(
+  state: TrackerState,
+  policy: Bounds,
+  dueAt: number,
+  routineRoundTripMs: number,
+): number {
+  const end = predictedEnd(state);
+  if (end === null || dueAt >= end || dueAt + routineRoundTripMs <= end || !armedFor(state, policy, end)) {
+    return dueAt;
+  }
+  return Math.ceil(end);
+}

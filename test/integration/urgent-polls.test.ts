@@ -1,0 +1,112 @@
+import type { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
+
+/** The queue paces the project at (5 − 1) / 2 = 2 polls a second. */
+const QUOTA = 5;
+const PROJECT = 'proj-urgent';
+/** Ten eager trackers keep about ten polls queued: a routine poll waits some five seconds. */
+const EAGER = 10;
+
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+/** A status poll as its tracker's history records it. */
+interface RecordedPoll {
+  scheduledAt: number;
+  startedAt: number | undefined;
+  priorityKey: number;
+}
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: QUOTA });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('urgent polls under a saturated project budget', () => {
+  it('go ahead of the routine polls queued before them, and an overdue export gets only one', async () => {
+    const eager = await Promise.all(
+      Array.from({ length: EAGER }, (_, i) => {
+        const record = h.sim.createExport(PROJECT, `eager-${i}`, { durationMs: 600_000 });
+        return h.track({
+          projectId: PROJECT,
+          serverId: record.serverId,
+          exportId: record.exportId,
+          policy: FAST_POLICY,
+        });
+      }),
+    );
+    await waitFor(() => (h.sim.requestsTo(`/v1/${PROJECT}/`).length >= EAGER ? true : undefined), {
+      what: 'the eager trackers to fill the queue',
+    });
+    // Steady to 90 % in 11 s, then holding still far beyond the run: overdue once it is there.
+    const late = h.sim.createExport(PROJECT, 'late', {
+      durationMs: 12_000,
+      stall: { atPercent: 90, forMs: 600_000 },
+    });
+    const tracker = await h.track({
+      projectId: PROJECT,
+      serverId: late.serverId,
+      exportId: late.exportId,
+      policy: { minInterval: '500ms', maxInterval: '3s' },
+    });
+    // The urgent poll, then three routine ones that find the export still at 90 %.
+    const polls = await waitFor(
+      async () => {
+        const recorded = statusPolls((await tracker.fetchHistory()).events ?? []);
+        const urgentAt = recorded.findIndex((p) => p.priorityKey === 2);
+        return urgentAt >= 0 && recorded.length - urgentAt > 3 ? recorded : undefined;
+      },
+      { what: 'an urgent poll and three after it', timeoutMs: 100_000, intervalMs: 500 },
+    );
+
+    const urgent = polls.filter((p) => p.priorityKey === 2);
+    expect(urgent).toHaveLength(1);
+    const [first] = urgent as [RecordedPoll];
+    const routineWaits = polls.filter((p) => p.priorityKey !== 2).map(queueWait);
+    expect(Math.min(...routineWaits)).toBeGreaterThan(2_000);
+    expect(queueWait(first)).toBeLessThan(1_500);
+    // Routine polls of the same project that were waiting when it was scheduled, and went after it.
+    const overtaken = (
+      await Promise.all(eager.map(async (e) => statusPolls((await e.fetchHistory()).events ?? [])))
+    )
+      .flat()
+      .filter(
+        (p) =>
+          p.scheduledAt < first.scheduledAt &&
+          (p.startedAt ?? Number.POSITIVE_INFINITY) > (first.startedAt as number),
+      );
+    expect(overtaken.length).toBeGreaterThanOrEqual(EAGER / 2);
+    await Promise.all([...eager, tracker].map((handle) => handle.cancel()));
+  }, 120_000);
+});
+
+/** The tracker's status polls, in order, with their priority keys (3, Temporal's default, when unset). */
+function statusPolls(events: Event[]): RecordedPoll[] {
+  const startedAt = new Map<string, number>();
+  for (const e of events) {
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) startedAt.set(String(started.scheduledEventId), millis(e));
+  }
+  return events.flatMap((e) => {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name !== 'getExportStatus') return [];
+    return [
+      {
+        scheduledAt: millis(e),
+        startedAt: startedAt.get(String(e.eventId)),
+        priorityKey: scheduled.priority?.priorityKey || 3,
+      },
+    ];
+  });
+}
+
+function queueWait(poll: RecordedPoll): number {
+  return (poll.startedAt ?? Number.POSITIVE_INFINITY) - poll.scheduledAt;
+}
+
+function millis(e: Event): number {
+  return Number(e.eventTime?.seconds ?? 0) * 1_000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+}

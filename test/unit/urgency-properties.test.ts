@@ -1,0 +1,64 @@
+/**
+ * The urgent-poll rule's guarantees (src/workflows/tracker/urgency.ts), checked on generated
+ * exports of any shape tracked in virtual time by the workflow's own functions, behind a project
+ * queue that holds routine polls for up to five maxIntervals and answers urgent ones at once.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ANY_EXPORT, generatedExport } from '../../bench/generated-exports.js';
+import { trackInVirtualTime, type VirtualPoll } from '../../bench/policy-lab.js';
+import { seeded } from '../../src/simulator/seeded-random.js';
+import { rearmMarginMs } from '../../src/workflows/tracker/urgency.js';
+
+const queueWait = fc.record({
+  routineShare: fc.double({ min: 0, max: 5, noNaN: true }),
+  urgentMs: fc.nat(500),
+});
+
+describe('urgent polls, on every generated export behind any queue', () => {
+  it('are never due before the end they are for, never two in a row, and only after the export moved, a margin later', () => {
+    fc.assert(
+      fc.property(
+        generatedExport(ANY_EXPORT),
+        queueWait,
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (shaped, wait, seed) => {
+          const routineMs = Math.round(wait.routineShare * shaped.maxIntervalMs);
+          const { polls } = trackInVirtualTime(shaped, seeded(seed), false, {
+            waitMs: (urgent) => (urgent ? wait.urgentMs : routineMs),
+            urgency: true,
+          });
+          const urgent = polls.flatMap((p, i) => (p.urgentFor === undefined ? [] : [i]));
+          for (const i of urgent) {
+            expect(polls[i]?.sentAt).toBeGreaterThanOrEqual((polls[i] as VirtualPoll).urgentFor as number);
+          }
+          for (const [n, j] of urgent.slice(1).entries()) {
+            const i = urgent[n] as number;
+            const first = polls[i] as VirtualPoll;
+            // A later poll saw the export move: one that holds still after its urgent poll gets no other.
+            const movedBetween = polls
+              .slice(i + 1, j)
+              .some((p, k) => p.percentage !== (polls[i + k] as VirtualPoll).percentage);
+            expect(movedBetween).toBe(true);
+            expect((polls[j] as VirtualPoll).sentAt).toBeGreaterThanOrEqual(
+              first.sentAt + rearmMarginMs(shaped, first.sentAt),
+            );
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('are sent with no queue at all only where the policy already polls: the waits are the same', () => {
+    fc.assert(
+      fc.property(generatedExport(ANY_EXPORT), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (shaped, seed) => {
+        const noQueue = { waitMs: () => 0 };
+        const withUrgency = trackInVirtualTime(shaped, seeded(seed), false, { ...noQueue, urgency: true });
+        const without = trackInVirtualTime(shaped, seeded(seed), false, { ...noQueue, urgency: false });
+        expect(withUrgency.pollTimes).toEqual(without.pollTimes);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { parseTrackLogExportInput, statusPollPriority } from '../../src/contract/index.js';
+import { initialState, recordSnapshot, trackerStateSchema } from '../../src/workflows/tracker/state.js';
+import {
+  pollDueAt,
+  predictedEnd,
+  rearmMarginMs,
+  takeUrgentPoll,
+} from '../../src/workflows/tracker/urgency.js';
+
+const request = parseTrackLogExportInput({
+  projectId: 'p',
+  serverId: 's',
+  exportId: 'e',
+  policy: { minInterval: '1s', maxInterval: '10s' },
+});
+const { policy } = request;
+
+/** A tracker that has read an export moving a point a second, at 0, 10 s and 20 s. */
+function steadyTracker() {
+  const state = initialState(request, 0, false);
+  for (const at of [0, 10_000, 20_000]) read(state, at, at / 1_000);
+  return state;
+}
+
+function read(state: ReturnType<typeof initialState>, at: number, percentage: number) {
+  recordSnapshot(state, { status: 'running', percentage: `${percentage}%` }, at);
+}
+
+describe('the urgent poll', () => {
+  it('is the first poll at or after the predicted end: the far edge of the completion window', () => {
+    const state = steadyTracker();
+    const end = predictedEnd(state) as number;
+    expect(end).toBeGreaterThanOrEqual(100_000);
+    expect(end).toBeLessThan(110_000);
+    expect(takeUrgentPoll(state, policy, end - 1)).toBe(false);
+    expect(state.urgentPoll).toBeUndefined();
+    expect(takeUrgentPoll(state, policy, end)).toBe(true);
+    expect(state.urgentPoll).toEqual({ at: end, end });
+  });
+
+  it('is not there while the readings foretell no end', () => {
+    const state = initialState(request, 0, false);
+    read(state, 0, 5);
+    read(state, 10_000, 5);
+    expect(predictedEnd(state)).toBeNull();
+    expect(takeUrgentPoll(state, policy, 3_600_000)).toBe(false);
+  });
+
+  it('comes once for an export that stays overdue, however long it holds still', () => {
+    const state = steadyTracker();
+    const end = predictedEnd(state) as number;
+    expect(takeUrgentPoll(state, policy, end)).toBe(true);
+    for (let at = end + 1_000; at < end + 3_600_000; at += 10_000) {
+      read(state, at, 99);
+      expect(takeUrgentPoll(state, policy, at + 5_000)).toBe(false);
+    }
+  });
+
+  it('comes again after a later poll saw the export move, for an end at least the margin later', () => {
+    const state = steadyTracker();
+    const end = predictedEnd(state) as number;
+    expect(takeUrgentPoll(state, policy, end)).toBe(true);
+    // The urgent poll's own answer: slower than predicted, which alone re-arms nothing.
+    read(state, end, 80);
+    expect(takeUrgentPoll(state, policy, end + 200_000)).toBe(false);
+    // A routine poll after it sees the export move on, at the new pace.
+    read(state, end + 20_000, 90);
+    const next = predictedEnd(state) as number;
+    expect(next).toBeGreaterThanOrEqual(end + rearmMarginMs(policy, end));
+    expect(takeUrgentPoll(state, policy, next)).toBe(true);
+  });
+
+  it('is re-armed only for an end a quarter of the time tracked later, or a budget interval', () => {
+    expect(rearmMarginMs(policy, 4_000)).toBe(5_000);
+    expect(rearmMarginMs(policy, 400_000)).toBe(100_000);
+  });
+});
+
+describe('a poll held back for the end', () => {
+  it('waits for the predicted end when a routine poll would be answered after it', () => {
+    const state = steadyTracker();
+    const end = predictedEnd(state) as number;
+    expect(pollDueAt(state, policy, end - 10_000, 15_000)).toBe(Math.ceil(end));
+    expect(pollDueAt(state, policy, end - 10_000, 5_000)).toBe(end - 10_000);
+  });
+
+  it('is not held once the urgent poll is spent, nor without a prediction', () => {
+    const state = steadyTracker();
+    const end = predictedEnd(state) as number;
+    takeUrgentPoll(state, policy, end);
+    read(state, end, 99);
+    expect(pollDueAt(state, policy, end + 1_000, 60_000)).toBe(end + 1_000);
+    expect(pollDueAt(initialState(request, 0, false), policy, 1_000, 60_000)).toBe(1_000);
+  });
+});
+
+describe('the status poll priority', () => {
+  it('puts the retry of a refused call first, then urgent polls, then routine ones at the default', () => {
+    expect(statusPollPriority('p-1', { refused: true, urgent: true })).toEqual({
+      fairnessKey: 'p-1',
+      priorityKey: 1,
+    });
+    expect(statusPollPriority('p-1', { refused: false, urgent: true })).toEqual({
+      fairnessKey: 'p-1',
+      priorityKey: 2,
+    });
+    expect(statusPollPriority('p-1', { refused: false, urgent: false })).toEqual({ fairnessKey: 'p-1' });
+  });
+});
+
+describe('the spent urgent poll in the carried state', () => {
+  it('is carried by continue-as-new, and absent from states carried from runs before it', () => {
+    const state = steadyTracker();
+    expect(trackerStateSchema.parse(state).urgentPoll).toBeUndefined();
+    takeUrgentPoll(state, policy, predictedEnd(state) as number);
+    expect(trackerStateSchema.parse(JSON.parse(JSON.stringify(state))).urgentPoll).toEqual(state.urgentPoll);
+  });
+});
