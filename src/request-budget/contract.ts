@@ -47,6 +47,13 @@ export const PRIORITY_KEY = {
   refusedRetry: 1,
   /** A status poll due at its export's predicted end (`urgency.ts` in the tracker). */
   urgentPoll: 2,
+  /**
+   * A pace holder of a boosted project (`boost.ts`): behind every real call, so it takes the
+   * project's turn only when none of its calls is ready for it. Each priority key is its own
+   * subqueue on the server, read into memory apart from the others, so holders are at hand
+   * however deep the real backlog is.
+   */
+  paceHolder: 5,
 } as const;
 
 /**
@@ -109,17 +116,9 @@ export function boostedDispatchRate(quota: number): number {
   return Math.max(dispatchRateForQuota(quota), (quota - 1) / (1 + ARRIVAL_JITTER_ROOM_S));
 }
 
-/**
- * Priority key of a project's pace holders: behind every real call of any project (1: the retry
- * of a refused call, 3: Temporal's default), so a holder takes the project's turn only when none
- * of its calls is ready for it. Each priority key is its own subqueue on the server, read into
- * memory apart from the others, so holders are at hand however deep the real backlog is.
- */
-export const PACE_HOLDER_PRIORITY_KEY = 5;
-
 /** A pace holder's place: its project's budget, behind all real calls. */
 export function paceHolderPriority(projectId: string): Priority {
-  return { fairnessKey: projectFairnessKey(projectId), priorityKey: PACE_HOLDER_PRIORITY_KEY };
+  return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.paceHolder };
 }
 
 /**
