@@ -109,7 +109,6 @@ async function measure(quota: number) {
           CLOUDDC_AUTH_TOKEN: TOKEN,
           CLOUDDC_RATE_LIMIT: String(quota),
           CLOUDDC_ARCHIVE_DIR: join(dir, `archives-${quota}`),
-          LOG_LEVEL: 'WARN',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
