@@ -4,7 +4,7 @@
  * dev server with the documented dynamic config collect `--servers` servers of one project at a
  * concurrency of all of them, from a simulator that enforces the quota (429 past it) and gives each
  * server's export a duration drawn from `--seed`. Then the same exports again with an idle budget
- * (the quota a hundred times over), for detection latency without waiting for turns.
+ * (quota and gateway a hundred times over), for detection latency without waiting for turns.
  *
  * Prints, per run: wall time against the budget-bound minimum (the calls made divided by the
  * quota), the busiest second at the gateway, 429s, archives collected, and detection latency
@@ -69,29 +69,28 @@ console.log(
   `${options.servers} servers of one project, quota ${options.quota}/s, ${options.workers} workers, ` +
     `exports of ${options.minDuration} to ${options.maxDuration} s (seed ${options.seed})`,
 );
-const saturated = await measure(options.quota);
-const idle = await measure(options.quota * 100);
-for (const [name, figures] of [
-  ['budget', saturated],
-  ['idle budget', idle],
-] as const) {
+const saturated = report('budget', await measure(options.quota));
+const idle = report('idle budget', await measure(options.quota * 100));
+console.log(
+  `detection p95 under the budget / with an idle budget: ${(saturated.p95S / idle.p95S).toFixed(2)}x`,
+);
+await rm(dir, { recursive: true, force: true });
+
+function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   console.log(
     `${name.padEnd(12)} wall ${figures.wallS.toFixed(0)} s, ${figures.calls} calls (minimum ${figures.minimumS.toFixed(0)} s at the quota: ${(figures.wallS / figures.minimumS).toFixed(2)}x); ` +
       `busiest second ${figures.busiestSecond}; 429s ${figures.throttled} (${((100 * figures.throttled) / figures.calls).toFixed(2)} %); ` +
       `archives ${figures.collected} of ${options.servers}; detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s`,
   );
+  return figures;
 }
-console.log(
-  `detection p95 under the budget / with an idle budget: ${(saturated.p95S / idle.p95S).toFixed(2)}x`,
-);
-await rm(dir, { recursive: true, force: true });
 
 async function measure(quota: number) {
   const env = await startDevServer({
     searchAttributes: ALL_SEARCH_ATTRIBUTES,
     outputFile: join(dir, 'dev-server.log'),
   });
-  const sim = await CloudDCSimulator.start({ tokens: [TOKEN], rateLimitPerProject: options.quota });
+  const sim = await CloudDCSimulator.start({ tokens: [TOKEN], rateLimitPerProject: quota });
   for (const [i, durationMs] of durationsMs.entries())
     sim.addServer(PROJECT, `srv-${String(i).padStart(5, '0')}`, { exportScenario: { durationMs } });
   const workers: ChildProcess[] = [];
@@ -136,7 +135,7 @@ async function measure(quota: number) {
     return {
       wallS,
       calls: requests.length,
-      minimumS: requests.length / options.quota,
+      minimumS: requests.length / quota,
       busiestSecond: sim.busiestSecondOf(PROJECT),
       throttled: requests.filter((r) => r.status === 429).length,
       collected: result.succeeded.length,
