@@ -15,11 +15,19 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { startFleetCollection } from '../src/client/collection.js';
-import { ALL_SEARCH_ATTRIBUTES, type LogExportResult, logExportWorkflowId } from '../src/contract/index.js';
+import {
+  ALL_SEARCH_ATTRIBUTES,
+  collectServerLogsWorkflowId,
+  type LogExportResult,
+  logExportWorkflowId,
+} from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { busiestSecond } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { workflowInterceptorModules } from '../src/worker/tracing.js';
@@ -79,7 +87,7 @@ await rm(dir, { recursive: true, force: true });
 function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   console.log(
     `${name.padEnd(12)} wall ${figures.wallS.toFixed(0)} s, ${figures.calls} calls (minimum ${figures.minimumS.toFixed(0)} s at the quota: ${(figures.wallS / figures.minimumS).toFixed(2)}x); ` +
-      `busiest second ${figures.busiestSecond}; 429s ${figures.throttled} (${((100 * figures.throttled) / figures.calls).toFixed(2)} %); ` +
+      `busiest second ${figures.busiestSecond} at the gateway, ${figures.busiestDispatchSecond} dispatched; 429s ${figures.throttled} (${((100 * figures.throttled) / figures.calls).toFixed(2)} %); ` +
       `archives ${figures.collected} of ${options.servers}; detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s`,
   );
   return figures;
@@ -132,8 +140,17 @@ async function measure(quota: number) {
         return (Date.parse((tracked as LogExportResult).completedAt) - (record?.finishesAt ?? 0)) / 1000;
       }),
     );
+    const dispatched = (
+      await Promise.all(
+        result.succeeded.flatMap(({ serverId, exportId }) => [
+          callStartTimes(env.client, collectServerLogsWorkflowId({ projectId: PROJECT, serverId })),
+          callStartTimes(env.client, logExportWorkflowId({ projectId: PROJECT, serverId, exportId })),
+        ]),
+      )
+    ).flat();
     return {
       wallS,
+      busiestDispatchSecond: busiestSecond(dispatched),
       calls: requests.length,
       minimumS: requests.length / quota,
       busiestSecond: sim.busiestSecondOf(PROJECT),
@@ -153,6 +170,23 @@ async function measure(quota: number) {
     await env.teardown();
   }
 }
+
+/** When the server dispatched each CloudDC call of a workflow (its `ActivityTaskStarted` events). */
+async function callStartTimes(client: Client, workflowId: string): Promise<number[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const calls = new Set<string>();
+  const times: number[] = [];
+  for (const event of history.events ?? []) {
+    const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (type && CLOUDDC_CALLS.has(type)) calls.add(String(event.eventId));
+    const started = event.activityTaskStartedEventAttributes;
+    if (started && calls.has(String(started.scheduledEventId)) && event.eventTime)
+      times.push(tsToMs(event.eventTime));
+  }
+  return times;
+}
+
+const CLOUDDC_CALLS = new Set(['requestExport', 'getExportStatus', 'downloadArchive']);
 
 function quiet() {
   const none = () => {};
