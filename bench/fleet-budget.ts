@@ -15,8 +15,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Client } from '@temporalio/client';
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { startFleetCollection } from '../src/client/collection.js';
@@ -26,6 +24,7 @@ import {
   type LogExportResult,
   logExportWorkflowId,
 } from '../src/contract/index.js';
+import { activityStartTimes } from '../src/dev/activity-starts.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { busiestSecond } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
@@ -40,6 +39,8 @@ const TOKEN = 'bench-token';
 const REGION = 'cn-east-3';
 const PROJECT = 'bench-fleet-budget';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
+/** The activities that call CloudDC, whose dispatches count against the budget. */
+const CLOUDDC_CALLS = new Set(['requestExport', 'getExportStatus', 'downloadArchive']);
 /** As eager as a demanding user would set it: the budget, not the policy, bounds detection. */
 const POLICY = { minInterval: '2s', maxInterval: '20s' } as const;
 
@@ -143,8 +144,16 @@ async function measure(quota: number) {
     const dispatched = (
       await Promise.all(
         result.succeeded.flatMap(({ serverId, exportId }) => [
-          callStartTimes(env.client, collectServerLogsWorkflowId({ projectId: PROJECT, serverId })),
-          callStartTimes(env.client, logExportWorkflowId({ projectId: PROJECT, serverId, exportId })),
+          activityStartTimes(
+            env.client,
+            collectServerLogsWorkflowId({ projectId: PROJECT, serverId }),
+            CLOUDDC_CALLS,
+          ),
+          activityStartTimes(
+            env.client,
+            logExportWorkflowId({ projectId: PROJECT, serverId, exportId }),
+            CLOUDDC_CALLS,
+          ),
         ]),
       )
     ).flat();
@@ -170,23 +179,6 @@ async function measure(quota: number) {
     await env.teardown();
   }
 }
-
-/** When the server dispatched each CloudDC call of a workflow (its `ActivityTaskStarted` events). */
-async function callStartTimes(client: Client, workflowId: string): Promise<number[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const calls = new Set<string>();
-  const times: number[] = [];
-  for (const event of history.events ?? []) {
-    const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
-    if (type && CLOUDDC_CALLS.has(type)) calls.add(String(event.eventId));
-    const started = event.activityTaskStartedEventAttributes;
-    if (started && calls.has(String(started.scheduledEventId)) && event.eventTime)
-      times.push(tsToMs(event.eventTime));
-  }
-  return times;
-}
-
-const CLOUDDC_CALLS = new Set(['requestExport', 'getExportStatus', 'downloadArchive']);
 
 function quiet() {
   const none = () => {};

@@ -3,7 +3,7 @@ import { tsToMs } from '@temporalio/common/lib/time.js';
 import { startTracking } from '../../src/client/tracking.js';
 import { DEFAULT_TASK_QUEUE } from '../../src/contract/index.js';
 import { dispatchRateForQuota } from '../../src/request-budget/contract.js';
-import { busiestSecond } from '../../src/simulator/request-rate.js';
+import { busiestSecond, countsPerSecond } from '../../src/simulator/request-rate.js';
 import { resultsOf } from './collections.js';
 import { POLICY, type RunContext } from './context.js';
 import { describeHosts, loadedOn, partitionEvents } from './partition-hosts.js';
@@ -111,15 +111,4 @@ async function dispatchesOf(handles: WorkflowHandle[]): Promise<{ dispatches: nu
     }
   }
   return { dispatches, waits };
-}
-
-/** How many of `times` (epoch ms) fell in each second, counted from the first. */
-function countsPerSecond(times: number[]): number[] {
-  const first = Math.min(...times);
-  const counts: number[] = [];
-  for (const at of times) {
-    const second = Math.floor((at - first) / 1_000);
-    counts[second] = (counts[second] ?? 0) + 1;
-  }
-  return Array.from(counts, (count) => count ?? 0);
 }

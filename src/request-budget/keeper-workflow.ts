@@ -170,8 +170,8 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   for (;;) {
     // The task queue has the normal rate and nothing is on its way to it: a boost cooling is down.
     if (!applied.boosted && applied.version === version) boost = afterLowered(boost, Date.now());
-    if (backlogReported && applied.defaultQuota === null && quota === null && applied.version === version) {
-      // Boosting needs the quota, which the task queue knows: a write of the weight learns it.
+    if (backlogReported && quota === null && applied.version === 0 && version === 0) {
+      // Boosting needs the quota, which the task queue knows: the keeper's first write learns it.
       version++;
     } else if (backlogReported) {
       const quotaNow = effectiveQuota();

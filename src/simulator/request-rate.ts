@@ -8,3 +8,14 @@ export function busiestSecond(times: number[]): number {
   }
   return most;
 }
+
+/** How many of `times` (epoch ms) fell in each second, counted from the first. */
+export function countsPerSecond(times: number[]): number[] {
+  const first = Math.min(...times);
+  const counts: number[] = [];
+  for (const at of times) {
+    const second = Math.floor((at - first) / 1_000);
+    counts[second] = (counts[second] ?? 0) + 1;
+  }
+  return Array.from(counts, (count) => count ?? 0);
+}

@@ -1,4 +1,3 @@
-import { tsToMs } from '@temporalio/common/lib/time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   boostedDispatchRate,
@@ -7,7 +6,8 @@ import {
   type ProjectRateLimitStatus,
   projectRateLimitWorkflowId,
 } from '../../src/contract/index.js';
-import { busiestSecond } from '../../src/simulator/request-rate.js';
+import { activityStartTimes } from '../../src/dev/activity-starts.js';
+import { busiestSecond, countsPerSecond } from '../../src/simulator/request-rate.js';
 import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** The gateway's quota (CLOUDDC_RATE_LIMIT); the simulator enforces the same, as a bucket of that many. */
@@ -22,33 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** When the server dispatched each status poll of a tracker (its `ActivityTaskStarted` events). */
-async function pollStartTimes(workflowId: string): Promise<number[]> {
-  const history = await h.env.client.workflow.getHandle(workflowId).fetchHistory();
-  const polls = new Set<string>();
-  const times: number[] = [];
-  for (const event of history.events ?? []) {
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === 'getExportStatus') polls.add(String(event.eventId));
-    const started = event.activityTaskStartedEventAttributes;
-    if (started && polls.has(String(started.scheduledEventId)) && event.eventTime)
-      times.push(tsToMs(event.eventTime));
-  }
-  return times;
-}
-
-/** Requests to the project that arrived in each whole second of the run. */
-function perSecond(projectId: string): number[] {
-  const times = h.sim.requestsTo(`/v1/${projectId}/`).map((r) => r.at);
-  const first = Math.min(...times);
-  const counts: number[] = [];
-  for (const at of times) {
-    const second = Math.floor((at - first) / 1000);
-    counts[second] = (counts[second] ?? 0) + 1;
-  }
-  return Array.from(counts, (n) => n ?? 0);
-}
 
 describe('a backlogged project gets its whole quota, and no second over it', () => {
   it('boosts from (quota - 1) / 2 to 0.9 (quota - 1) while 40 eager trackers wait, then returns to normal', async () => {
@@ -80,16 +53,24 @@ describe('a backlogged project gets its whole quota, and no second over it', () 
     // No second over the quota as Temporal dispatched the calls; at the gateway, one more on the
     // window's edge for the jitter of a loaded test machine (docs/rate-limits.md). None refused,
     // and the boosted seconds well above the normal rate.
-    const dispatched = (await Promise.all(handles.map((handle) => pollStartTimes(handle.workflowId)))).flat();
+    const dispatched = (
+      await Promise.all(
+        handles.map((handle) =>
+          activityStartTimes(h.env.client, handle.workflowId, new Set(['getExportStatus'])),
+        ),
+      )
+    ).flat();
     expect(dispatched.length).toBeGreaterThan(2 * QUOTA);
     expect(busiestSecond(dispatched)).toBeLessThanOrEqual(QUOTA);
     expect(h.sim.busiestSecondOf(PROJECT)).toBeLessThanOrEqual(QUOTA + 1);
     const requests = h.sim.requestsTo(`/v1/${PROJECT}/`);
     expect(requests.filter((r) => r.status === 429)).toEqual([]);
-    const boostedSeconds = perSecond(PROJECT).filter((_, second) => {
-      const at = Math.min(...requests.map((r) => r.at)) + second * 1000;
-      return at >= boostedFrom + 1_000 && at < boostedFrom + 6_000;
-    });
+    const boostedSeconds = countsPerSecond(h.sim.requestsTo(`/v1/${PROJECT}/`).map((r) => r.at)).filter(
+      (_, second) => {
+        const at = Math.min(...requests.map((r) => r.at)) + second * 1000;
+        return at >= boostedFrom + 1_000 && at < boostedFrom + 6_000;
+      },
+    );
     const mean = boostedSeconds.reduce((a, b) => a + b, 0) / Math.max(1, boostedSeconds.length);
     expect(mean, `seconds while boosted: ${boostedSeconds.join(' ')}`).toBeGreaterThan(
       1.4 * dispatchRateForQuota(QUOTA),
