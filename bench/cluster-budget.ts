@@ -9,32 +9,28 @@
  * builds' queues hold the project's tasks at once. Prints the busiest second, whether the
  * workers warned, and how many trackers ran on build B.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { startTracking } from '../src/client/tracking.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { waitFor } from '../src/dev/wait-for.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import { workflowInterceptorModules } from '../src/worker/tracing.js';
-import { workflowsPath } from '../src/worker/tracker-worker.js';
 import {
   type DeploymentPlace,
   describeDeployment,
   setRampingBuild,
 } from '../src/worker-deployment/routing.js';
 import { positive } from './cli-options.js';
-import { untilPolling } from './worker-process.js';
+import { bundleProductWorkflows, spawnProductWorker, untilPolling } from './worker-process.js';
 
 const TOKEN = 'bench-token';
 const REGION = 'cn-east-3';
 const PROJECT = 'bench-cluster-budget';
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** What `temporal server start-dev` runs with when given nothing: over what our dev servers set. */
 const STOCK = [
@@ -57,11 +53,7 @@ const options = new Command('bench:cluster-budget')
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dir = await mkdtemp(join(tmpdir(), 'bench-cluster-budget-'));
-const bundlePath = join(dir, 'workflow-bundle.js');
-await writeFile(
-  bundlePath,
-  (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet() })).code,
-);
+const bundlePath = await bundleProductWorkflows(dir);
 
 console.log(
   `three workers, CLOUDDC_RATE_LIMIT=${options.quota}, ${options.trackers} eager trackers of one project`,
@@ -101,23 +93,17 @@ async function measure(extraArgs: string[], builds: string[]) {
   const workers: { child: ChildProcess; output: string }[] = [];
   try {
     for (const [i, buildId] of builds.entries()) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          TEMPORAL_ADDRESS: env.address,
-          TEMPORAL_TASK_QUEUE: taskQueue,
-          TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
-          CLOUDDC_REGION: REGION,
-          CLOUDDC_ENDPOINT: sim.url,
-          CLOUDDC_AUTH_TOKEN: TOKEN,
-          CLOUDDC_RATE_LIMIT: String(options.quota),
-          CLOUDDC_ARCHIVE_DIR: dir,
-          TEMPORAL_DEPLOYMENT_NAME: deploymentName,
-          TEMPORAL_WORKER_BUILD_ID: buildId,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const child = spawnProductWorker({
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
+        CLOUDDC_REGION: REGION,
+        CLOUDDC_ENDPOINT: sim.url,
+        CLOUDDC_AUTH_TOKEN: TOKEN,
+        CLOUDDC_RATE_LIMIT: String(options.quota),
+        CLOUDDC_ARCHIVE_DIR: dir,
+        TEMPORAL_DEPLOYMENT_NAME: deploymentName,
+        TEMPORAL_WORKER_BUILD_ID: buildId,
       });
       const worker = { child, output: '' };
       const collect = (chunk: Buffer) => {
@@ -186,9 +172,4 @@ async function measure(extraArgs: string[], builds: string[]) {
 
 async function describe(place: DeploymentPlace, deploymentName: string) {
   return (await describeDeployment(place, deploymentName).catch(() => undefined))?.view;
-}
-
-function quiet() {
-  const none = () => {};
-  return { log: none, trace: none, debug: none, info: none, warn: none, error: none };
 }

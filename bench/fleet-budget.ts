@@ -10,12 +10,11 @@
  * quota), the busiest second at the gateway, 429s, archives collected, and detection latency
  * (from an export's end to its tracker seeing it) p50 / p95.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { startFleetCollection } from '../src/client/collection.js';
 import {
@@ -29,16 +28,13 @@ import { startDevServer } from '../src/dev/dev-server.js';
 import { busiestSecond } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
-import { workflowInterceptorModules } from '../src/worker/tracing.js';
-import { workflowsPath } from '../src/worker/tracker-worker.js';
 import { positive } from './cli-options.js';
 import { quantile } from './stats.js';
-import { untilPolling } from './worker-process.js';
+import { bundleProductWorkflows, spawnProductWorker, untilPolling } from './worker-process.js';
 
 const TOKEN = 'bench-token';
 const REGION = 'cn-east-3';
 const PROJECT = 'bench-fleet-budget';
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The activities that call CloudDC, whose dispatches count against the budget. */
 const CLOUDDC_CALLS = new Set(['requestExport', 'getExportStatus', 'downloadArchive']);
 /** As eager as a demanding user would set it: the budget, not the policy, bounds detection. */
@@ -64,11 +60,7 @@ const options = new Command('bench:fleet-budget')
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dir = await mkdtemp(join(tmpdir(), 'bench-fleet-budget-'));
-const bundlePath = join(dir, 'workflow-bundle.js');
-await writeFile(
-  bundlePath,
-  (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quiet() })).code,
-);
+const bundlePath = await bundleProductWorkflows(dir);
 const random = seeded(options.seed);
 const durationsMs = Array.from({ length: options.servers }, () =>
   Math.round(1000 * (options.minDuration + random() * (options.maxDuration - options.minDuration))),
@@ -105,20 +97,14 @@ async function measure(quota: number) {
   const workers: ChildProcess[] = [];
   try {
     for (let i = 0; i < options.workers; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-        cwd: ROOT,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          TEMPORAL_ADDRESS: env.address,
-          TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
-          CLOUDDC_REGION: REGION,
-          CLOUDDC_ENDPOINT: sim.url,
-          CLOUDDC_AUTH_TOKEN: TOKEN,
-          CLOUDDC_RATE_LIMIT: String(quota),
-          CLOUDDC_ARCHIVE_DIR: join(dir, `archives-${quota}`),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const child = spawnProductWorker({
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
+        CLOUDDC_REGION: REGION,
+        CLOUDDC_ENDPOINT: sim.url,
+        CLOUDDC_AUTH_TOKEN: TOKEN,
+        CLOUDDC_RATE_LIMIT: String(quota),
+        CLOUDDC_ARCHIVE_DIR: join(dir, `archives-${quota}`),
       });
       workers.push(child);
       await untilPolling(child);
@@ -178,9 +164,4 @@ async function measure(quota: number) {
     await sim.close();
     await env.teardown();
   }
-}
-
-function quiet() {
-  const none = () => {};
-  return { log: none, trace: none, debug: none, info: none, warn: none, error: none };
 }

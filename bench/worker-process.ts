@@ -1,5 +1,36 @@
-import type { ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../src/worker/tracing.js';
+import { workflowsPath } from '../src/worker/tracker-worker.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+/** The workflows bundled once into `dir`, for every worker process of a bench to load. */
+export async function bundleProductWorkflows(dir: string): Promise<string> {
+  const none = () => {};
+  const logger = { log: none, trace: none, debug: none, info: none, warn: none, error: none };
+  const path = join(dir, 'workflow-bundle.js');
+  await writeFile(
+    path,
+    (await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger })).code,
+  );
+  return path;
+}
+
+/**
+ * The product's worker (`src/worker.ts` through tsx) as a process of its own, configured only
+ * through `env` as an operator configures it; its output is piped for the bench to read.
+ */
+export function spawnProductWorker(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
 
 /** Resolves when a worker process prints its start-up line (it then polls), rejects if it exits first. */
 export function untilPolling(worker: ChildProcess): Promise<void> {

@@ -1,10 +1,5 @@
-import { Context } from '@temporalio/activity';
-import {
-  type BacklogReport,
-  backloggedSignal,
-  PROJECT_RATE_LIMIT_WORKFLOW,
-  projectRateLimitWorkflowId,
-} from '../contract/index.js';
+import { type BacklogReport, backloggedSignal } from '../contract/index.js';
+import { signalKeeper } from './keeper-signal.js';
 
 /** A worker tells a project's keeper of its backlog at most this often: the keeper needs one report. */
 const REPORT_EVERY_MS = 5_000;
@@ -22,21 +17,6 @@ export function backlogReporter(): (report: BacklogReport) => void {
     if (report.startedAt - (lastToldAt.get(report.projectId) ?? Number.NEGATIVE_INFINITY) < REPORT_EVERY_MS)
       return;
     lastToldAt.set(report.projectId, report.startedAt);
-    const context = Context.current();
-    context.client.workflow
-      .signalWithStart(PROJECT_RATE_LIMIT_WORKFLOW, {
-        workflowId: projectRateLimitWorkflowId(report.projectId),
-        taskQueue: context.info.taskQueue,
-        args: [{ projectId: report.projectId }],
-        signal: backloggedSignal,
-        signalArgs: [report],
-        staticSummary: `Request budget of CloudDC project ${report.projectId}`,
-      })
-      .catch((err: unknown) => {
-        context.log.warn("Could not report a backlog to the project's budget keeper", {
-          projectId: report.projectId,
-          error: err instanceof Error ? err.message : String(err),
-        });
-      });
+    void signalKeeper(report.projectId, backloggedSignal, report, 'a backlog');
   };
 }

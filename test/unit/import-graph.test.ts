@@ -41,6 +41,7 @@ const CONCERN_LAYERS: Record<string, Record<string, string>> = {
     'pace-holders.ts': 'workflows',
     'pace-holder-activity.ts': 'activities',
     'backlog-report.ts': 'activities',
+    'keeper-signal.ts': 'activities',
     'task-queue-config.ts': 'queue-config',
     'project-pacing.ts': 'queue-config',
     'worker-limiter.ts': 'activities',
