@@ -23,14 +23,16 @@ import {
   type LogExportResult,
   logExportWorkflowId,
 } from '../src/contract/index.js';
-import { activityStartTimes } from '../src/dev/activity-starts.js';
+import { activityDispatches } from '../src/dev/activity-starts.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { PRIORITY_KEY } from '../src/request-budget/contract.js';
 import { busiestSecond } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
+import { verifiedArchives } from './archive-check.js';
 import { positive } from './cli-options.js';
 import { quantile } from './stats.js';
-import { bundleProductWorkflows, spawnProductWorker, untilPolling } from './worker-process.js';
+import { bundleProductWorkflows, gatewayFirst, spawnProductWorker, untilPolling } from './worker-process.js';
 
 const TOKEN = 'bench-token';
 const REGION = 'cn-east-3';
@@ -48,6 +50,17 @@ const options = new Command('bench:fleet-budget')
   .option('--seed <n>', "seed of the exports' durations", positive('--seed'), 1)
   .option('--min-duration <s>', 'shortest export, seconds', positive('--min-duration'), 20)
   .option('--max-duration <s>', 'longest export, seconds', positive('--max-duration'), 120)
+  .option('--concurrency <n>', 'collections at a time', positive('--concurrency'), 500)
+  .option(
+    '--idle-concurrency <n>',
+    'collections at a time with the idle budget: it polls at its natural pace, so fewer keep the machine as busy',
+    positive('--idle-concurrency'),
+    100,
+  )
+  .option(
+    '--no-idle',
+    'skip the run with an idle budget (its figures depend on the policy, not on the budget)',
+  )
   .parse()
   .opts<{
     servers: number;
@@ -56,6 +69,9 @@ const options = new Command('bench:fleet-budget')
     seed: number;
     minDuration: number;
     maxDuration: number;
+    concurrency: number;
+    idleConcurrency: number;
+    idle: boolean;
   }>();
 
 Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -68,25 +84,36 @@ const durationsMs = Array.from({ length: options.servers }, () =>
 
 console.log(
   `${options.servers} servers of one project, quota ${options.quota}/s, ${options.workers} workers, ` +
-    `exports of ${options.minDuration} to ${options.maxDuration} s (seed ${options.seed})`,
+    `exports of ${options.minDuration} to ${options.maxDuration} s (seed ${options.seed}), ${options.concurrency} at a time (${options.idleConcurrency} with the idle budget)`,
 );
-const saturated = report('budget', await measure(options.quota));
-const idle = report('idle budget', await measure(options.quota * 100));
-console.log(
-  `detection p95 under the budget / with an idle budget: ${(saturated.p95S / idle.p95S).toFixed(2)}x`,
-);
+const saturated = report('budget', await measure(options.quota, options.concurrency));
+if (options.idle) {
+  const idle = report('idle budget', await measure(options.quota * 100, options.idleConcurrency));
+  console.log(
+    `detection p95 under the budget / with an idle budget: ${(saturated.p95S / idle.p95S).toFixed(2)}x`,
+  );
+}
 await rm(dir, { recursive: true, force: true });
 
 function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   console.log(
     `${name.padEnd(12)} wall ${figures.wallS.toFixed(0)} s, ${figures.calls} calls (minimum ${figures.minimumS.toFixed(0)} s at the quota: ${(figures.wallS / figures.minimumS).toFixed(2)}x); ` +
       `busiest second ${figures.busiestSecond} at the gateway, ${figures.busiestDispatchSecond} dispatched; 429s ${figures.throttled} (${((100 * figures.throttled) / figures.calls).toFixed(2)} %); ` +
-      `archives ${figures.collected} of ${options.servers}; detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s`,
+      `archives ${figures.collected} of ${options.servers} (${figures.verified} verified); detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s; ` +
+      `seen by an urgent poll ${figures.urgentEnds} (p95 ${figures.urgentP95S.toFixed(1)} s), by a routine one ${figures.routineEnds} (p95 ${figures.routineP95S.toFixed(1)} s)`,
+  );
+  const wait = (name: string, values: number[]) =>
+    `${values.length} ${name} polls waited p50 ${quantile(values, 0.5).toFixed(1)} s, p95 ${quantile(values, 0.95).toFixed(1)} s`;
+  console.log(
+    `${''.padEnd(12)} ${wait('routine', figures.routineWait)}; ${wait('urgent', figures.urgentWait)}`,
+  );
+  console.log(
+    `${''.padEnd(12)} calls per second at the gateway, by tenth of the run, as a share of the quota: ${figures.profile.map((share) => share.toFixed(2)).join(' ')}`,
   );
   return figures;
 }
 
-async function measure(quota: number) {
+async function measure(quota: number, concurrency: number) {
   const env = await startDevServer({
     searchAttributes: ALL_SEARCH_ATTRIBUTES,
     outputFile: join(dir, 'dev-server.log'),
@@ -109,40 +136,60 @@ async function measure(quota: number) {
       workers.push(child);
       await untilPolling(child);
     }
+    gatewayFirst(-10);
     const started = Date.now();
     const fleet = await startFleetCollection(env.client, {
       projectId: PROJECT,
-      concurrency: Math.min(options.servers, 500),
+      concurrency: Math.min(options.servers, concurrency),
       policy: POLICY,
     });
     const result = await fleet.result();
     const wallS = (Date.now() - started) / 1000;
     const requests = sim.requestsTo(`/v1/${PROJECT}/`);
-    const detections = await Promise.all(
+    const trackers = await Promise.all(
       result.succeeded.map(async ({ serverId, exportId }) => {
         const record = sim.exportsOf(PROJECT, serverId)[0];
-        const tracked = await env.client.workflow
-          .getHandle(logExportWorkflowId({ projectId: PROJECT, serverId, exportId }))
-          .result();
-        return (Date.parse((tracked as LogExportResult).completedAt) - (record?.finishesAt ?? 0)) / 1000;
+        const workflowId = logExportWorkflowId({ projectId: PROJECT, serverId, exportId });
+        const tracked = (await env.client.workflow.getHandle(workflowId).result()) as LogExportResult;
+        const polls = await activityDispatches(env.client, workflowId, CLOUDDC_CALLS);
+        const lastPoll = polls.findLast((d) => d.type === 'getExportStatus');
+        return {
+          detectionS: (Date.parse(tracked.completedAt) - (record?.finishesAt ?? 0)) / 1000,
+          seenUrgently: lastPoll?.priorityKey === PRIORITY_KEY.urgentPoll,
+          dispatched: polls.map((d) => d.startedAt),
+          polls: polls.filter((d) => d.type === 'getExportStatus'),
+        };
       }),
     );
-    const dispatched = (
-      await Promise.all(
-        result.succeeded.flatMap(({ serverId, exportId }) => [
-          activityStartTimes(
-            env.client,
-            collectServerLogsWorkflowId({ projectId: PROJECT, serverId }),
-            CLOUDDC_CALLS,
-          ),
-          activityStartTimes(
-            env.client,
-            logExportWorkflowId({ projectId: PROJECT, serverId, exportId }),
-            CLOUDDC_CALLS,
-          ),
-        ]),
-      )
-    ).flat();
+    const collections = await Promise.all(
+      result.succeeded.map(({ serverId }) =>
+        activityDispatches(
+          env.client,
+          collectServerLogsWorkflowId({ projectId: PROJECT, serverId }),
+          CLOUDDC_CALLS,
+        ),
+      ),
+    );
+    const dispatched = [
+      ...trackers.flatMap((t) => t.dispatched),
+      ...collections.flat().map((d) => d.startedAt),
+    ];
+    const detections = trackers.map((t) => t.detectionS);
+    const urgent = trackers.filter((t) => t.seenUrgently).map((t) => t.detectionS);
+    const routine = trackers.filter((t) => !t.seenUrgently).map((t) => t.detectionS);
+    const waits = (urgent: boolean) =>
+      trackers.flatMap((t) =>
+        t.polls
+          .filter((d) => (d.priorityKey === PRIORITY_KEY.urgentPoll) === urgent)
+          .map((d) => (d.startedAt - d.scheduledAt) / 1000),
+      );
+    const tenth = (wallS * 1000) / 10;
+    const profile = Array.from(
+      { length: 10 },
+      (_, i) =>
+        requests.filter((r) => r.at >= started + i * tenth && r.at < started + (i + 1) * tenth).length /
+        ((tenth / 1000) * quota),
+    );
     return {
       wallS,
       busiestDispatchSecond: busiestSecond(dispatched),
@@ -151,10 +198,19 @@ async function measure(quota: number) {
       busiestSecond: sim.busiestSecondOf(PROJECT),
       throttled: requests.filter((r) => r.status === 429).length,
       collected: result.succeeded.length,
+      verified: await verifiedArchives(sim, PROJECT, result.succeeded),
+      urgentEnds: urgent.length,
+      urgentP95S: quantile(urgent, 0.95),
+      routineEnds: routine.length,
+      routineP95S: quantile(routine, 0.95),
+      profile,
+      routineWait: waits(false),
+      urgentWait: waits(true),
       p50S: quantile(detections, 0.5),
       p95S: quantile(detections, 0.95),
     };
   } finally {
+    gatewayFirst(0);
     for (const child of workers) child.kill('SIGTERM');
     await Promise.all(
       workers.map((child) =>

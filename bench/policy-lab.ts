@@ -22,7 +22,7 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { spend } from '../src/workflows/tracker/poll-budget.js';
 import { nextPollAt } from '../src/workflows/tracker/polling-policy.js';
 import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker/state.js';
-import { pollDueAt, takeUrgentPoll } from '../src/workflows/tracker/urgency.js';
+import { predictedEnd, takeUrgentPoll, urgentPollAt } from '../src/workflows/tracker/urgency.js';
 import { positive } from './cli-options.js';
 import {
   compareAtEqualCost,
@@ -54,6 +54,10 @@ export interface VirtualPoll {
   /** The percentage the tracker knows after it. */
   percentage: number | null;
   urgentFor?: number;
+  /** The predicted end (the far edge of the completion window) when it was sent, if there was one. */
+  foretold?: number;
+  /** A routine poll still queued at the predicted end, cancelled for the urgent poll (`answeredAt` is then). */
+  overtaken?: true;
 }
 
 /**
@@ -99,11 +103,7 @@ export function trackInVirtualTime(
   };
   const pollTimes: number[] = [];
   const polls: VirtualPoll[] = [];
-  let routineRoundTripMs = 0;
-  const nextAt = (now: number) => {
-    const dueAt = nextPollAt(request.policy, state, now, random);
-    return queue.urgency ? pollDueAt(state, request.policy, dueAt, routineRoundTripMs) : dueAt;
-  };
+  const nextAt = (now: number) => nextPollAt(request.policy, state, now, random);
   let now = 0;
   if (collected) {
     recordReading(state, readingAt(0), 0);
@@ -112,15 +112,22 @@ export function trackInVirtualTime(
   for (;;) {
     state.pollBudget = spend(state.pollBudget, request.policy, now);
     pollTimes.push(now);
+    const foretold = predictedEnd(state);
     const urgent = queue.urgency && takeUrgentPoll(state, request.policy, now);
     const answeredAt = now + queue.waitMs(urgent);
-    if (!urgent) routineRoundTripMs = answeredAt - now;
+    const urgentAt = urgent || !queue.urgency ? null : urgentPollAt(state, request.policy);
+    if (urgentAt !== null && answeredAt > urgentAt) {
+      polls.push({ sentAt: now, answeredAt: urgentAt, percentage: state.percentage, overtaken: true });
+      now = urgentAt;
+      continue;
+    }
     const { phase } = recordSnapshot(state, readingAt(answeredAt), answeredAt);
     polls.push({
       sentAt: now,
       answeredAt,
       percentage: state.percentage,
       ...(urgent && { urgentFor: state.urgentPoll?.end }),
+      ...(foretold !== null && { foretold }),
     });
     if (phase !== 'running') {
       const latencyMs = answeredAt - finishesAt;

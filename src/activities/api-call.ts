@@ -40,6 +40,8 @@ export interface ActivityDependencies {
    * turn on the server, when Temporal holds the per-project budgets; see `backlog-report.ts`.
    */
   reportBacklog?: (report: BacklogReport) => void;
+  /** Told of each call's project; tells its keeper when the worker lags (`lag-report.ts`). */
+  reportLag?: (projectId: string) => void;
 }
 
 /**
@@ -110,6 +112,7 @@ export function apiCall(
   const queueWaitMs = Date.now() - currentAttemptScheduledTimestampMs;
   if (queueWaitMs >= BACKLOG_EVIDENCE_MS)
     deps.reportBacklog?.({ projectId, queueWaitMs, startedAt: Date.now() });
+  deps.reportLag?.(projectId);
   const execution = context.info.workflowExecution;
   const ticket = `${execution?.workflowId}/${execution?.runId}/${activityId}`;
   if (attempt > 1) {

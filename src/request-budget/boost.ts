@@ -12,7 +12,9 @@ import { boostedDispatchRate, dispatchRateForQuota } from './contract.js';
  * The phases: `priming` (holders queued at the normal rate; any catch-up the key had saved is
  * spent within the limiter's one second, `PRIME_MS`), `on` (the high rate), `cooling` (the normal
  * rate asked for; holders stay until the task queue has it, and `SETTLE_MS` more). Holders that
- * take turns are gaps in the backlog: a tenth of the turns in `GAP_WINDOW_MS` ends the boost.
+ * take turns are gaps in the backlog: half the turns in `GAP_WINDOW_MS` ends the boost. A backlog
+ * with gaps is still one: trackers that see their polls wait hold them back, so a project's demand
+ * swings about its rate, and holders filling the swings keep the key as safe as a full backlog does.
  */
 export type BoostPhase = 'off' | 'priming' | 'on' | 'cooling';
 
@@ -33,8 +35,12 @@ export const PRIME_MS = 1_500;
 export const GAP_WINDOW_MS = 2_000;
 /** After the task queue has the normal rate: the matching service applies it on its next dispatch. */
 export const SETTLE_MS = 1_000;
-/** Between the end of a boost and the next. */
-export const REST_MS = 30_000;
+/**
+ * Between the end of a boost and the next: long enough that a boost ends and starts at most every
+ * few seconds (two weight changes each), short enough that a fleet whose demand dipped is not held
+ * at the normal rate for long (each second at it costs the project 8 calls at a quota of 20).
+ */
+export const REST_MS = 5_000;
 
 export function noBoost(): Boost {
   return { phase: 'off', since: 0, gaps: [], loweredAt: null, notBefore: 0 };
@@ -46,16 +52,16 @@ export function worthBoosting(quota: number): boolean {
 }
 
 /**
- * Holders to keep queued: half a second of turns at the boosted rate, so a gap is covered while
- * the keeper replaces the holders it used (a workflow task or two).
+ * Holders to keep queued: a second of turns at the boosted rate, so gaps are covered while the
+ * keeper replaces the holders they used, even when its workflow tasks wait on a busy worker.
  */
 export function paceHolderCount(boost: Boost, quota: number): number {
-  return boost.phase === 'off' ? 0 : Math.max(2, Math.ceil(boostedDispatchRate(quota) / 2));
+  return boost.phase === 'off' ? 0 : Math.max(2, Math.ceil(boostedDispatchRate(quota)));
 }
 
-/** Gaps within `GAP_WINDOW_MS` that end a boost: a tenth of its turns went unused. */
+/** Gaps within `GAP_WINDOW_MS` that end a boost: half its turns went unused, the backlog is gone. */
 export function gapLimit(quota: number): number {
-  return Math.max(2, Math.ceil((boostedDispatchRate(quota) * GAP_WINDOW_MS) / 10_000));
+  return Math.max(2, Math.ceil((boostedDispatchRate(quota) * GAP_WINDOW_MS) / 2_000));
 }
 
 /** A call waited for its turn: start priming, if the project may be boosted now. */

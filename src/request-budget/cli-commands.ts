@@ -62,7 +62,7 @@ function rateLimitTable(view: RateLimitsView): string {
   ];
   if (view.projects.length === 0) return [...lines, 'Every project runs at the default quota.'].join('\n');
   const rows = [
-    ['PROJECT', 'QUOTA', 'SHARE', 'RATE', '429s', 'LAST 429'],
+    ['PROJECT', 'QUOTA', 'SHARE', 'RATE', '429s', 'LAST 429', 'DISPATCHED', 'BOOST', 'LATE ROOM'],
     ...view.projects.map((p) => [
       p.projectId,
       p.quota === null ? 'default' : `${p.quota}/s`,
@@ -70,6 +70,11 @@ function rateLimitTable(view: RateLimitsView): string {
       p.rate === null ? '?' : `${Math.round(p.rate * 100) / 100}/s`,
       String(p.throttles),
       p.lastThrottle?.refusedAtIso ?? '-',
+      p.dispatchRate === undefined || p.dispatchRate === null
+        ? '?'
+        : `${Math.round(p.dispatchRate * 100) / 100}/s`,
+      p.boost ?? 'off',
+      p.arrivalRoomMs === undefined ? '-' : `${Math.round(p.arrivalRoomMs)} ms`,
     ]),
   ];
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];

@@ -48,6 +48,13 @@ export const PRIORITY_KEY = {
   /** A status poll due at its export's predicted end (`urgency.ts` in the tracker). */
   urgentPoll: 2,
   /**
+   * A status poll the policy placed while the readings foretell the end, behind the project's
+   * other calls (export requests, archive downloads, polls while nothing foretells an end), which
+   * are never optional: under a saturated budget an export starts, and a collection frees its
+   * place, a queue's wait sooner. If the end comes while it waits, the urgent poll overtakes it.
+   */
+  routinePoll: 4,
+  /**
    * A pace holder of a boosted project (`boost.ts`): behind every real call, so it takes the
    * project's turn only when none of its calls is ready for it. Each priority key is its own
    * subqueue on the server, read into memory apart from the others, so holders are at hand
@@ -69,12 +76,24 @@ export function projectPriority(projectId: string, retryOfRefusedCall = false): 
 }
 
 /**
- * A status poll's place: the retry of a refused one first, then a poll due at its export's
- * predicted end, ahead of the routine polls that would make the end seen late.
+ * Why a status poll is sent: the retry of a refused one, the poll due at the export's predicted
+ * end, one the policy placed while the readings foretell the end (the urgent poll overtakes it if
+ * the end comes first) or while they do not, or one an operator asked for (`pollNow`).
  */
-export function statusPollPriority(projectId: string, poll: { refused: boolean; urgent: boolean }): Priority {
-  if (poll.refused || !poll.urgent) return projectPriority(projectId, poll.refused);
-  return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.urgentPoll };
+export type PollStanding = 'refused' | 'urgent' | 'routine' | 'unforetold' | 'asked';
+
+/**
+ * A status poll's place: the retry of a refused one first, then a poll due at its export's
+ * predicted end, then the project's other calls (an operator's poll, and a poll while nothing
+ * foretells the end, among them: nothing would overtake those), and routine polls last.
+ */
+export function statusPollPriority(projectId: string, standing: PollStanding): Priority {
+  if (standing !== 'urgent' && standing !== 'routine')
+    return projectPriority(projectId, standing === 'refused');
+  return {
+    fairnessKey: projectFairnessKey(projectId),
+    priorityKey: standing === 'urgent' ? PRIORITY_KEY.urgentPoll : PRIORITY_KEY.routinePoll,
+  };
 }
 
 /**
@@ -101,19 +120,20 @@ export const ARRIVAL_JITTER_ROOM_S = 1 / 9;
  * rate × (2 + J) + 1 of them. (quota − 1) / (2 + J) keeps that at the quota. Below a quota of
  * about 2 that formula would starve the project, so a quarter of it is used there.
  */
-export function dispatchRateForQuota(quota: number): number {
-  return Math.max(quota / 4, (quota - 1) / (2 + ARRIVAL_JITTER_ROOM_S));
+export function dispatchRateForQuota(quota: number, roomS = ARRIVAL_JITTER_ROOM_S): number {
+  return Math.max(quota / 4, (quota - 1) / (2 + roomS));
 }
 
 /**
  * The per-key dispatch rate while a project holds a standing backlog (a boost, `boost.ts`):
- * (quota − 1) / (1 + J), nine tenths of the quota less one. Requests then leave at even spacing,
+ * (quota − 1) / (1 + J), nine tenths of the quota less one. Both rates take a wider room where the
+ * project's workers reported lagging more (`arrival-room.ts`). Requests then leave at even spacing,
  * and a one-second window holds rate × (1 + J) + 1 = quota of them at most. The catch-up that
  * halves the idle rate cannot happen: pace holders fill every turn the project leaves unused, so
  * its key never falls behind its limit.
  */
-export function boostedDispatchRate(quota: number): number {
-  return Math.max(dispatchRateForQuota(quota), (quota - 1) / (1 + ARRIVAL_JITTER_ROOM_S));
+export function boostedDispatchRate(quota: number, roomS = ARRIVAL_JITTER_ROOM_S): number {
+  return Math.max(dispatchRateForQuota(quota, roomS), (quota - 1) / (1 + roomS));
 }
 
 /** A pace holder's place: its project's budget, behind all real calls. */
@@ -184,6 +204,8 @@ export interface ProjectRateLimitInput {
   loweredAt?: number;
   throttles?: number;
   decreases?: number;
+  /** The room for arrivals that vary, while widened by a lag report (`arrival-room.ts`). */
+  room?: { ms: number; until: number };
 }
 
 /** What operators see: the CLI's `rate-limit show` and the budget keeper's query. */
@@ -209,11 +231,14 @@ export interface ProjectRateLimitStatus {
   boost?: 'off' | 'priming' | 'on' | 'cooling';
   throttles: number;
   decreases: number;
+  /** The room the rates leave for arrivals that vary (ms): the base, or wider for workers that lag. */
+  arrivalRoomMs?: number;
   lastThrottle?: ThrottleReport & { refusedAtIso: string };
 }
 
 export const throttledSignal = defineSignal<[ThrottleReport]>('throttled');
 export const backloggedSignal = defineSignal<[BacklogReport]>('backlogged');
+export const laggedSignal = defineSignal<[LagReport]>('lagged');
 export const getRateLimitQuery = defineQuery<ProjectRateLimitStatus>('getRateLimit');
 /** Sets the project's own quota (requests per second), or with null returns it to the default. */
 export const setQuotaUpdate = defineUpdate<ProjectRateLimitStatus, [{ quota: number | null }]>('setQuota');
@@ -226,6 +251,16 @@ export interface ProjectWeightChange {
   share: number;
   /** At `boostedDispatchRate` of the quota (the share is then whole). */
   boosted?: boolean;
+  /** The room for arrivals that vary, in seconds, when wider than `ARRIVAL_JITTER_ROOM_S`. */
+  roomS?: number;
+}
+
+/** A worker whose event loop fell behind by `lagMs` while it called the project (`lag-report.ts`). */
+export interface LagReport {
+  projectId: string;
+  lagMs: number;
+  /** When the worker saw it (epoch ms). */
+  at: number;
 }
 
 /** Fairness key of our own bookkeeping activities (task queue settings), apart from every project. */
@@ -254,6 +289,7 @@ export const projectRateLimitInputSchema = z.strictObject({
   loweredAt: z.number().optional(),
   throttles: z.number().int().nonnegative().optional(),
   decreases: z.number().int().nonnegative().optional(),
+  room: z.strictObject({ ms: z.number().positive(), until: z.number() }).optional(),
 });
 
 const backlogReportSchema = z.strictObject({
@@ -262,17 +298,26 @@ const backlogReportSchema = z.strictObject({
   startedAt: z.number(),
 });
 
-/** A `backlogged` signal's report, or undefined when it is not one. */
-export function readBacklogReport(raw: unknown): BacklogReport | undefined {
-  const parsed = backlogReportSchema.safeParse(raw);
+const lagReportSchema = z.strictObject({
+  projectId: idSchema,
+  lagMs: z.number().nonnegative(),
+  at: z.number(),
+});
+
+/**
+ * A signal's report, or undefined when it is not one: anyone may signal a workflow, and the keeper
+ * ignores what it cannot read rather than fail.
+ */
+function readReport<T>(schema: z.ZodType<T>, raw: unknown): T | undefined {
+  const parsed = schema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
 }
 
-/** A `throttled` signal's report, or undefined when it is not one (anyone may signal a workflow). */
-export function readThrottleReport(raw: unknown): ThrottleReport | undefined {
-  const parsed = throttleReportSchema.safeParse(raw);
-  return parsed.success ? parsed.data : undefined;
-}
+export const readBacklogReport = (raw: unknown): BacklogReport | undefined =>
+  readReport(backlogReportSchema, raw);
+export const readLagReport = (raw: unknown): LagReport | undefined => readReport(lagReportSchema, raw);
+export const readThrottleReport = (raw: unknown): ThrottleReport | undefined =>
+  readReport(throttleReportSchema, raw);
 
 /** Checks the budget keeper's input; `InvalidInput` naming each bad field otherwise. */
 export function parseProjectRateLimitInput(raw: unknown): ProjectRateLimitInput {

@@ -16,6 +16,7 @@ import {
   DEFAULT_POLICY_MS,
   dispatchRateForQuota,
   getRateLimitQuery,
+  laggedSignal,
   PACED_ACTIVITY,
   type ProjectRateLimitInput,
   type ProjectRateLimitStatus,
@@ -24,6 +25,7 @@ import {
   parseQuotaChange,
   projectFairnessKey,
   readBacklogReport,
+  readLagReport,
   readThrottleReport,
   setQuotaUpdate,
   type ThrottleReport,
@@ -32,6 +34,7 @@ import {
 import { continueOnCurrentBuild } from '../worker-deployment/continue-on-current-build.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from '../workflows/queue-wait.js';
 import { type Aimd, afterThrottle, nextStepAt, shareAt, startAimd } from './aimd.js';
+import { type ArrivalRoom, afterLag, BASE_ROOM_MS, baseRoom, isWidened, roomAt } from './arrival-room.js';
 import {
   afterBacklog,
   afterGap,
@@ -106,6 +109,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   /** The last 429, change or refresh: the keeper ends, or refreshes its weight, IDLE_MS after it. */
   let lastEventAt = Date.now();
   let boost = noBoost();
+  let room: ArrivalRoom = input.room ?? baseRoom();
   /** Set by a holder's turn or a backlog report: the loop looks at the boost again. */
   let boostNews = false;
   const effectiveQuota = () => quota ?? applied.defaultQuota;
@@ -133,6 +137,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       boost: boost.phase,
       throttles: aimd.throttles,
       decreases: aimd.decreases,
+      arrivalRoomMs: room.ms,
       ...(lastThrottle
         ? { lastThrottle: { ...lastThrottle, refusedAtIso: new Date(lastThrottle.refusedAt).toISOString() } }
         : {}),
@@ -151,6 +156,14 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     lastEventAt = Date.now();
     backlogReported = true;
     boostNews = true;
+  });
+  setHandler(laggedSignal, (raw) => {
+    const report = readLagReport(raw);
+    if (!report) return;
+    const widened = afterLag(room, report.lagMs, Date.now());
+    if (widened.ms !== room.ms) version++;
+    room = widened;
+    lastEventAt = Date.now();
   });
   setHandler(
     setQuotaUpdate,
@@ -179,6 +192,9 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       backlogReported = false;
     }
     boost = boostAt(boost, Date.now());
+    const lapsed = roomAt(room, Date.now());
+    if (lapsed.ms !== room.ms) version++;
+    room = lapsed;
     const quotaNow = effectiveQuota();
     holders.keep(quotaNow === null ? 0 : paceHolderCount(boost, quotaNow));
     if (holdsBoostedRate(boost) !== applied.boosted && applied.version === version) version++;
@@ -190,7 +206,13 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
         "Setting the project's weight",
         (scheduleToStartTimeoutMs) =>
           applyProjectWeight.executeWithOptions({ scheduleToStartTimeout: scheduleToStartTimeoutMs }, [
-            { fairnessKey, quota, share, ...(boosted ? { boosted } : {}) },
+            {
+              fairnessKey,
+              quota,
+              share,
+              ...(boosted ? { boosted } : {}),
+              ...(isWidened(room) ? { roomS: room.ms / 1000 } : {}),
+            },
           ]),
       );
       applied = { version: target, ...weight, boosted };
@@ -207,6 +229,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     const wakeAt = Math.min(
       nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil,
       nextBoostStepAt(boost) ?? idleUntil,
+      isWidened(room) ? room.until : idleUntil,
       Date.now() + BUILD_CHECK_MS,
     );
     boostNews = false;
@@ -238,12 +261,12 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     }
     if (applied.version < version) continue;
     setCurrentDetails(details(status()));
-    if (now >= idleUntil && (quota !== null || share < 1)) {
+    if (now >= idleUntil && (quota !== null || share < 1 || isWidened(room))) {
       lastEventAt = now;
       version++;
       continue;
     }
-    const idle = quota === null && share >= 1 && now >= idleUntil;
+    const idle = quota === null && share >= 1 && !isWidened(room) && now >= idleUntil;
     // A keeper lives as long as its project is throttled: it moves to a newly promoted build at
     // once rather than keep the old one from draining.
     const { continueAsNewSuggested, targetWorkerDeploymentVersionChanged } = workflowInfo();
@@ -266,6 +289,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
         decreases: aimd.decreases,
         ...(aimd.loweredAt !== undefined ? { loweredAt: aimd.loweredAt } : {}),
         ...(lastThrottle ? { lastThrottle } : {}),
+        ...(isWidened(room) ? { room } : {}),
       });
     }
   }
@@ -279,6 +303,11 @@ function details(s: ProjectRateLimitStatus): string {
     `**Rate now:** ${s.rate === null ? 'unknown' : `${round(s.rate)}/s`} · **Quota:** ${quota} · **Share in use:** ${Math.round(s.share * 100)} %`,
     `**429s from the gateway:** ${s.throttles} · **Decreases:** ${s.decreases}`,
   ];
+  if (s.arrivalRoomMs !== undefined && s.arrivalRoomMs > BASE_ROOM_MS) {
+    lines.push(
+      `**Workers lagging:** the rates leave ${Math.round(s.arrivalRoomMs)} ms for late arrivals (${Math.round(BASE_ROOM_MS)} ms normally)`,
+    );
+  }
   if (s.lastThrottle) {
     lines.push(
       `**Last 429:** ${s.lastThrottle.refusedAtIso} in ${s.lastThrottle.region}${s.lastThrottle.requestId ? ` (X-Request-Id ${s.lastThrottle.requestId})` : ''}`,

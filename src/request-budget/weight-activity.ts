@@ -20,14 +20,18 @@ export async function applyProjectWeightActivity(
   // Without a default the server paces nothing (the workers' own limiters do): nothing to scale.
   if (defaultQuota === null) return { defaultQuota, weight: 1 };
   const quota = change.quota ?? defaultQuota;
+  // A wider room for arrivals that vary lowers the rate by as much as it lowers the formula's.
+  const roomFactor =
+    change.roomS === undefined ? 1 : dispatchRateForQuota(quota, change.roomS) / dispatchRateForQuota(quota);
   const weight = change.boosted
-    ? boostedDispatchRate(quota) / dispatchRateForQuota(defaultQuota)
-    : (quota / defaultQuota) * change.share;
+    ? boostedDispatchRate(quota, change.roomS) / dispatchRateForQuota(defaultQuota)
+    : (quota / defaultQuota) * change.share * roomFactor;
   await setProjectWeight(queue, change.fairnessKey, weight);
   context.log.info("Project's rate set on the task queue", {
     fairnessKey: change.fairnessKey,
     dispatchesPerSecond: dispatchRateForQuota(defaultQuota) * weight,
     boosted: change.boosted ?? false,
+    ...(change.roomS !== undefined ? { arrivalRoomS: change.roomS } : {}),
     weight,
   });
   return { defaultQuota, weight };

@@ -115,6 +115,7 @@ export class CloudDCSimulator {
   readonly #http: Server;
   readonly #archives = new Map<string, Promise<SimulatedArchive>>();
   readonly #tallies = new Map<string, RequestTally>();
+  readonly #projectTallies = new Map<string, RequestTally>();
   /** Each project's requests of the last second, and the most there ever were. */
   readonly #secondWindows = new Map<string, { times: number[]; most: number }>();
   /** Answers whose archive body a `trickle` fault slows down. */
@@ -249,6 +250,11 @@ export class CloudDCSimulator {
     };
   }
 
+  /** How many requests one project made, and how many were throttled, however long the run. */
+  projectTally(projectId: string): RequestTally {
+    return { ...(this.#projectTallies.get(projectId) ?? { requests: 0, throttled: 0 }) };
+  }
+
   /** The most requests one project made within any one second, however long the run. */
   busiestSecondOf(projectId: string): number {
     return this.#secondWindows.get(projectId)?.most ?? 0;
@@ -295,12 +301,22 @@ export class CloudDCSimulator {
     this.#tallies.set(url.pathname, tally);
     tally.requests += 1;
     const requestProject = /^\/v1\/([^/]+)\//.exec(url.pathname)?.[1];
-    if (requestProject) this.#countInBusiestSecond(requestProject, record.at);
+    const projectTally = requestProject
+      ? (this.#projectTallies.get(requestProject) ?? { requests: 0, throttled: 0 })
+      : undefined;
+    if (requestProject && projectTally) {
+      this.#projectTallies.set(requestProject, projectTally);
+      projectTally.requests += 1;
+      this.#countInBusiestSecond(requestProject, record.at);
+    }
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Date', new Date(this.#clock()).toUTCString());
     res.on('finish', () => {
       if (record.status === 0) record.status = res.statusCode;
-      if (res.statusCode === 429) tally.throttled += 1;
+      if (res.statusCode === 429) {
+        tally.throttled += 1;
+        if (projectTally) projectTally.throttled += 1;
+      }
     });
 
     if (url.pathname.startsWith('/_sim/')) return this.#admin(req, res, method, url);

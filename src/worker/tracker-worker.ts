@@ -15,6 +15,7 @@ import type { Tracing } from '../client/tracing.js';
 import { workerPaceForQuota } from '../contract/index.js';
 import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
 import { backlogReporter } from '../request-budget/backlog-report.js';
+import { lagReporter } from '../request-budget/lag-report.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import { reportThrottleToKeeper } from '../request-budget/throttle-report-activity.js';
 import { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
@@ -76,7 +77,11 @@ export function activityDependenciesFrom(
     }),
     ...(localRateLimiter
       ? { localRateLimiter }
-      : { reportThrottle: reportThrottleToKeeper, reportBacklog: backlogReporter() }),
+      : {
+          reportThrottle: reportThrottleToKeeper,
+          reportBacklog: backlogReporter(),
+          reportLag: lagReporter(),
+        }),
     ...(metrics ? { metrics } : {}),
     targetFor: regionTargets(cloudDC.region, cloudDC.regions, (region) =>
       endpointFor(cloudDC.endpointTemplate, region),

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   ContinueAsNew,
   condition,
   continueAsNew,
@@ -26,6 +27,7 @@ import {
   type LogExportResult,
   PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
+  type PollStanding,
   parseTrackLogExportInput,
   pollNowSignal,
   statusPollPriority,
@@ -53,7 +55,7 @@ import {
   type TrackerState,
   trackerStateSchema,
 } from './tracker/state.js';
-import { pollDueAt, takeUrgentPoll } from './tracker/urgency.js';
+import { takeUrgentPoll, urgentPollAt } from './tracker/urgency.js';
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -69,6 +71,12 @@ const POLL_RETRY_BUDGET_MS = { min: 2_000, max: 120_000 };
  * started before the budget existed keep polling at their deadlines, as their histories record.
  */
 const BUDGET_AT_DEADLINES = 'poll-budget-at-deadlines';
+
+/**
+ * A routine poll still in its project's queue at the predicted end is overtaken by the urgent
+ * poll; runs started before kept routine polls back instead, as their histories record.
+ */
+const ROUTINE_POLLS_OVERTAKEN = 'routine-polls-overtaken';
 
 /** Whether this worker's namespace has our search attributes; asked once per tracker. */
 const { searchAttributesAvailable } = proxyLocalActivities<TrackerActivities>({ startToCloseTimeout: '10s' });
@@ -166,8 +174,6 @@ async function track(
   startedWithReading: boolean,
 ): Promise<LogExportResult> {
   const queueWait = new QueueWaitLimit(request.policy.maxIntervalMs);
-  // How long the last routine poll took to be answered: its wait in the project's queue, mostly.
-  let routineRoundTripMs = 0;
   let readingInHand = startedWithReading;
   for (;;) {
     const stallDeadline = s.lastProgressAt + request.policy.stallTimeoutMs;
@@ -188,9 +194,20 @@ async function track(
       const sentAt = Date.now();
       if (onBudget) s.pollBudget = spend(s.pollBudget, request.policy, sentAt);
       const urgent = onBudget && takeUrgentPoll(s, request.policy, sentAt);
-      const result = await pollOnce(request, s, queueWait, urgent);
+      const standing: PollStanding = s.refused
+        ? 'refused'
+        : urgent
+          ? 'urgent'
+          : onBudget
+            ? 'routine'
+            : 'asked';
+      const result =
+        standing === 'routine'
+          ? await routinePoll(request, s, queueWait)
+          : await pollOnce(request, s, queueWait, standing);
+      // Overtaken at the predicted end: the urgent poll goes now.
+      if (result === OVERTAKEN) continue;
       if (result) return result;
-      if (onBudget && !urgent && s.failedAttempts === 0) routineRoundTripMs = Date.now() - sentAt;
     }
     readingInHand = false;
 
@@ -205,7 +222,7 @@ async function track(
     const policyWakeAt =
       s.refused && s.retryNotBefore !== null
         ? s.retryNotBefore
-        : pollDueAt(s, request.policy, nextPollAt(request.policy, s, now, Math.random), routineRoundTripMs);
+        : nextPollAt(request.policy, s, now, Math.random);
     const wakeAt = Math.min(Math.max(policyWakeAt, earliest), s.deadline, stallDeadline);
     setNextPollAt(wakeAt);
     setCurrentDetails(currentDetails(s, wakeAt));
@@ -223,15 +240,56 @@ async function track(
   }
 }
 
+const OVERTAKEN = Symbol('overtaken by the urgent poll');
+
+/**
+ * A poll the policy placed. While the readings foretell the end, it waits behind the project's
+ * other calls (`statusPollPriority`), and if the predicted end comes while it still waits for its
+ * turn, it is cancelled and `OVERTAKEN` returned:
+ * the urgent poll goes instead, so no routine poll holds up the end (`urgency.ts`). A cancelled
+ * poll the server had already handed to a worker is answered and dropped: one call spent at most.
+ */
+async function routinePoll(
+  request: TrackLogExportRequest,
+  s: TrackerState,
+  queueWait: QueueWaitLimit,
+): Promise<LogExportResult | undefined | typeof OVERTAKEN> {
+  const urgentAt = urgentPollAt(s, request.policy);
+  // Nothing would overtake it: it keeps its place among the project's other calls.
+  if (urgentAt === null || !patched(ROUTINE_POLLS_OVERTAKEN)) {
+    return pollOnce(request, s, queueWait, 'unforetold');
+  }
+  let settled: { value: LogExportResult | undefined } | { error: unknown } | undefined;
+  const scope = new CancellationScope();
+  const polled = scope
+    .run(() => pollOnce(request, s, queueWait, 'routine'))
+    .then(
+      (value) => {
+        settled = { value };
+      },
+      (error: unknown) => {
+        settled = { error };
+      },
+    );
+  if (!(await condition(() => settled !== undefined, Math.max(1, urgentAt - Date.now())))) {
+    scope.cancel();
+    await polled;
+  }
+  const outcome = settled as NonNullable<typeof settled>;
+  if ('value' in outcome) return outcome.value;
+  if (isCancellation(outcome.error) && !CancellationScope.current().consideredCancelled) return OVERTAKEN;
+  throw outcome.error;
+}
+
 /** Polls once: the result once the export has completed, undefined while it runs. */
 async function pollOnce(
   request: TrackLogExportRequest,
   s: TrackerState,
   queueWait: QueueWaitLimit,
-  urgent: boolean,
+  standing: PollStanding,
 ): Promise<LogExportResult | undefined> {
   const previousPollAt = s.lastPolledAt;
-  const snapshot = await pollStatus(request, s, queueWait, urgent);
+  const snapshot = await pollStatus(request, s, queueWait, standing);
   countPoll(snapshot !== undefined);
   if (!snapshot) return undefined;
   const effect = recordSnapshot(s, snapshot, Date.now());
@@ -287,7 +345,7 @@ async function pollStatus(
   request: TrackLogExportRequest,
   state: TrackerState,
   queueWait: QueueWaitLimit,
-  urgent: boolean,
+  standing: PollStanding,
 ): Promise<ExportStatusSnapshot | undefined> {
   const { projectId, serverId, exportId, region } = request;
   const budget = Math.min(
@@ -309,7 +367,7 @@ async function pollStatus(
             scheduleToCloseTimeout: Math.max(state.deadline - Date.now(), POLL_RETRY_BUDGET_MS.min),
             scheduleToStartTimeout: scheduleToStartTimeoutMs,
             summary: `poll status of export ${exportId}`,
-            priority: statusPollPriority(projectId, { refused: state.refused, urgent }),
+            priority: statusPollPriority(projectId, standing),
           },
           [
             {

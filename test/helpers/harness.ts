@@ -61,6 +61,11 @@ export interface HarnessOptions {
    * the other tests see the normal pace, with its second of room for a loaded machine's jitter).
    */
   boost?: boolean;
+  /**
+   * Tell keepers when the test process's event loop lags, as a worker does (off by default: a
+   * loaded test runner would otherwise lower the pace the other tests expect).
+   */
+  lagReports?: boolean;
 }
 
 export interface Harness {
@@ -109,7 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   }
   const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
-  const { reportBacklog, ...wired } = activityDependenciesFrom(
+  const { reportBacklog, reportLag, ...wired } = activityDependenciesFrom(
     {
       cloudDC: {
         region: TEST_REGION,
@@ -126,6 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dependencies: ActivityDependencies = {
     ...wired,
     ...(options.boost && reportBacklog ? { reportBacklog } : {}),
+    ...(options.lagReports && reportLag ? { reportLag } : {}),
     backoff: options.backoff ?? FAST_BACKOFF,
     searchIndex: indexed,
   };

@@ -140,7 +140,7 @@ describe('the boost of a backlogged project', () => {
     );
   });
 
-  it('ends when a tenth of the boosted turns in GAP_WINDOW_MS went to holders, not before', () => {
+  it('ends when half the boosted turns in GAP_WINDOW_MS went to holders, not before', () => {
     fc.assert(
       fc.property(quotas, fc.array(fc.integer({ min: 1, max: 400 }), { maxLength: 40 }), (quota, gaps) => {
         let boost = boostAt(afterBacklog(noBoost(), 0, true), PRIME_MS);

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ARRIVAL_JITTER_ROOM_S,
@@ -13,6 +14,7 @@ import {
   readThrottleReport,
   workerPaceForQuota,
 } from '../../src/contract/index.js';
+import { MAX_ROOM_MS } from '../../src/request-budget/arrival-room.js';
 
 describe('projectFairnessKey', () => {
   it('is the project ID itself when it fits in a fairness key', () => {
@@ -64,6 +66,24 @@ describe('dispatchRateForQuota', () => {
       expect(rate).toBeGreaterThanOrEqual(dispatchRateForQuota(quota));
       expect(rate * (1 + ARRIVAL_JITTER_ROOM_S) + 1).toBeLessThanOrEqual(quota + 1e-9);
     }
+  });
+
+  it('with any wider room for workers that lag, keeps the same bound with that room, never above the normal rates', () => {
+    fc.assert(
+      fc.property(
+        // From a quota of 4 up: below, a quarter of the quota is the floor (as without lag).
+        fc.double({ min: 4, max: 10_000, noNaN: true }),
+        fc.double({ min: ARRIVAL_JITTER_ROOM_S, max: MAX_ROOM_MS / 1000, noNaN: true }),
+        (quota, roomS) => {
+          const idle = dispatchRateForQuota(quota, roomS);
+          const boosted = boostedDispatchRate(quota, roomS);
+          expect(idle * (2 + roomS) + 1).toBeLessThanOrEqual(quota + 1e-9);
+          expect(boosted * (1 + roomS) + 1).toBeLessThanOrEqual(quota + 1e-9);
+          expect(idle).toBeLessThanOrEqual(dispatchRateForQuota(quota) + 1e-9);
+          expect(boosted).toBeLessThanOrEqual(boostedDispatchRate(quota) + 1e-9);
+        },
+      ),
+    );
   });
 
   it('is read back as the quota it was set for', () => {

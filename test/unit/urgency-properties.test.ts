@@ -50,6 +50,48 @@ describe('urgent polls, on every generated export behind any queue', () => {
     );
   });
 
+  it('see an end the readings foretold by the far edge of their window, however long routine polls wait: the routine poll is overtaken', () => {
+    const steadyExport = fc.record({
+      durationMs: fc.integer({ min: 1_000, max: 2 * 3_600_000 }),
+      minIntervalMs: fc.integer({ min: 100, max: 30_000 }),
+      maxShare: fc.double({ min: 1, max: 60, noNaN: true }),
+    });
+    const anyQueue = fc.record({
+      routineMs: fc.array(fc.integer({ min: 0, max: 600_000 }), { minLength: 1, maxLength: 50 }),
+      urgentMs: fc.nat(500),
+    });
+    fc.assert(
+      fc.property(
+        steadyExport,
+        anyQueue,
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (e, queue, collected, seed) => {
+          let next = 0;
+          const waitMs = (urgent: boolean) =>
+            urgent ? queue.urgentMs : (queue.routineMs[next++ % queue.routineMs.length] as number);
+          const shaped = {
+            scenario: { durationMs: e.durationMs },
+            minIntervalMs: e.minIntervalMs,
+            maxIntervalMs: Math.round(e.minIntervalMs * e.maxShare),
+          };
+          const { polls } = trackInVirtualTime(shaped, seeded(seed), collected, { waitMs, urgency: true });
+          const seen = polls[polls.length - 1] as VirtualPoll;
+          if (seen.urgentFor === undefined && seen.foretold !== undefined)
+            expect(seen.answeredAt).toBeLessThanOrEqual(seen.foretold);
+          // Overtaken only at the end it was overtaken for, and by the urgent poll sent then.
+          polls.forEach((p, i) => {
+            if (!p.overtaken) return;
+            const after = polls[i + 1] as VirtualPoll;
+            expect(after.sentAt).toBe(p.answeredAt);
+            expect(after.urgentFor).toBeDefined();
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('are sent with no queue at all only where the policy already polls: the waits are the same', () => {
     fc.assert(
       fc.property(generatedExport(ANY_EXPORT), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (shaped, seed) => {

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parseTrackLogExportInput, statusPollPriority } from '../../src/contract/index.js';
 import { initialState, recordSnapshot, trackerStateSchema } from '../../src/workflows/tracker/state.js';
 import {
-  pollDueAt,
   predictedEnd,
   rearmMarginMs,
   takeUrgentPoll,
+  urgentPollAt,
 } from '../../src/workflows/tracker/urgency.js';
 
 const request = parseTrackLogExportInput({
@@ -77,35 +77,31 @@ describe('the urgent poll', () => {
   });
 });
 
-describe('a poll held back for the end', () => {
-  it('waits for the predicted end when a routine poll would be answered after it', () => {
+describe('a routine poll overtaken at the end', () => {
+  it('is overtaken at the predicted end while an urgent poll is left for it', () => {
     const state = steadyTracker();
     const end = predictedEnd(state) as number;
-    expect(pollDueAt(state, policy, end - 10_000, 15_000)).toBe(Math.ceil(end));
-    expect(pollDueAt(state, policy, end - 10_000, 5_000)).toBe(end - 10_000);
+    expect(urgentPollAt(state, policy)).toBe(Math.ceil(end));
+    expect(takeUrgentPoll(state, policy, urgentPollAt(state, policy) as number)).toBe(true);
   });
 
-  it('is not held once the urgent poll is spent, nor without a prediction', () => {
+  it('is not overtaken once the urgent poll is spent, nor without a prediction', () => {
     const state = steadyTracker();
     const end = predictedEnd(state) as number;
     takeUrgentPoll(state, policy, end);
     read(state, end, 99);
-    expect(pollDueAt(state, policy, end + 1_000, 60_000)).toBe(end + 1_000);
-    expect(pollDueAt(initialState(request, 0, false), policy, 1_000, 60_000)).toBe(1_000);
+    expect(urgentPollAt(state, policy)).toBeNull();
+    expect(urgentPollAt(initialState(request, 0, false), policy)).toBeNull();
   });
 });
 
 describe('the status poll priority', () => {
-  it('puts the retry of a refused call first, then urgent polls, then routine ones at the default', () => {
-    expect(statusPollPriority('p-1', { refused: true, urgent: true })).toEqual({
-      fairnessKey: 'p-1',
-      priorityKey: 1,
-    });
-    expect(statusPollPriority('p-1', { refused: false, urgent: true })).toEqual({
-      fairnessKey: 'p-1',
-      priorityKey: 2,
-    });
-    expect(statusPollPriority('p-1', { refused: false, urgent: false })).toEqual({ fairnessKey: 'p-1' });
+  it('puts the retry of a refused call first, then urgent polls, then the other calls (an operator poll, a poll nothing would overtake), then routine polls', () => {
+    expect(statusPollPriority('p-1', 'refused')).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
+    expect(statusPollPriority('p-1', 'urgent')).toEqual({ fairnessKey: 'p-1', priorityKey: 2 });
+    expect(statusPollPriority('p-1', 'asked')).toEqual({ fairnessKey: 'p-1' });
+    expect(statusPollPriority('p-1', 'unforetold')).toEqual({ fairnessKey: 'p-1' });
+    expect(statusPollPriority('p-1', 'routine')).toEqual({ fairnessKey: 'p-1', priorityKey: 4 });
   });
 });
 

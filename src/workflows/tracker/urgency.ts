@@ -6,9 +6,14 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
 
 /**
  * Urgent polls: a status poll due at an export's predicted end goes ahead of its project's routine
- * polls (priority key 2 where routine ones have Temporal's default 3), so under a saturated budget
- * the end is seen nearly as soon as without one. Each tracker gets one per prediction, never two in a row:
- * an export that is overdue cannot keep jumping the queue ahead of the others' ends.
+ * polls (priority key 2 where routine ones have 4), so under a saturated budget the end is seen
+ * nearly as soon as without one. Each tracker gets one per prediction, never two in a row: an
+ * export that is overdue cannot keep jumping the queue ahead of the others' ends.
+ *
+ * A routine poll still waiting in its project's queue when the predicted end comes is overtaken:
+ * the tracker cancels it and sends the urgent poll (`track-log-export.ts`). So routine polls go at
+ * the policy's pace whatever the queue, and use the turns the project's other calls leave, while
+ * none of them can hold the end up.
  *
  * The property (checked over generated exports and queue waits in `urgency-properties.test.ts`):
  * - an urgent poll is never due before the predicted end it is for;
@@ -16,8 +21,8 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
  *   the predicted end lies at least the re-arm margin after the spent one was due, so an export
  *   that holds still gets no second one, and the k-th urgent poll comes after 1.25^(k-1) times the
  *   time tracked at the first (four by twice that time, eleven by ten times);
- * - a poll held back for the end is answered no later than the routine poll it replaces would have
- *   been, at the last routine poll's round trip.
+ * - while the export keeps its pace, an end the readings foretold is seen by the far edge of their
+ *   window (and the urgent poll's own wait), however long routine polls wait.
  */
 
 /** Re-armed only for an end this share of the time tracked later: at most logarithmically many. */
@@ -65,20 +70,10 @@ export function takeUrgentPoll(state: TrackerState, policy: Bounds, now: number)
 }
 
 /**
- * When the poll the policy wants at `dueAt` goes. A routine poll waits behind its project's queue;
- * if the last one took so long that this one would be answered only after the predicted end, it is
- * held back to that end and sent urgent then: seen sooner, and the tracker is not stuck waiting for
- * a routine answer when the end comes.
+ * When the urgent poll is due: the predicted end, while an urgent poll is left for it; null
+ * otherwise. A routine poll still waiting for its turn then is overtaken.
  */
-export function pollDueAt(
-  state: TrackerState,
-  policy: Bounds,
-  dueAt: number,
-  routineRoundTripMs: number,
-): number {
+export function urgentPollAt(state: TrackerState, policy: Bounds): number | null {
   const end = predictedEnd(state);
-  if (end === null || dueAt >= end || dueAt + routineRoundTripMs <= end || !armedFor(state, policy, end)) {
-    return dueAt;
-  }
-  return Math.ceil(end);
+  return end !== null && armedFor(state, policy, end) ? Math.ceil(end) : null;
 }

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  dispatchRateForQuota,
+  getRateLimitQuery,
+  type ProjectRateLimitStatus,
+  projectFairnessKey,
+  projectRateLimitWorkflowId,
+} from '../../src/contract/index.js';
+import { BASE_ROOM_MS } from '../../src/request-budget/arrival-room.js';
+import { describeRateLimits } from '../../src/request-budget/client.js';
+import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
+
+const QUOTA = 10;
+const PROJECT = 'proj-lagging-worker';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ rateLimit: QUOTA, simulator: { rateLimitPerProject: QUOTA }, lagReports: true });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('a worker whose event loop lags', () => {
+  it("widens its project's room for late arrivals to the lag, and lowers the project's rate on the task queue to match", async () => {
+    const lagMs = 450;
+    const until = performance.now() + lagMs;
+    // The worker's own event loop, held up as a starved or paused worker's is.
+    while (performance.now() < until);
+    const exported = h.sim.createExport(PROJECT, 'srv-1', { durationMs: 500 });
+    const handle = await h.track({
+      projectId: PROJECT,
+      serverId: exported.serverId,
+      exportId: exported.exportId,
+      policy: { minInterval: '200ms', maxInterval: '1s' },
+    });
+    expect((await handle.result()).outcome).toBe('completed');
+
+    const keeper = h.env.client.workflow.getHandle(projectRateLimitWorkflowId(PROJECT));
+    const widened = await waitFor(
+      async () => {
+        const status: ProjectRateLimitStatus | undefined = await keeper
+          .query(getRateLimitQuery)
+          .catch(() => undefined);
+        return status?.arrivalRoomMs !== undefined && status.arrivalRoomMs >= lagMs && status.weight < 1
+          ? status
+          : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 200, what: 'the keeper to widen the room' },
+    );
+    const roomS = (widened.arrivalRoomMs as number) / 1000;
+    expect(roomS * 1000).toBeGreaterThan(BASE_ROOM_MS);
+    // The rate a second can hold with that room: rate × (2 + room) + 1 is still the quota.
+    const rate = dispatchRateForQuota(QUOTA, roomS);
+    expect(widened.dispatchRate).toBeCloseTo(rate, 9);
+    expect(rate * (2 + roomS) + 1).toBeLessThanOrEqual(QUOTA + 1e-9);
+    const view = await describeRateLimits(h.env.client, { taskQueue: h.taskQueue, projectId: PROJECT });
+    expect(view.weights[projectFairnessKey(PROJECT)]).toBeCloseTo(rate / dispatchRateForQuota(QUOTA), 5);
+  }, 60_000);
+});
