@@ -141,6 +141,7 @@ try {
   console.log(`run ${runId}: ${wallS.toFixed(0)} s`);
 
   let allRight = true;
+  let withinQuota = true;
   for (const project of projects) {
     const summary = result.projects.find((p) => p.projectId === project.projectId);
     const fleet = summary
@@ -160,11 +161,13 @@ try {
       verified === project.servers;
     allRight &&= right;
     const calls = sim.projectTally(project.projectId);
+    const busiest = sim.busiestSecondOf(project.projectId);
+    withinQuota &&= busiest <= options.quota;
     console.log(
       `${project.projectId.padEnd(20)} summary ${right ? 'right' : 'WRONG'}: servers ${summary?.servers}, ` +
         `archives ${summary?.succeeded} (${verified} verified), ${summary?.bytes} bytes (served ${expectedBytes}), ` +
         `failed ${summary?.failed}; calls ${calls.requests}, 429s ${calls.throttled}; ` +
-        `busiest second ${sim.busiestSecondOf(project.projectId)} (quota ${options.quota})`,
+        `busiest second ${busiest} (quota ${options.quota})`,
     );
   }
   const sumOf = (key: 'servers' | 'succeeded' | 'failed' | 'bytes') =>
@@ -179,7 +182,11 @@ try {
   );
   console.log(`worker peak RSS: ${peakRssMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}`);
   console.log(`largest histories: ${await largestHistories()}`);
-  console.log(allRight && overallRight ? 'PASSED' : 'FAILED');
+  console.log(
+    allRight && overallRight && withinQuota
+      ? 'PASSED'
+      : `FAILED:${allRight && overallRight ? '' : ' a summary or an archive is wrong;'}${withinQuota ? '' : ' a project went over its quota in a second at the gateway'}`,
+  );
 } finally {
   gatewayFirst(0);
   clearInterval(sampler);
