@@ -39,11 +39,15 @@ export function eventLoopLateness(): { worstMs: () => number; stop: () => void }
  * (`arrival-room.ts`): the keeper widens the room and lowers the rates. Best effort, never awaited.
  */
 export function lagReporter(
-  lateness: { worstMs: () => number } = eventLoopLateness(),
+  given?: { worstMs: () => number },
   report: (report: LagReport) => void = (r) => void signalKeeper(r.projectId, laggedSignal, r, 'a lag'),
 ): (projectId: string) => void {
   const lastToldAt = new Map<string, number>();
+  // Timed from the first call on: the worker's start-up (bundling its workflows, say) holds the
+  // loop for seconds before any call is dispatched, which no request ever waited for.
+  let lateness = given;
   return (projectId) => {
+    lateness ??= eventLoopLateness();
     const now = Date.now();
     if (now - (lastToldAt.get(projectId) ?? Number.NEGATIVE_INFINITY) < REPORT_EVERY_MS) return;
     const lagMs = lateness.worstMs();
