@@ -30,7 +30,7 @@ import { busiestSecond } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
-import { positive } from './cli-options.js';
+import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import { quantile } from './stats.js';
 import { bundleProductWorkflows, gatewayFirst, spawnProductWorker, untilPolling } from './worker-process.js';
 
@@ -42,14 +42,12 @@ const CLOUDDC_CALLS = new Set(['requestExport', 'getExportStatus', 'downloadArch
 /** As eager as a demanding user would set it: the budget, not the policy, bounds detection. */
 const POLICY = { minInterval: '2s', maxInterval: '20s' } as const;
 
-const options = new Command('bench:fleet-budget')
+const options = withExportDurations(new Command('bench:fleet-budget'), { minS: 20, maxS: 120 })
   .description('a fleet run of one project against its budget, and the same exports with an idle budget')
   .option('--servers <n>', 'servers in the project', positive('--servers'), 600)
   .option('--quota <n>', 'requests a second the gateway allows the project', positive('--quota'), 20)
   .option('--workers <n>', 'worker processes', positive('--workers'), 3)
   .option('--seed <n>', "seed of the exports' durations", positive('--seed'), 1)
-  .option('--min-duration <s>', 'shortest export, seconds', positive('--min-duration'), 20)
-  .option('--max-duration <s>', 'longest export, seconds', positive('--max-duration'), 120)
   .option('--concurrency <n>', 'collections at a time', positive('--concurrency'), 500)
   .option(
     '--idle-concurrency <n>',
@@ -78,9 +76,7 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const dir = await mkdtemp(join(tmpdir(), 'bench-fleet-budget-'));
 const bundlePath = await bundleProductWorkflows(dir);
 const random = seeded(options.seed);
-const durationsMs = Array.from({ length: options.servers }, () =>
-  Math.round(1000 * (options.minDuration + random() * (options.maxDuration - options.minDuration))),
-);
+const durationsMs = Array.from({ length: options.servers }, () => drawDurationMs(random, options));
 
 console.log(
   `${options.servers} servers of one project, quota ${options.quota}/s, ${options.workers} workers, ` +

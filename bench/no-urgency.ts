@@ -1,19 +1,11 @@
 /**
  * The tracker as it was before urgent polls, for `npm run bench:urgent` to compare with: swapped
  * for `src/workflows/tracker/urgency.ts` in that bench's second workflow bundle, so every poll is
- * routine and goes when the policy says. Not part of the product.
+ * routine, goes when the policy says, and is never overtaken. Not part of the product. Typed as
+ * the rule it stands in for, so a change of that rule's signatures fails to compile here.
  */
-import type { TrackerState } from '../src/workflows/tracker/state.js';
+import type * as urgency from '../src/workflows/tracker/urgency.js';
 
-export function takeUrgentPoll(_state: TrackerState, _policy: unknown, _now: number): boolean {
-  return false;
-}
+export const takeUrgentPoll: typeof urgency.takeUrgentPoll = () => false;
 
-export function pollDueAt(
-  _state: TrackerState,
-  _policy: unknown,
-  dueAt: number,
-  _roundTripMs: number,
-): number {
-  return dueAt;
-}
+export const urgentPollAt: typeof urgency.urgentPollAt = () => null;

@@ -26,7 +26,7 @@ import { startDevServer } from '../src/dev/dev-server.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
-import { positive } from './cli-options.js';
+import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import {
   bundleProductWorkflows,
   gatewayFirst,
@@ -42,7 +42,7 @@ const ARCHIVE_BYTES = 16 * 1024;
 /** A nightly run's: nobody waits on it, so its polls are spaced more than an incident's. */
 const POLICY = { minInterval: '5s', maxInterval: '30s' } as const;
 
-const options = new Command('bench:projects-schedule')
+const options = withExportDurations(new Command('bench:projects-schedule'), { minS: 10, maxS: 40 })
   .description("one schedule-started collection of several projects' fleets, each against its own budget")
   .option('--projects <n>', 'projects, one per region', positive('--projects'), 4)
   .option('--servers <n>', 'servers in all projects', positive('--servers'), 20_000)
@@ -50,8 +50,6 @@ const options = new Command('bench:projects-schedule')
   .option('--workers <n>', 'worker processes', positive('--workers'), 3)
   .option('--concurrency <n>', "each project's collections at a time", positive('--concurrency'), 300)
   .option('--seed <n>', "seed of the exports' durations", positive('--seed'), 1)
-  .option('--min-duration <s>', 'shortest export, seconds', positive('--min-duration'), 10)
-  .option('--max-duration <s>', 'longest export, seconds', positive('--max-duration'), 40)
   .parse()
   .opts<{
     projects: number;
@@ -85,11 +83,8 @@ const sim = await CloudDCSimulator.start({
 });
 for (const project of projects)
   for (let i = 0; i < project.servers; i++) {
-    const durationMs = Math.round(
-      1000 * (options.minDuration + random() * (options.maxDuration - options.minDuration)),
-    );
     sim.addServer(project.projectId, `srv-${String(i).padStart(5, '0')}`, {
-      exportScenario: { durationMs, archiveBytes: ARCHIVE_BYTES },
+      exportScenario: { durationMs: drawDurationMs(random, options), archiveBytes: ARCHIVE_BYTES },
     });
   }
 console.log(

@@ -8,11 +8,11 @@
  */
 import { Command } from 'commander';
 import { seeded } from '../src/simulator/seeded-random.js';
-import { positive } from './cli-options.js';
+import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import { trackInVirtualTime } from './policy-lab.js';
 import { quantile } from './stats.js';
 
-const options = new Command('bench:swinging-queue')
+const options = withExportDurations(new Command('bench:swinging-queue'), { minS: 20, maxS: 90 })
   .option(
     '--waits <lo,hi>',
     'routine waits drawn from lo to hi ms',
@@ -21,8 +21,6 @@ const options = new Command('bench:swinging-queue')
   )
   .option('--exports <n>', 'exports per seed', positive('--exports'), 2_000)
   .option('--seeds <list>', 'comma-separated seeds', (v) => v.split(',').map(Number), [1, 2, 3])
-  .option('--min-duration <s>', 'shortest export, seconds', positive('--min-duration'), 20)
-  .option('--max-duration <s>', 'longest export, seconds', positive('--max-duration'), 90)
   .parse()
   .opts<{ waits: number[]; exports: number; seeds: number[]; minDuration: number; maxDuration: number }>();
 
@@ -31,9 +29,7 @@ for (const seed of options.seeds) {
   const random = seeded(seed);
   const waits = seeded(seed + 1_000);
   const tracked = Array.from({ length: options.exports }, () => {
-    const durationMs = Math.round(
-      1000 * (options.minDuration + random() * (options.maxDuration - options.minDuration)),
-    );
+    const durationMs = drawDurationMs(random, options);
     const { latencyMs, calls, polls } = trackInVirtualTime(
       { scenario: { durationMs }, minIntervalMs: 2_000, maxIntervalMs: 20_000 },
       random,

@@ -1,8 +1,5 @@
 import { type BacklogReport, backloggedSignal } from '../contract/index.js';
-import { signalKeeper } from './keeper-signal.js';
-
-/** A worker tells a project's keeper of its backlog at most this often: the keeper needs one report. */
-const REPORT_EVERY_MS = 5_000;
+import { KEEPER_REPORT_EVERY_MS, signalKeeper } from './keeper-signal.js';
 
 /**
  * Tells a project's budget keeper (starting it if none runs) that a call waited for its turn, so
@@ -14,7 +11,10 @@ const REPORT_EVERY_MS = 5_000;
 export function backlogReporter(): (report: BacklogReport) => void {
   const lastToldAt = new Map<string, number>();
   return (report) => {
-    if (report.startedAt - (lastToldAt.get(report.projectId) ?? Number.NEGATIVE_INFINITY) < REPORT_EVERY_MS)
+    if (
+      report.startedAt - (lastToldAt.get(report.projectId) ?? Number.NEGATIVE_INFINITY) <
+      KEEPER_REPORT_EVERY_MS
+    )
       return;
     lastToldAt.set(report.projectId, report.startedAt);
     void signalKeeper(report.projectId, backloggedSignal, report, 'a backlog');

@@ -13,8 +13,8 @@ import { boostedDispatchRate, dispatchRateForQuota } from './contract.js';
  * spent within the limiter's one second, `PRIME_MS`), `on` (the high rate), `cooling` (the normal
  * rate asked for; holders stay until the task queue has it, and `SETTLE_MS` more). Holders that
  * take turns are gaps in the backlog: half the turns in `GAP_WINDOW_MS` ends the boost. A backlog
- * with gaps is still one: trackers that see their polls wait hold them back, so a project's demand
- * swings about its rate, and holders filling the swings keep the key as safe as a full backlog does.
+ * with gaps is still one: a fleet's demand comes in waves (its exports end, and the next start,
+ * together), and holders filling the troughs keep the key as safe as a full backlog does.
  */
 export type BoostPhase = 'off' | 'priming' | 'on' | 'cooling';
 

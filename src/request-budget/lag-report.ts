@@ -1,12 +1,10 @@
 import { BASE_ROOM_MS } from './arrival-room.js';
 import { type LagReport, laggedSignal } from './contract.js';
-import { signalKeeper } from './keeper-signal.js';
+import { KEEPER_REPORT_EVERY_MS, signalKeeper } from './keeper-signal.js';
 
 /** How often the event loop's lateness is sampled, and how long the worst sample is remembered. */
 const TICK_MS = 10;
 const WINDOW_MS = 5_000;
-/** A worker tells a project's keeper of its lag at most this often: the keeper remembers a minute. */
-const REPORT_EVERY_MS = 5_000;
 
 /**
  * How late this worker's event loop has run lately: the worst lateness of a 10 ms timer over the
@@ -49,7 +47,7 @@ export function lagReporter(
   return (projectId) => {
     lateness ??= eventLoopLateness();
     const now = Date.now();
-    if (now - (lastToldAt.get(projectId) ?? Number.NEGATIVE_INFINITY) < REPORT_EVERY_MS) return;
+    if (now - (lastToldAt.get(projectId) ?? Number.NEGATIVE_INFINITY) < KEEPER_REPORT_EVERY_MS) return;
     const lagMs = lateness.worstMs();
     if (lagMs <= BASE_ROOM_MS) return;
     lastToldAt.set(projectId, now);

@@ -74,7 +74,8 @@ const BUDGET_AT_DEADLINES = 'poll-budget-at-deadlines';
 
 /**
  * A routine poll still in its project's queue at the predicted end is overtaken by the urgent
- * poll; runs started before kept routine polls back instead, as their histories record.
+ * poll; runs started before sent each routine poll alone, with no timer beside it, as their
+ * histories record.
  */
 const ROUTINE_POLLS_OVERTAKEN = 'routine-polls-overtaken';
 
@@ -245,9 +246,9 @@ const OVERTAKEN = Symbol('overtaken by the urgent poll');
 /**
  * A poll the policy placed. While the readings foretell the end, it waits behind the project's
  * other calls (`statusPollPriority`), and if the predicted end comes while it still waits for its
- * turn, it is cancelled and `OVERTAKEN` returned:
- * the urgent poll goes instead, so no routine poll holds up the end (`urgency.ts`). A cancelled
- * poll the server had already handed to a worker is answered and dropped: one call spent at most.
+ * turn, it is cancelled and `OVERTAKEN` returned: the urgent poll goes instead, so no routine poll
+ * holds up the end (`urgency.ts`). A cancelled poll the server had already handed to a worker is
+ * answered and dropped: one call spent at most.
  */
 async function routinePoll(
   request: TrackLogExportRequest,

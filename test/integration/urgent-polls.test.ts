@@ -1,5 +1,6 @@
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** The queue paces the project at (5 − 1) / 2 = 2 polls a second. */
@@ -28,20 +29,7 @@ afterAll(async () => {
 
 describe('urgent polls under a saturated project budget', () => {
   it('go ahead of the routine polls queued before them, and an overdue export gets only one', async () => {
-    const eager = await Promise.all(
-      Array.from({ length: EAGER }, (_, i) => {
-        const record = h.sim.createExport(PROJECT, `eager-${i}`, { durationMs: 600_000 });
-        return h.track({
-          projectId: PROJECT,
-          serverId: record.serverId,
-          exportId: record.exportId,
-          policy: FAST_POLICY,
-        });
-      }),
-    );
-    await waitFor(() => (h.sim.requestsTo(`/v1/${PROJECT}/`).length >= EAGER ? true : undefined), {
-      what: 'the eager trackers to fill the queue',
-    });
+    const eager = await fillQueue(PROJECT, 'eager', { durationMs: 600_000 });
     // Steady to 90 % in 11 s, then holding still far beyond the run: overdue once it is there.
     const late = h.sim.createExport(PROJECT, 'late', {
       durationMs: 12_000,
@@ -92,22 +80,9 @@ describe('a routine poll queued when the predicted end comes', () => {
     const project = 'proj-overtaken';
     // Exports that never move: their polls foretell nothing, so they keep their place at the
     // default key, and the project's queue there never runs dry: routine polls (key 4) starve.
-    const stuck = await Promise.all(
-      Array.from({ length: EAGER }, (_, i) => {
-        const record = h.sim.createExport(project, `stuck-${i}`, {
-          durationMs: 600_000,
-          stall: { atPercent: 0, forMs: 600_000 },
-        });
-        return h.track({
-          projectId: project,
-          serverId: record.serverId,
-          exportId: record.exportId,
-          policy: FAST_POLICY,
-        });
-      }),
-    );
-    await waitFor(() => (h.sim.requestsTo(`/v1/${project}/`).length >= EAGER ? true : undefined), {
-      what: 'the stuck trackers to fill the queue',
+    const stuck = await fillQueue(project, 'stuck', {
+      durationMs: 600_000,
+      stall: { atPercent: 0, forMs: 600_000 },
     });
     const steady = h.sim.createExport(project, 'steady', { durationMs: 15_000 });
     const tracker = await h.track({
@@ -142,6 +117,25 @@ describe('a routine poll queued when the predicted end comes', () => {
     await Promise.all(stuck.map((handle) => handle.cancel()));
   }, 120_000);
 });
+
+/** `EAGER` trackers of long exports of `projectId`, polling as fast as they may, once all have polled. */
+async function fillQueue(projectId: string, name: string, scenario: ExportScenarioInput) {
+  const trackers = await Promise.all(
+    Array.from({ length: EAGER }, (_, i) => {
+      const record = h.sim.createExport(projectId, `${name}-${i}`, scenario);
+      return h.track({
+        projectId,
+        serverId: record.serverId,
+        exportId: record.exportId,
+        policy: FAST_POLICY,
+      });
+    }),
+  );
+  await waitFor(() => (h.sim.requestsTo(`/v1/${projectId}/`).length >= EAGER ? true : undefined), {
+    what: `the ${name} trackers to fill the queue`,
+  });
+  return trackers;
+}
 
 /** The tracker's status polls, in order, with their priority keys (3, Temporal's default, when unset). */
 function statusPolls(events: Event[]): RecordedPoll[] {
