@@ -164,6 +164,9 @@ try {
         `failed ${summary?.failed}; calls ${calls.requests}, 429s ${calls.throttled}; ` +
         `busiest second ${busiest} (quota ${options.quota})`,
     );
+    for (const failure of fleet?.failed.slice(0, 5) ?? []) {
+      console.log(`  failed ${failure.serverId}: ${failure.type}: ${failure.message}`);
+    }
   }
   const sumOf = (key: 'servers' | 'succeeded' | 'failed' | 'bytes') =>
     result.projects.reduce((sum, p) => sum + p[key], 0);

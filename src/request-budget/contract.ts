@@ -48,12 +48,13 @@ export const PRIORITY_KEY = {
   /** A status poll due at its export's predicted end (`urgency.ts` in the tracker). */
   urgentPoll: 2,
   /**
-   * A status poll the policy placed while the readings foretell the end, behind the project's
-   * other calls (export requests, archive downloads, polls while nothing foretells an end), which
-   * are never optional: under a saturated budget an export starts, and a collection frees its
-   * place, a queue's wait sooner. If the end comes while it waits, the urgent poll overtakes it.
+   * A request for a new export, behind every call of the exports already under way (their status
+   * polls, downloads and listings, at the default). A project whose calls outnumber its turns
+   * finishes what it started first and starts a new export with a turn nothing under way wanted:
+   * its exports under way are polled at the pace an idle budget would give them, however many
+   * collections wait to start, and the backlog that keeps the budget spent is new exports.
    */
-  routinePoll: 4,
+  newExport: 4,
   /**
    * A pace holder of a boosted project (`boost.ts`): behind every real call, so it takes the
    * project's turn only when none of its calls is ready for it. Each priority key is its own
@@ -64,9 +65,9 @@ export const PRIORITY_KEY = {
 } as const;
 
 /**
- * Where an activity stands in its project's queue. A call the API refused with a 429 comes back
- * ahead of the calls queued since, so waiting out the API's `Retry-After` never also sends it to
- * the back of the queue.
+ * Where an activity of an export under way stands in its project's queue. A call the API refused
+ * with a 429 comes back ahead of the calls queued since, so waiting out the API's `Retry-After`
+ * never also sends it to the back of the queue.
  */
 export function projectPriority(projectId: string, retryOfRefusedCall = false): Priority {
   return {
@@ -75,25 +76,27 @@ export function projectPriority(projectId: string, retryOfRefusedCall = false): 
   };
 }
 
+/** Where a request for a new export stands: behind the exports under way, unless it was refused. */
+export function exportRequestPriority(projectId: string, retryOfRefusedCall: boolean): Priority {
+  return retryOfRefusedCall
+    ? projectPriority(projectId, true)
+    : { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.newExport };
+}
+
 /**
  * Why a status poll is sent: the retry of a refused one, the poll due at the export's predicted
- * end, one the policy placed while the readings foretell the end (the urgent poll overtakes it if
- * the end comes first) or while they do not, or one an operator asked for (`pollNow`).
+ * end, one the policy placed, or one an operator asked for (`pollNow`).
  */
-export type PollStanding = 'refused' | 'urgent' | 'routine' | 'unforetold' | 'asked';
+export type PollStanding = 'refused' | 'urgent' | 'routine' | 'asked';
 
 /**
  * A status poll's place: the retry of a refused one first, then a poll due at its export's
- * predicted end, then the project's other calls (an operator's poll, and a poll while nothing
- * foretells the end, among them: nothing would overtake those), and routine polls last.
+ * predicted end, then the project's other calls of exports under way, every other poll among them.
  */
 export function statusPollPriority(projectId: string, standing: PollStanding): Priority {
-  if (standing !== 'urgent' && standing !== 'routine')
-    return projectPriority(projectId, standing === 'refused');
-  return {
-    fairnessKey: projectFairnessKey(projectId),
-    priorityKey: standing === 'urgent' ? PRIORITY_KEY.urgentPoll : PRIORITY_KEY.routinePoll,
-  };
+  return standing === 'urgent'
+    ? { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.urgentPoll }
+    : projectPriority(projectId, standing === 'refused');
 }
 
 /**

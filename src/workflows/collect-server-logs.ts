@@ -18,6 +18,7 @@ import {
   type CollectServerLogsResult,
   describeCollection,
   describeExport,
+  exportRequestPriority,
   FailureType,
   getCollectionProgressQuery,
   logExportWorkflowId,
@@ -155,7 +156,7 @@ async function requestExportOnce(input: RequestExportInput, queueWait: QueueWait
         (scheduleToStartTimeoutMs) =>
           requestExport.executeWithOptions(
             {
-              priority: projectPriority(input.projectId, refused),
+              priority: exportRequestPriority(input.projectId, refused),
               scheduleToStartTimeout: scheduleToStartTimeoutMs,
             },
             [{ ...input, failedAttempts }],

@@ -1,5 +1,6 @@
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCollection } from '../../src/client/collection.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -8,6 +9,17 @@ const QUOTA = 5;
 const PROJECT = 'proj-urgent';
 /** Ten eager trackers keep about ten polls queued: a routine poll waits some five seconds. */
 const EAGER = 10;
+/** Twenty keep a routine poll waiting some ten seconds: longer than an end may stay unseen. */
+const STUCK = 20;
+/** Steady exports tracked beside them, each a chance for its routine poll to be overtaken. */
+const STEADY = 3;
+/** Exports under way, polled every four seconds: fewer turns than the project has. */
+const UNDER_WAY = 3;
+/**
+ * Collections started at once: their export requests queue for the turns the polls leave (their
+ * own trackers poll once a minute, so the turns left stay about the same).
+ */
+const WAITING_TO_START = 30;
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -29,7 +41,7 @@ afterAll(async () => {
 
 describe('urgent polls under a saturated project budget', () => {
   it('go ahead of the routine polls queued before them, and an overdue export gets only one', async () => {
-    const eager = await fillQueue(PROJECT, 'eager', { durationMs: 600_000 });
+    const eager = await fillQueue(PROJECT, 'eager', EAGER, { durationMs: 600_000 });
     // Steady to 90 % in 11 s, then holding still far beyond the run: overdue once it is there.
     const late = h.sim.createExport(PROJECT, 'late', {
       durationMs: 12_000,
@@ -60,7 +72,7 @@ describe('urgent polls under a saturated project budget', () => {
     ).flat();
     // Routine polls waited seconds for their turn: the queue was deep.
     const routineWaits = eagerPolls
-      .filter((p) => p.priorityKey === 4 && p.startedAt !== undefined)
+      .filter((p) => p.priorityKey === 3 && p.startedAt !== undefined)
       .map(queueWait)
       .sort((a, b) => a - b);
     expect(routineWaits[Math.floor(routineWaits.length / 2)]).toBeGreaterThan(2_000);
@@ -78,50 +90,123 @@ describe('urgent polls under a saturated project budget', () => {
 describe('a routine poll queued when the predicted end comes', () => {
   it('is overtaken: cancelled unstarted, and the urgent poll sent at once sees the end', async () => {
     const project = 'proj-overtaken';
-    // Exports that never move: their polls foretell nothing, so they keep their place at the
-    // default key, and the project's queue there never runs dry: routine polls (key 4) starve.
-    const stuck = await fillQueue(project, 'stuck', {
+    // Trackers of exports that never move, polling as fast as they may: every poll of the project
+    // waits seconds for its turn.
+    const stuck = await fillQueue(project, 'stuck', STUCK, {
       durationMs: 600_000,
       stall: { atPercent: 0, forMs: 600_000 },
     });
-    const steady = h.sim.createExport(project, 'steady', { durationMs: 15_000 });
-    const tracker = await h.track({
-      projectId: project,
-      serverId: steady.serverId,
-      exportId: steady.exportId,
-      policy: { minInterval: '1s', maxInterval: '5s' },
-    });
-    expect((await tracker.result()).outcome).toBe('completed');
-
-    const events = (await tracker.fetchHistory()).events ?? [];
-    const polls = statusPolls(events);
-    const cancelled = new Set(
-      events.flatMap((e) => {
-        const requested = e.activityTaskCancelRequestedEventAttributes;
-        return requested ? [String(requested.scheduledEventId)] : [];
+    // Steady exports tracked as eagerly: a routine poll of theirs is nearly always queued, so at
+    // the predicted end one of theirs is (each is queued some nine tenths of the time).
+    const trackers = await Promise.all(
+      Array.from({ length: STEADY }, (_, i) => {
+        const steady = h.sim.createExport(project, `steady-${i}`, { durationMs: 30_000 });
+        return h.track({
+          projectId: project,
+          serverId: steady.serverId,
+          exportId: steady.exportId,
+          policy: FAST_POLICY,
+        });
       }),
     );
-    const overtaken = polls.filter((p) => p.priorityKey === 4 && cancelled.has(p.scheduledEventId));
-    expect(overtaken.length).toBeGreaterThanOrEqual(1);
-    // Never handed to a worker: the project spent no turn on it.
-    expect(overtaken.every((p) => p.startedAt === undefined)).toBe(true);
-    const last = polls[polls.length - 1] as RecordedPoll;
-    expect(last.priorityKey).toBe(2);
-    expect(last.scheduledAt - (overtaken[overtaken.length - 1] as RecordedPoll).scheduledAt).toBeGreaterThan(
-      0,
-    );
-    expect(queueWait(last)).toBeLessThan(1_500);
-    // The end seen within seconds of the export's own, though routine polls could not get a turn.
-    const record = h.sim.exportsOf(project, 'steady')[0];
-    expect(Date.parse((await tracker.result()).completedAt) - (record?.finishesAt ?? 0)).toBeLessThan(10_000);
+    let overtakenAnywhere = 0;
+    for (const [i, tracker] of trackers.entries()) {
+      const result = await tracker.result();
+      expect(result.outcome).toBe('completed');
+      const events = (await tracker.fetchHistory()).events ?? [];
+      const polls = statusPolls(events);
+      const cancelled = new Set(
+        events.flatMap((e) => {
+          const requested = e.activityTaskCancelRequestedEventAttributes;
+          return requested ? [String(requested.scheduledEventId)] : [];
+        }),
+      );
+      // Never handed to a worker: the project spent no turn on it.
+      const overtaken = polls.filter((p) => cancelled.has(p.scheduledEventId) && p.startedAt === undefined);
+      if (overtaken.length === 0) continue;
+      overtakenAnywhere += overtaken.length;
+      // The urgent poll sent in its stead went ahead of the queue.
+      const lastOvertaken = overtaken[overtaken.length - 1] as RecordedPoll;
+      const urgent = polls.find((p) => p.priorityKey === 2 && p.scheduledAt >= lastOvertaken.scheduledAt);
+      expect(urgent).toBeDefined();
+      expect(queueWait(urgent as RecordedPoll)).toBeLessThan(1_500);
+      // The end seen within seconds of the export's own, though routine polls waited far longer.
+      const record = h.sim.exportsOf(project, `steady-${i}`)[0];
+      expect(Date.parse(result.completedAt) - (record?.finishesAt ?? 0)).toBeLessThan(10_000);
+    }
+    expect(overtakenAnywhere).toBeGreaterThanOrEqual(1);
     await Promise.all(stuck.map((handle) => handle.cancel()));
   }, 120_000);
 });
 
-/** `EAGER` trackers of long exports of `projectId`, polling as fast as they may, once all have polled. */
-async function fillQueue(projectId: string, name: string, scenario: ExportScenarioInput) {
+describe('requests for new exports', () => {
+  it('wait behind the polls of the exports under way, however many collections wait to start', async () => {
+    const project = 'proj-new-exports';
+    const underWay = await Promise.all(
+      Array.from({ length: UNDER_WAY }, (_, i) => {
+        const record = h.sim.createExport(project, `under-way-${i}`, { durationMs: 600_000 });
+        return h.track({
+          projectId: project,
+          serverId: record.serverId,
+          exportId: record.exportId,
+          policy: { minInterval: '4s', maxInterval: '4s' },
+        });
+      }),
+    );
+    const since = Date.now();
+    const collections = await Promise.all(
+      Array.from({ length: WAITING_TO_START }, (_, i) => {
+        h.sim.addServer(project, `waiting-${i}`, { exportScenario: { durationMs: 600_000 } });
+        return startCollection(
+          h.env.client,
+          {
+            projectId: project,
+            serverId: `waiting-${i}`,
+            policy: { minInterval: '1m', maxInterval: '1m' },
+          },
+          { taskQueue: h.taskQueue },
+        );
+      }),
+    );
+    const requests = await waitFor(
+      async () => {
+        const started = (
+          await Promise.all(
+            collections.map(async (c) =>
+              activityTasks((await c.fetchHistory()).events ?? [], 'requestExport'),
+            ),
+          )
+        )
+          .flat()
+          .filter((r) => r.startedAt !== undefined);
+        return started.length >= WAITING_TO_START / 2 ? started : undefined;
+      },
+      { what: 'half the export requests to start', timeoutMs: 60_000, intervalMs: 1_000 },
+    );
+    const polls = (
+      await Promise.all(underWay.map(async (t) => statusPolls((await t.fetchHistory()).events ?? [])))
+    )
+      .flat()
+      .filter((p) => p.scheduledAt >= since && p.startedAt !== undefined);
+    expect(requests.every((r) => r.priorityKey === 4)).toBe(true);
+    const pollWait = median(polls.map(queueWait));
+    const requestWait = median(requests.map(queueWait));
+    // Queued in one order, the polls would wait as long as the requests queued before them.
+    expect(pollWait).toBeLessThan(1_000);
+    expect(requestWait).toBeGreaterThan(3 * pollWait);
+    await Promise.all([...underWay, ...collections].map((handle) => handle.cancel()));
+  }, 120_000);
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+/** `count` trackers of long exports of `projectId`, polling as fast as they may, once all have polled. */
+async function fillQueue(projectId: string, name: string, count: number, scenario: ExportScenarioInput) {
   const trackers = await Promise.all(
-    Array.from({ length: EAGER }, (_, i) => {
+    Array.from({ length: count }, (_, i) => {
       const record = h.sim.createExport(projectId, `${name}-${i}`, scenario);
       return h.track({
         projectId,
@@ -131,14 +216,20 @@ async function fillQueue(projectId: string, name: string, scenario: ExportScenar
       });
     }),
   );
-  await waitFor(() => (h.sim.requestsTo(`/v1/${projectId}/`).length >= EAGER ? true : undefined), {
+  await waitFor(() => (h.sim.requestsTo(`/v1/${projectId}/`).length >= count ? true : undefined), {
     what: `the ${name} trackers to fill the queue`,
+    timeoutMs: 30_000,
   });
   return trackers;
 }
 
 /** The tracker's status polls, in order, with their priority keys (3, Temporal's default, when unset). */
 function statusPolls(events: Event[]): RecordedPoll[] {
+  return activityTasks(events, 'getExportStatus');
+}
+
+/** A workflow's activities of one type, in order, with their priority keys (3 when unset). */
+function activityTasks(events: Event[], type: string): RecordedPoll[] {
   const startedAt = new Map<string, number>();
   for (const e of events) {
     const started = e.activityTaskStartedEventAttributes;
@@ -146,7 +237,7 @@ function statusPolls(events: Event[]): RecordedPoll[] {
   }
   return events.flatMap((e) => {
     const scheduled = e.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name !== 'getExportStatus') return [];
+    if (scheduled?.activityType?.name !== type) return [];
     return [
       {
         scheduledEventId: String(e.eventId),

@@ -5,13 +5,16 @@ import {
   ARRIVAL_JITTER_ROOM_S,
   boostedDispatchRate,
   dispatchRateForQuota,
+  exportRequestPriority,
   FailureType,
+  PRIORITY_KEY,
   parseProjectRateLimitInput,
   parseQuotaChange,
   projectFairnessKey,
   projectPriority,
   quotaForDispatchRate,
   readThrottleReport,
+  statusPollPriority,
   workerPaceForQuota,
 } from '../../src/contract/index.js';
 import { MAX_ROOM_MS } from '../../src/request-budget/arrival-room.js';
@@ -36,6 +39,21 @@ describe('projectPriority', () => {
   it("puts a refused call's retry ahead of its project's queue, in the same project's budget", () => {
     expect(projectPriority('p-1')).toEqual({ fairnessKey: 'p-1' });
     expect(projectPriority('p-1', true)).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
+  });
+});
+
+describe('exportRequestPriority', () => {
+  it("puts a new export behind every call of the exports under way, and ahead of pace holders, in the same project's budget", () => {
+    // An unset key is Temporal's default, 3.
+    const key = (p: { priorityKey?: number | undefined }) => p.priorityKey ?? 3;
+    const newExport = exportRequestPriority('p-1', false);
+    expect(newExport.fairnessKey).toBe('p-1');
+    for (const standing of ['refused', 'urgent', 'routine', 'asked'] as const) {
+      expect(key(statusPollPriority('p-1', standing))).toBeLessThan(key(newExport));
+    }
+    expect(key(projectPriority('p-1'))).toBeLessThan(key(newExport));
+    expect(key(newExport)).toBeLessThan(PRIORITY_KEY.paceHolder);
+    expect(exportRequestPriority('p-1', true)).toEqual(projectPriority('p-1', true));
   });
 });
 
