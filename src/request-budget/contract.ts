@@ -48,13 +48,14 @@ export const PRIORITY_KEY = {
   /** A status poll due at its export's predicted end (`urgency.ts` in the tracker). */
   urgentPoll: 2,
   /**
-   * A request for a new export, behind every call of the exports already under way (their status
-   * polls, downloads and listings, at the default). A project whose calls outnumber its turns
-   * finishes what it started first and starts a new export with a turn nothing under way wanted:
-   * its exports under way are polled at the pace an idle budget would give them, however many
-   * collections wait to start, and the backlog that keeps the budget spent is new exports.
+   * The calls that can wait, in the order they came: a request for a new export, and a routine
+   * status poll while the readings foretell its export's end (if the end comes first, the urgent
+   * poll overtakes it). Behind them stay the calls nothing could overtake and that the people
+   * waiting see: a poll whose answer could foretell the end, downloads, listings (the default, 3).
+   * So a project whose calls outnumber its turns reads its exports under way before it starts more,
+   * and its backlog is new exports and polls of ends already foretold.
    */
-  newExport: 4,
+  deferrable: 4,
   /**
    * A pace holder of a boosted project (`boost.ts`): behind every real call, so it takes the
    * project's turn only when none of its calls is ready for it. Each priority key is its own
@@ -76,27 +77,31 @@ export function projectPriority(projectId: string, retryOfRefusedCall = false): 
   };
 }
 
-/** Where a request for a new export stands: behind the exports under way, unless it was refused. */
+/** Where a request for a new export stands: among the calls that can wait, unless it was refused. */
 export function exportRequestPriority(projectId: string, retryOfRefusedCall: boolean): Priority {
   return retryOfRefusedCall
     ? projectPriority(projectId, true)
-    : { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.newExport };
+    : { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.deferrable };
 }
 
 /**
  * Why a status poll is sent: the retry of a refused one, the poll due at the export's predicted
- * end, one the policy placed, or one an operator asked for (`pollNow`).
+ * end, one the policy placed while the readings foretell the end (the urgent poll overtakes it if
+ * the end comes first) or while they do not, or one an operator asked for (`pollNow`).
  */
-export type PollStanding = 'refused' | 'urgent' | 'routine' | 'asked';
+export type PollStanding = 'refused' | 'urgent' | 'routine' | 'unforetold' | 'asked';
 
 /**
  * A status poll's place: the retry of a refused one first, then a poll due at its export's
- * predicted end, then the project's other calls of exports under way, every other poll among them.
+ * predicted end, then the project's calls nothing would overtake (an operator's poll, a poll while
+ * nothing foretells the end), and last, with requests for new exports, routine polls.
  */
 export function statusPollPriority(projectId: string, standing: PollStanding): Priority {
-  return standing === 'urgent'
-    ? { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.urgentPoll }
-    : projectPriority(projectId, standing === 'refused');
+  if (standing === 'urgent')
+    return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.urgentPoll };
+  if (standing === 'routine')
+    return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.deferrable };
+  return projectPriority(projectId, standing === 'refused');
 }
 
 /**

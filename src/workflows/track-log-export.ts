@@ -244,9 +244,10 @@ async function track(
 const OVERTAKEN = Symbol('overtaken by the urgent poll');
 
 /**
- * A poll the policy placed. While the readings foretell the end, if the predicted end comes while
- * it still waits for its project's turn, it is cancelled and `OVERTAKEN` returned: the urgent poll
- * goes instead, so no routine poll holds up the end (`urgency.ts`). A cancelled poll the server had already handed to a worker is
+ * A poll the policy placed. While the readings foretell the end, it waits with the project's
+ * other calls that can wait (`statusPollPriority`), and if the predicted end comes while it still
+ * waits for its turn, it is cancelled and `OVERTAKEN` returned: the urgent poll goes instead, so
+ * no routine poll holds up the end (`urgency.ts`). A cancelled poll the server had already handed to a worker is
  * answered and dropped: one call spent at most.
  */
 async function routinePoll(
@@ -255,9 +256,9 @@ async function routinePoll(
   queueWait: QueueWaitLimit,
 ): Promise<LogExportResult | undefined | typeof OVERTAKEN> {
   const urgentAt = urgentPollAt(s, request.policy);
-  // Nothing would overtake it.
+  // Nothing would overtake it: it keeps its place ahead of the calls that can wait.
   if (urgentAt === null || !patched(ROUTINE_POLLS_OVERTAKEN)) {
-    return pollOnce(request, s, queueWait, 'routine');
+    return pollOnce(request, s, queueWait, 'unforetold');
   }
   let settled: { value: LogExportResult | undefined } | { error: unknown } | undefined;
   const scope = new CancellationScope();

@@ -43,15 +43,16 @@ describe('projectPriority', () => {
 });
 
 describe('exportRequestPriority', () => {
-  it("puts a new export behind every call of the exports under way, and ahead of pace holders, in the same project's budget", () => {
+  it("puts a new export behind every call nothing would overtake, with routine polls, ahead of pace holders, in the same project's budget", () => {
     // An unset key is Temporal's default, 3.
     const key = (p: { priorityKey?: number | undefined }) => p.priorityKey ?? 3;
     const newExport = exportRequestPriority('p-1', false);
     expect(newExport.fairnessKey).toBe('p-1');
-    for (const standing of ['refused', 'urgent', 'routine', 'asked'] as const) {
+    for (const standing of ['refused', 'urgent', 'unforetold', 'asked'] as const) {
       expect(key(statusPollPriority('p-1', standing))).toBeLessThan(key(newExport));
     }
     expect(key(projectPriority('p-1'))).toBeLessThan(key(newExport));
+    expect(statusPollPriority('p-1', 'routine')).toEqual(newExport);
     expect(key(newExport)).toBeLessThan(PRIORITY_KEY.paceHolder);
     expect(exportRequestPriority('p-1', true)).toEqual(projectPriority('p-1', true));
   });

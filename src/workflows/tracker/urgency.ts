@@ -6,13 +6,14 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
 
 /**
  * Urgent polls: a status poll due at an export's predicted end goes ahead of its project's routine
- * polls (priority key 2 where routine ones have the default, 3), so under a saturated budget the
- * end is seen nearly as soon as without one. Each tracker gets one per prediction, never two in a row: an
+ * polls (priority key 2 where routine ones have 4), so under a saturated budget the end is seen
+ * nearly as soon as without one. Each tracker gets one per prediction, never two in a row: an
  * export that is overdue cannot keep jumping the queue ahead of the others' ends.
  *
  * A routine poll still waiting in its project's queue when the predicted end comes is overtaken:
  * the tracker cancels it and sends the urgent poll (`track-log-export.ts`). So routine polls go at
- * the policy's pace whatever the queue, while none of them can hold the end up.
+ * the policy's pace whatever the queue, and use the turns the project's other calls leave, while
+ * none of them can hold the end up.
  *
  * The property (checked over generated exports and queue waits in `urgency-properties.test.ts`):
  * - an urgent poll is never due before the predicted end it is for;
