@@ -65,23 +65,25 @@ export const PRIORITY_KEY = {
   paceHolder: 5,
 } as const;
 
+/** A place in the project's queue at one of `PRIORITY_KEY`. */
+function keyed(projectId: string, priorityKey: number): Priority {
+  return { fairnessKey: projectFairnessKey(projectId), priorityKey };
+}
+
 /**
- * Where an activity of an export under way stands in its project's queue. A call the API refused
- * with a 429 comes back ahead of the calls queued since, so waiting out the API's `Retry-After`
- * never also sends it to the back of the queue.
+ * Where a call nothing would overtake (a download, a listing) stands in its project's queue: at
+ * the default key. A call the API refused with a 429 comes back ahead of the calls queued since,
+ * so waiting out the API's `Retry-After` never also sends it to the back of the queue.
  */
 export function projectPriority(projectId: string, retryOfRefusedCall = false): Priority {
-  return {
-    fairnessKey: projectFairnessKey(projectId),
-    ...(retryOfRefusedCall ? { priorityKey: PRIORITY_KEY.refusedRetry } : {}),
-  };
+  return retryOfRefusedCall
+    ? keyed(projectId, PRIORITY_KEY.refusedRetry)
+    : { fairnessKey: projectFairnessKey(projectId) };
 }
 
 /** Where a request for a new export stands: among the calls that can wait, unless it was refused. */
 export function exportRequestPriority(projectId: string, retryOfRefusedCall: boolean): Priority {
-  return retryOfRefusedCall
-    ? projectPriority(projectId, true)
-    : { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.deferrable };
+  return retryOfRefusedCall ? projectPriority(projectId, true) : keyed(projectId, PRIORITY_KEY.deferrable);
 }
 
 /**
@@ -97,10 +99,8 @@ export type PollStanding = 'refused' | 'urgent' | 'routine' | 'unforetold' | 'as
  * nothing foretells the end), and last, with requests for new exports, routine polls.
  */
 export function statusPollPriority(projectId: string, standing: PollStanding): Priority {
-  if (standing === 'urgent')
-    return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.urgentPoll };
-  if (standing === 'routine')
-    return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.deferrable };
+  if (standing === 'urgent') return keyed(projectId, PRIORITY_KEY.urgentPoll);
+  if (standing === 'routine') return keyed(projectId, PRIORITY_KEY.deferrable);
   return projectPriority(projectId, standing === 'refused');
 }
 

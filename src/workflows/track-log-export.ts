@@ -247,8 +247,8 @@ const OVERTAKEN = Symbol('overtaken by the urgent poll');
  * A poll the policy placed. While the readings foretell the end, it waits with the project's
  * other calls that can wait (`statusPollPriority`), and if the predicted end comes while it still
  * waits for its turn, it is cancelled and `OVERTAKEN` returned: the urgent poll goes instead, so
- * no routine poll holds up the end (`urgency.ts`). A cancelled poll the server had already handed to a worker is
- * answered and dropped: one call spent at most.
+ * no routine poll holds up the end (`urgency.ts`). A cancelled poll the server had already handed
+ * to a worker is answered and dropped: one call spent at most.
  */
 async function routinePoll(
   request: TrackLogExportRequest,

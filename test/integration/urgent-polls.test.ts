@@ -9,7 +9,10 @@ const QUOTA = 5;
 const PROJECT = 'proj-urgent';
 /** Ten eager trackers keep about ten polls queued: a routine poll waits some five seconds. */
 const EAGER = 10;
-/** Exports under way whose end nothing foretells, polled every four seconds: fewer turns than the project has. */
+/**
+ * Exports under way whose end nothing foretells, polled every four seconds: fewer turns than the
+ * project has.
+ */
 const UNDER_WAY = 3;
 /**
  * Collections started at once: their export requests queue for the turns the polls leave (their
@@ -19,8 +22,8 @@ const WAITING_TO_START = 30;
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
-/** A status poll as its tracker's history records it. */
-interface RecordedPoll {
+/** An activity (a status poll, an export request) as its workflow's history records it. */
+interface RecordedTask {
   scheduledEventId: string;
   scheduledAt: number;
   startedAt: number | undefined;
@@ -61,7 +64,7 @@ describe('urgent polls under a saturated project budget', () => {
 
     const urgent = polls.filter((p) => p.priorityKey === 2);
     expect(urgent).toHaveLength(1);
-    const [first] = urgent as [RecordedPoll];
+    const [first] = urgent as [RecordedTask];
     expect(queueWait(first)).toBeLessThan(1_500);
     const eagerPolls = (
       await Promise.all(eager.map(async (e) => statusPolls((await e.fetchHistory()).events ?? [])))
@@ -113,9 +116,9 @@ describe('a routine poll queued when the predicted end comes', () => {
     expect(overtaken.length).toBeGreaterThanOrEqual(1);
     // Never handed to a worker: the project spent no turn on it.
     expect(overtaken.every((p) => p.startedAt === undefined)).toBe(true);
-    const last = polls[polls.length - 1] as RecordedPoll;
+    const last = polls[polls.length - 1] as RecordedTask;
     expect(last.priorityKey).toBe(2);
-    expect(last.scheduledAt - (overtaken[overtaken.length - 1] as RecordedPoll).scheduledAt).toBeGreaterThan(
+    expect(last.scheduledAt - (overtaken[overtaken.length - 1] as RecordedTask).scheduledAt).toBeGreaterThan(
       0,
     );
     expect(queueWait(last)).toBeLessThan(1_500);
@@ -215,12 +218,12 @@ async function fillQueue(projectId: string, name: string, count: number, scenari
 }
 
 /** The tracker's status polls, in order, with their priority keys (3, Temporal's default, when unset). */
-function statusPolls(events: Event[]): RecordedPoll[] {
+function statusPolls(events: Event[]): RecordedTask[] {
   return activityTasks(events, 'getExportStatus');
 }
 
 /** A workflow's activities of one type, in order, with their priority keys (3 when unset). */
-function activityTasks(events: Event[], type: string): RecordedPoll[] {
+function activityTasks(events: Event[], type: string): RecordedTask[] {
   const startedAt = new Map<string, number>();
   for (const e of events) {
     const started = e.activityTaskStartedEventAttributes;
@@ -240,7 +243,7 @@ function activityTasks(events: Event[], type: string): RecordedPoll[] {
   });
 }
 
-function queueWait(poll: RecordedPoll): number {
+function queueWait(poll: RecordedTask): number {
   return (poll.startedAt ?? Number.POSITIVE_INFINITY) - poll.scheduledAt;
 }
 
