@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { startFleetCollection } from '../src/client/collection.js';
+import { readFleetServers } from '../src/client/fleet-manifest.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
   collectServerLogsWorkflowId,
@@ -141,9 +142,11 @@ async function measure(quota: number, concurrency: number) {
     });
     const result = await fleet.result();
     const wallS = (Date.now() - started) / 1000;
+    const lines = await readFleetServers(result);
+    const collected = lines.flatMap((line) => (line.status === 'collected' ? [line] : []));
     const requests = sim.requestsTo(`/v1/${PROJECT}/`);
     const trackers = await Promise.all(
-      result.succeeded.map(async ({ serverId, exportId }) => {
+      collected.map(async ({ serverId, exportId }) => {
         const record = sim.exportsOf(PROJECT, serverId)[0];
         const workflowId = logExportWorkflowId({ projectId: PROJECT, serverId, exportId });
         const tracked = (await env.client.workflow.getHandle(workflowId).result()) as LogExportResult;
@@ -158,7 +161,7 @@ async function measure(quota: number, concurrency: number) {
       }),
     );
     const collections = await Promise.all(
-      result.succeeded.map(({ serverId }) =>
+      collected.map(({ serverId }) =>
         activityDispatches(
           env.client,
           collectServerLogsWorkflowId({ projectId: PROJECT, serverId }),
@@ -193,8 +196,8 @@ async function measure(quota: number, concurrency: number) {
       minimumS: requests.length / quota,
       busiestSecond: sim.busiestSecondOf(PROJECT),
       throttled: requests.filter((r) => r.status === 429).length,
-      collected: result.succeeded.length,
-      verified: await verifiedArchives(sim, PROJECT, result.succeeded),
+      collected: result.succeeded,
+      verified: await verifiedArchives(sim, PROJECT, lines),
       urgentEnds: urgent.length,
       urgentP95S: quantile(urgent, 0.95),
       routineEnds: routine.length,

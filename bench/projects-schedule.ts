@@ -15,11 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
+import { readFleetServers } from '../src/client/fleet-manifest.js';
 import { createFleetSchedule, triggerSchedule } from '../src/client/schedules.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
   type CollectFleetLogsResult,
   type CollectProjectsLogsResult,
+  type FleetServerLine,
   WorkflowType,
 } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
@@ -142,8 +144,9 @@ try {
     const fleet = summary
       ? ((await env.client.workflow.getHandle(summary.fleetWorkflowId).result()) as CollectFleetLogsResult)
       : undefined;
-    const expectedBytes = fleet ? await servedBytes(project.projectId, fleet) : 0;
-    const verified = fleet ? await verifiedArchives(sim, project.projectId, fleet.succeeded) : 0;
+    const lines = fleet ? await readFleetServers(fleet) : [];
+    const expectedBytes = await servedBytes(project.projectId, lines);
+    const verified = await verifiedArchives(sim, project.projectId, lines);
     const right =
       summary !== undefined &&
       fleet !== undefined &&
@@ -153,6 +156,7 @@ try {
       summary.failed === 0 &&
       Object.keys(summary.failuresByType).length === 0 &&
       summary.bytes === expectedBytes &&
+      lines.length === project.servers &&
       verified === project.servers;
     allRight &&= right;
     const calls = sim.projectTally(project.projectId);
@@ -164,7 +168,7 @@ try {
         `failed ${summary?.failed}; calls ${calls.requests}, 429s ${calls.throttled}; ` +
         `busiest second ${busiest} (quota ${options.quota})`,
     );
-    for (const failure of fleet?.failed.slice(0, 5) ?? []) {
+    for (const failure of fleet?.failures.slice(0, 5) ?? []) {
       console.log(`  failed ${failure.serverId}: ${failure.type}: ${failure.message}`);
     }
   }
@@ -209,10 +213,11 @@ async function scheduledRun(): Promise<string> {
 }
 
 /** The bytes the simulator served for a fleet's archives, which its summary must add up to. */
-async function servedBytes(projectId: string, fleet: CollectFleetLogsResult): Promise<number> {
+async function servedBytes(projectId: string, lines: readonly FleetServerLine[]): Promise<number> {
   let bytes = 0;
-  for (const { serverId, exportId } of fleet.succeeded) {
-    const record = sim.getExport(projectId, serverId, exportId);
+  for (const line of lines) {
+    if (line.status !== 'collected') continue;
+    const record = sim.getExport(projectId, line.serverId, line.exportId);
     if (record) bytes += (await sim.archiveDigest(record)).bytes;
   }
   return bytes;

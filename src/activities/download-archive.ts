@@ -3,16 +3,10 @@ import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import {
-  type ArchiveInfo,
-  type DownloadArchiveInput,
-  describeExport,
-  FailureType,
-  TransientFailureType,
-} from '../contract/index.js';
+import { type ArchiveInfo, type DownloadArchiveInput, describeExport } from '../contract/index.js';
 import { type ActivityDependencies, apiCall } from './api-call.js';
 import { ArchiveStoreError } from './archive/sink.js';
+import { storeStep } from './archive/store-step.js';
 import type { ArchiveDownload } from './clouddc/client.js';
 import { CloudDCApiError } from './clouddc/errors.js';
 
@@ -36,7 +30,8 @@ export function downloadArchiveActivity(deps: ActivityDependencies) {
     const call = apiCall(deps, subject, input, { exportId: input.exportId });
     const requestArchive = () =>
       call.send(() => deps.cloudDC.downloadServerLogs(call.target, input, call.limits));
-    const inStore = <T>(step: () => Promise<T>) => storeStep(subject, deps.archives.description, step);
+    const inStore = <T>(step: () => Promise<T>) =>
+      storeStep({ subject, stored: 'the archive', store: deps.archives.description }, step);
     const receive = async (download: ArchiveDownload, into: Writable) => {
       try {
         return await receiveArchive(download, into, deps.metrics);
@@ -148,30 +143,6 @@ function discard(): Writable {
     },
   });
 }
-
-/**
- * Runs a step of the archive store, turning its failures into the contract's types: a missing
- * bucket or refused access needs an operator and ends the collection; anything else is retried.
- */
-async function storeStep<T>(subject: string, store: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (err) {
-    if (err instanceof ApplicationFailure || Context.current().cancellationSignal.aborted) throw err;
-    const problem = err instanceof ArchiveStoreError ? err.problem : 'unavailable';
-    throw ApplicationFailure.create({
-      type: STORE_FAILURE[problem],
-      message: `${subject}: the archive could not be stored in ${store}: ${(err as Error).message}`,
-      nonRetryable: problem !== 'unavailable',
-    });
-  }
-}
-
-const STORE_FAILURE = {
-  'bucket-missing': FailureType.ArchiveBucketNotFound,
-  'access-denied': FailureType.ArchiveAccessDenied,
-  unavailable: TransientFailureType.ArchiveStoreUnavailable,
-} as const;
 
 /** Longest pause in a download's body before the attempt gives up (and is retried); under the heartbeat timeout, so the error says why. */
 const IDLE_MS = 15_000;

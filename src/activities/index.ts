@@ -5,6 +5,7 @@ import { downloadArchiveActivity } from './download-archive.js';
 import { getExportStatusActivity } from './export-status.js';
 import { listServersPageActivity } from './list-servers-page.js';
 import { requestExportActivity } from './request-export.js';
+import { storeFleetManifestActivity } from './store-fleet-manifest.js';
 
 export type { ActivityDependencies } from './api-call.js';
 
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDependencies) {
     listServersPage: listServersPageActivity(deps),
     requestExport: requestExportActivity(deps),
     downloadArchive: downloadArchiveActivity(deps),
+    storeFleetManifest: storeFleetManifestActivity(deps),
     applyProjectWeight: applyProjectWeightActivity,
     holdPace: holdPaceActivity,
     /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */

@@ -1,15 +1,20 @@
+import { readFleetServers } from '../client/fleet-manifest.js';
 import {
   type ArchiveInfo,
   type CollectFleetLogsResult,
   type CollectProjectsLogsResult,
   type CollectServerLogsResult,
   FailureType,
+  type FleetServerLine,
   formatBytes,
   formatDuration,
   formatFailuresByType,
+  type ListedFleetResult,
   type LogExportResult,
+  readFleetResult,
 } from '../contract/index.js';
 import { ExitCode } from './exit-codes.js';
+import { keyValueLines } from './key-value.js';
 import { columns } from './table.js';
 import type { Outcome } from './watch.js';
 
@@ -41,27 +46,69 @@ export function describeArchive({ path, url, bytes, sha256 }: ArchiveInfo): stri
   return `${path ?? url} (${bytes} bytes, sha256 ${sha256})`;
 }
 
-/** The same for a fleet: every server's archive, and every failure by type. */
-export function reportFleet(outcome: Outcome<CollectFleetLogsResult>, json: boolean): number {
+/**
+ * The same for a fleet: the counts, the first servers' archives when its manifests are files here,
+ * the failures the result lists, and the manifests that list every server. Exits 1 when any
+ * server failed.
+ */
+export async function reportFleet(
+  outcome: Outcome<CollectFleetLogsResult | ListedFleetResult>,
+  json: boolean,
+): Promise<number> {
   if (!outcome.ok) return reportFailure(outcome, json);
-  const { total, succeeded, failed } = outcome.result;
   if (json) console.log(JSON.stringify(outcome.result, null, 2));
-  else {
-    console.error(`${succeeded.length} of ${total} servers collected`);
-    for (const s of succeeded) console.error(`  ${s.serverId}: ${s.path ?? s.url}`);
-    for (const type of new Set(failed.map((f) => f.type))) {
-      const servers = failed.filter((f) => f.type === type);
-      console.error(
-        `  failed with ${type}: ${servers.map((f) => `${f.serverId} (${f.message})`).join(', ')}`,
-      );
-    }
-  }
-  return failed.length > 0 ? ExitCode.WorkflowFailed : ExitCode.Ok;
+  else console.error(keyValueLines(fleetResultRows(outcome.result, await shownServers(outcome.result))));
+  return readFleetResult(outcome.result).result.failed > 0 ? ExitCode.WorkflowFailed : ExitCode.Ok;
+}
+
+/** Archives a fleet's report shows one a line; the manifests list the rest. */
+const SERVERS_SHOWN = 50;
+
+/**
+ * The first servers' lines of a fleet, for its report: read from its manifests when they are
+ * files this process can read (the CLI beside the worker), else none, and the report points at
+ * the manifests.
+ */
+export async function shownServers(
+  result: CollectFleetLogsResult | ListedFleetResult,
+): Promise<FleetServerLine[]> {
+  return readFleetServers(result, SERVERS_SHOWN).catch(() => []);
+}
+
+/** A fleet's result as `key  value` rows, for `collect-fleet` and `status`. */
+export function fleetResultRows(
+  raw: CollectFleetLogsResult | ListedFleetResult,
+  shown: readonly FleetServerLine[],
+): Array<[string, string]> {
+  const { servers, succeeded, failed, bytes, failuresByType, failures, manifests, unlisted } =
+    readFleetResult(raw).result;
+  const archives = shown.flatMap(
+    (line): Array<[string, string]> =>
+      line.status === 'collected' ? [['Archive', `${line.serverId}: ${line.path ?? line.url}`]] : [],
+  );
+  const rows: Array<[string, string]> = [
+    [
+      'Result',
+      `${succeeded} of ${servers} servers collected, ${formatBytes(bytes)}${failed ? `; ${failed} failed (${formatFailuresByType(failuresByType)})` : ''}`,
+    ],
+    ...archives,
+  ];
+  if (succeeded > archives.length && archives.length > 0)
+    rows.push(['Archive', `${succeeded - archives.length} more, in the manifests`]);
+  rows.push(...failures.map((f): [string, string] => ['Failed', `${f.serverId}: ${f.type}: ${f.message}`]));
+  if (failed > failures.length) rows.push(['Failed', `${failed - failures.length} more, in the manifests`]);
+  rows.push(...manifests.map((m): [string, string] => ['Manifest', m.path ?? m.url]));
+  if (unlisted)
+    rows.push([
+      'Unlisted',
+      `${unlisted.servers} servers are counted but in no manifest: ${unlisted.type}: ${unlisted.message}`,
+    ]);
+  return rows;
 }
 
 /**
  * The same for several projects: the overall line, a row per project with its fleet's ID (whose
- * result lists every server), and why each failed project failed. Exits 1 when any server or
+ * result names the manifests listing every server), and why each failed project failed. Exits 1 when any server or
  * project failed.
  */
 export function reportProjects(outcome: Outcome<CollectProjectsLogsResult>, json: boolean): number {

@@ -5,6 +5,7 @@ import {
   type CollectProjectsLogsResult,
   type CollectServerLogsResult,
   type FleetProgress,
+  type FleetServerLine,
   formatBytes,
   formatDuration,
   formatFailuresByType,
@@ -12,13 +13,14 @@ import {
   getFleetProgressQuery,
   getProgressQuery,
   getProjectsProgressQuery,
+  type ListedFleetResult,
   type LogExportProgress,
   type ProjectProgress,
   type ProjectsProgress,
   WorkflowType,
 } from '../contract/index.js';
 import { keyValueLines } from './key-value.js';
-import { describeArchive, overallLine } from './reports.js';
+import { describeArchive, fleetResultRows, overallLine, shownServers } from './reports.js';
 import { outcomeOf } from './watch.js';
 
 /** What `status` reports for any workflow this tool starts; the parts depend on its type. */
@@ -36,6 +38,8 @@ export interface StatusReport {
   fleets?: Record<string, FleetProgress>;
   retrying?: { attempt: number; lastFailure: string };
   result?: unknown;
+  /** A fleet's first servers, when its manifests are files here (`shownServers`). */
+  servers?: FleetServerLine[];
   failure?: { type: string; message: string };
 }
 
@@ -84,8 +88,12 @@ export async function statusReport(client: Client, workflowId: string): Promise<
   if (retrying) report.retrying = retrying;
   if (description.status.name !== 'RUNNING') {
     const outcome = await outcomeOf(handle.result());
-    if (outcome.ok) report.result = outcome.result;
-    else report.failure = { type: outcome.type, message: outcome.message };
+    if (!outcome.ok) report.failure = { type: outcome.type, message: outcome.message };
+    else {
+      report.result = outcome.result;
+      if (description.type === WorkflowType.CollectFleetLogs)
+        report.servers = await shownServers(outcome.result as CollectFleetLogsResult | ListedFleetResult);
+    }
   }
   return report;
 }
@@ -154,18 +162,13 @@ export function formatStatus(report: StatusReport, now = Date.now()): string {
   return keyValueLines(rows);
 }
 
-function resultRows({ workflowType, result }: StatusReport): Array<[string, string]> {
+function resultRows({ workflowType, result, servers }: StatusReport): Array<[string, string]> {
   if (result === undefined) return [];
   if (workflowType === WorkflowType.CollectServerLogs) {
     return [['Archive', describeArchive((result as CollectServerLogsResult).archive)]];
   }
   if (workflowType === WorkflowType.CollectFleetLogs) {
-    const { total, succeeded, failed } = result as CollectFleetLogsResult;
-    return [
-      ['Result', `${succeeded.length} of ${total} servers collected`],
-      ...succeeded.map((s): [string, string] => ['Archive', `${s.serverId}: ${s.path ?? s.url}`]),
-      ...failed.map((f): [string, string] => ['Failed', `${f.serverId}: ${f.type}: ${f.message}`]),
-    ];
+    return fleetResultRows(result as CollectFleetLogsResult | ListedFleetResult, servers ?? []);
   }
   if (workflowType === WorkflowType.CollectProjectsLogs) {
     const { overall, projects } = result as CollectProjectsLogsResult;

@@ -18,6 +18,7 @@ import {
   getProjectsProgressQuery,
   type LogExportResult,
   type ProjectProgress,
+  readFleetResult,
 } from '../contract/index.js';
 import { FLEET_BAR_FORMAT, finalPayload, progressPayload } from './progress-view.js';
 
@@ -150,9 +151,9 @@ export async function watchFleet(
   const outcome = await outcomeOf(handle.result());
   await refreshing?.stop();
   if (outcome.ok) {
-    const { total, succeeded, failed } = outcome.result;
-    bar?.setTotal(Math.max(1, total));
-    bar?.update(total, { label, state: `${succeeded.length} collected, ${failed.length} failed` });
+    const { servers, succeeded, failed } = readFleetResult(outcome.result).result;
+    bar?.setTotal(Math.max(1, servers));
+    bar?.update(servers, { label, state: `${succeeded} collected, ${failed} failed` });
   } else bar?.update({ label, state: outcome.type });
   return outcome;
 }

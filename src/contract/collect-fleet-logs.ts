@@ -1,7 +1,7 @@
 /** The contract of `collectFleetLogs`: a project's servers collected, a bounded number at once. */
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { destinationSchema } from './collect-server-logs.js';
+import { type ArchiveInfo, destinationSchema } from './collect-server-logs.js';
 import { idSchema, parseInput, regionSchema } from './input.js';
 import { policyInputSchema } from './polling-policy.js';
 
@@ -44,19 +44,31 @@ export function parseCollectFleetLogsInput(raw: unknown): CollectFleetLogsReques
   });
 }
 
-/**
- * A server collected. Kept small so a fleet of thousands fits in one payload; the checksum is in
- * that server's own `collectServerLogs` result.
- */
+/** What a set of servers came to: counts, archive bytes, and failures by their type. */
+export interface CollectionTotals {
+  servers: number;
+  succeeded: number;
+  failed: number;
+  bytes: number;
+  failuresByType: Record<string, number>;
+}
+
+/** A server collected: its line in the fleet's manifest. */
 export interface FleetSuccess {
   serverId: string;
+  status: 'collected';
   exportId: string;
   /** The archive's `url`. */
   url: string;
   /** The archive's `path`, for the archive directory only. */
   path?: string;
-  /** The archive's size; absent in results of fleets that ran before sizes were kept. */
+  /** Absent only for a server a fleet collected before it kept sizes. */
   bytes?: number;
+  /**
+   * Absent only for a server a fleet collected before its manifests, when the fleet continued as
+   * new onto a build with them; that server's own `collectServerLogs` result holds it.
+   */
+  sha256?: string;
 }
 
 export interface FleetFailure {
@@ -65,11 +77,30 @@ export interface FleetFailure {
   message: string;
 }
 
-/** The result of `collectFleetLogs`: every server either succeeded or failed, none is left out. */
-export interface CollectFleetLogsResult {
-  total: number;
-  succeeded: FleetSuccess[];
-  failed: FleetFailure[];
+/** One server's line in a fleet's manifest: collected, or failed and why. */
+export type FleetServerLine = FleetSuccess | ({ status: 'failed' } & FleetFailure);
+
+/**
+ * Failures a fleet's result lists with their message; the rest are counted by type, and every one
+ * is in the manifests. So the result stays one small payload however many servers fail.
+ */
+export const FAILURES_LISTED = 100;
+/** A recorded failure's message (a fleet's server, a collection's project) is cut to this many characters. */
+export const FAILURE_MESSAGE_MAX_CHARS = 300;
+
+/**
+ * The result of `collectFleetLogs`: every server counted, as collected or failed by type, and
+ * listed in the manifests (one JSON line a server). The result holds counts, not the servers, so
+ * its size does not grow with the fleet's: Temporal refuses a payload over 2 MB, which a list of
+ * 7,500 servers would pass.
+ */
+export interface CollectFleetLogsResult extends CollectionTotals {
+  /** The first `FAILURES_LISTED` failures, in the order they happened. */
+  failures: FleetFailure[];
+  /** Files of JSON lines (`FleetServerLine`), one per run of the fleet, in the archive store. */
+  manifests: ArchiveInfo[];
+  /** Servers whose lines no manifest holds, because the archive store refused to keep them. */
+  unlisted?: { servers: number; type: string; message: string };
 }
 
 /** What `getFleetProgress` answers at any time. */
@@ -91,4 +122,34 @@ export interface ListServersPageInput {
   region?: string;
   manageState: string;
   marker?: string;
+}
+
+/** Input of the activity that stores one run's lines of a fleet's manifest. */
+export interface StoreFleetManifestInput {
+  fleetWorkflowId: string;
+  /** The first run of the fleet's chain of runs, so a fleet ID used again never overwrites a manifest. */
+  firstRunId: string;
+  /** 1 for the fleet's first run's manifest, 2 for the next, ... */
+  part: number;
+  destination?: string;
+  lines: FleetServerLine[];
+}
+
+/** "Manifest part 2 of fleet clouddc-collect-fleet:p-1:…", for messages. */
+export function describeFleetManifest({ fleetWorkflowId, part }: StoreFleetManifestInput): string {
+  return `Manifest part ${part} of fleet ${fleetWorkflowId}`;
+}
+
+/** Where a manifest part is kept: beside the archives, under the fleet's ID and first run. */
+export function fleetManifestKey({
+  fleetWorkflowId,
+  firstRunId,
+  part,
+  destination,
+}: StoreFleetManifestInput): string {
+  // A workflow ID is any text; a key of it must stay one plain name.
+  const fleet = fleetWorkflowId.replace(/[^A-Za-z0-9._:-]/g, '_').replace(/^\./, '_');
+  return [destination, 'fleets', fleet, firstRunId, `servers-${String(part).padStart(4, '0')}.jsonl`]
+    .filter(Boolean)
+    .join('/');
 }

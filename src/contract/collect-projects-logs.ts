@@ -5,7 +5,7 @@
  */
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { collectFleetLogsInputSchema } from './collect-fleet-logs.js';
+import { type CollectionTotals, collectFleetLogsInputSchema } from './collect-fleet-logs.js';
 import { destinationSchema } from './collect-server-logs.js';
 import { parseInput } from './input.js';
 import { policyInputSchema } from './polling-policy.js';
@@ -82,15 +82,6 @@ export function projectFleetWorkflowId(collectionWorkflowId: string, projectId: 
 /** The child that runs a project's fleet and hands the collection its summary (`summarizeProjectFleet`). */
 export function projectSummaryWorkflowId(collectionWorkflowId: string, projectId: string): string {
   return `${projectFleetWorkflowId(collectionWorkflowId, projectId)}:summary`;
-}
-
-/** What a set of servers came to: counts, archive bytes, and failures by their type. */
-export interface CollectionTotals {
-  servers: number;
-  succeeded: number;
-  failed: number;
-  bytes: number;
-  failuresByType: Record<string, number>;
 }
 
 /** A project whose fleet ended without a result (its listing refused, say, or it was terminated). */

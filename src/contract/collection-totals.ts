@@ -1,27 +1,87 @@
 /** Sums of collected servers, shared by the multi-project workflow, its Web UI summary and the CLI. */
-import type { CollectFleetLogsResult } from './collect-fleet-logs.js';
-import type {
-  CollectionTotals,
-  CollectProjectsLogsResult,
-  ProjectProgress,
-  ProjectSummary,
-} from './collect-projects-logs.js';
+import {
+  type CollectFleetLogsResult,
+  type CollectionTotals,
+  FAILURES_LISTED,
+  type FleetFailure,
+  type FleetServerLine,
+  type FleetSuccess,
+} from './collect-fleet-logs.js';
+import type { CollectProjectsLogsResult, ProjectProgress, ProjectSummary } from './collect-projects-logs.js';
 
 export function emptyTotals(): CollectionTotals {
   return { servers: 0, succeeded: 0, failed: 0, bytes: 0, failuresByType: {} };
 }
 
-/** A fleet's result counted; a success recorded before sizes were kept counts 0 bytes. */
-export function fleetTotals({ total, succeeded, failed }: CollectFleetLogsResult): CollectionTotals {
-  const failuresByType: Record<string, number> = {};
-  for (const { type } of failed) failuresByType[type] = (failuresByType[type] ?? 0) + 1;
-  return {
-    servers: total,
-    succeeded: succeeded.length,
-    failed: failed.length,
-    bytes: succeeded.reduce((sum, s) => sum + (s.bytes ?? 0), 0),
-    failuresByType,
-  };
+/** A fleet's result counted. */
+export function fleetTotals({
+  servers,
+  succeeded,
+  failed,
+  bytes,
+  failuresByType,
+}: CollectFleetLogsResult): CollectionTotals {
+  return { servers, succeeded, failed, bytes, failuresByType };
+}
+
+/** What a fleet has counted so far, and the failures it lists: carried across continue-as-new. */
+export interface FleetTally extends CollectionTotals {
+  failures: FleetFailure[];
+}
+
+export function emptyTally(): FleetTally {
+  return { ...emptyTotals(), failures: [] };
+}
+
+/**
+ * Counts one server's line into the tally, in place (a fleet counts thousands): a success adds its
+ * bytes (0 when a line from before sizes has none), a failure its type, and the first
+ * `FAILURES_LISTED` failures are kept.
+ */
+export function countLine(tally: FleetTally, line: FleetServerLine): void {
+  tally.servers += 1;
+  if (line.status === 'collected') {
+    tally.succeeded += 1;
+    tally.bytes += line.bytes ?? 0;
+    return;
+  }
+  const { serverId, type, message } = line;
+  tally.failed += 1;
+  tally.failuresByType[type] = (tally.failuresByType[type] ?? 0) + 1;
+  if (tally.failures.length < FAILURES_LISTED) tally.failures.push({ serverId, type, message });
+}
+
+/** A fleet's result as builds before manifests gave it: every server in the result itself. */
+export interface ListedFleetResult {
+  total: number;
+  succeeded: Array<Omit<FleetSuccess, 'status'>>;
+  failed: FleetFailure[];
+}
+
+/** The lines of a fleet result (or carried state) that listed every server itself. */
+export function linesOfListedResult({
+  succeeded,
+  failed,
+}: Pick<ListedFleetResult, 'succeeded' | 'failed'>): FleetServerLine[] {
+  return [
+    ...succeeded.map((success): FleetServerLine => ({ ...success, status: 'collected' })),
+    ...failed.map((failure): FleetServerLine => ({ ...failure, status: 'failed' })),
+  ];
+}
+
+/**
+ * Any fleet's result in today's form, with the servers an older result listed itself (`lines`,
+ * empty for a result with manifests), so readers of last week's fleets need no second code path.
+ */
+export function readFleetResult(result: CollectFleetLogsResult | ListedFleetResult): {
+  result: CollectFleetLogsResult;
+  lines: FleetServerLine[];
+} {
+  if (!Array.isArray(result.succeeded)) return { result: result as CollectFleetLogsResult, lines: [] };
+  const lines = linesOfListedResult(result as ListedFleetResult);
+  const tally = emptyTally();
+  for (const line of lines) countLine(tally, line);
+  return { result: { ...tally, manifests: [] }, lines };
 }
 
 export function addTotals(a: CollectionTotals, b: CollectionTotals): CollectionTotals {

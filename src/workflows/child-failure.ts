@@ -1,9 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, ChildWorkflowFailure, isCancellation } from '@temporalio/workflow';
-import { FailureType, logCollectionFailureOf } from '../contract/index.js';
-
-/** Failure messages are cut here, so thousands of them still fit in one payload. */
-const MAX_MESSAGE = 300;
+import { FAILURE_MESSAGE_MAX_CHARS, FailureType, logCollectionFailureOf } from '../contract/index.js';
 
 /**
  * How a child that a fleet or a multi-project collection records ended without its result, as a
@@ -16,10 +13,10 @@ export function childFailure(err: unknown, alreadyRunning: string): { type: stri
     return { type: FailureType.LogCollectionAlreadyRunning, message: alreadyRunning };
   }
   const cause = err instanceof ChildWorkflowFailure ? err.cause : err;
-  const message = ((cause as Error)?.message ?? String(cause)).slice(0, MAX_MESSAGE);
+  const message = ((cause as Error)?.message ?? String(cause)).slice(0, FAILURE_MESSAGE_MAX_CHARS);
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message };
   const typed = logCollectionFailureOf(cause);
-  if (typed) return { type: typed.type, message: typed.message.slice(0, MAX_MESSAGE) };
+  if (typed) return { type: typed.type, message: typed.message.slice(0, FAILURE_MESSAGE_MAX_CHARS) };
   if (isCancellation(cause)) return { type: FailureType.LogCollectionCancelled, message };
   return { type: FailureType.LogExportTrackingStopped, message };
 }

@@ -2,23 +2,33 @@ import {
   CancellationScope,
   condition,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
+  type ArchiveInfo,
   type CollectFleetLogsInput,
+  type CollectFleetLogsRequest,
   type CollectFleetLogsResult,
   collectServerLogsWorkflowId,
+  countLine,
   DEFAULT_FLEET_CONCURRENCY,
   DEFAULT_FLEET_MANAGE_STATE,
   describeCollection,
-  type FleetFailure,
-  type FleetSuccess,
+  emptyTally,
+  FAILURE_MESSAGE_MAX_CHARS,
+  type FleetServerLine,
+  type FleetTally,
   getFleetProgressQuery,
+  type ListedFleetResult,
+  linesOfListedResult,
+  logCollectionFailureOf,
   PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
+  PERMANENT_FAILURES,
   parseCollectFleetLogsInput,
   projectPriority,
   resolvePolicy,
@@ -30,13 +40,24 @@ import { childFailure } from './child-failure.js';
 import type { collectServerLogs } from './collect-server-logs.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 
-/** What a fleet collection carries across continue-as-new: what is left and what is done. */
+/** What a fleet collection carries across continue-as-new: what is left, and what is counted. */
 export interface FleetState {
   /** Null until the servers are listed. */
   pending: string[] | null;
-  succeeded: FleetSuccess[];
-  failed: FleetFailure[];
+  tally: FleetTally;
+  /** One per run that ended, in order. */
+  manifests: ArchiveInfo[];
+  unlisted?: CollectFleetLogsResult['unlisted'];
 }
+
+/** The state a build before manifests carried, every server listed; a fleet may continue onto this build with it. */
+type ListedFleetState = Pick<ListedFleetResult, 'succeeded' | 'failed'> & { pending: string[] | null };
+
+/**
+ * Runs started before manifests returned (and carried) every server in full, as their histories
+ * record; a worker with versioning off may replay such a run, which then ends as it began.
+ */
+const FLEET_MANIFESTS = 'fleet-manifests';
 
 /** Children started in one run before it drains and continues as new, keeping its history short. */
 const CHILDREN_PER_RUN = 400;
@@ -54,6 +75,18 @@ const { listServersPage } = proxyActivities<TrackerActivities>({
   summary: 'list servers (ListServers)',
 });
 
+/** Not a call to CloudDC, so outside every project's budget; a store that is down is waited out. */
+const { storeFleetManifest } = proxyActivities<TrackerActivities>({
+  startToCloseTimeout: '2m',
+  retry: {
+    initialInterval: '2s',
+    backoffCoefficient: 2,
+    maximumInterval: '1m',
+    nonRetryableErrorTypes: [...PERMANENT_FAILURES],
+  },
+  summary: "store the fleet's manifest",
+});
+
 /**
  * Collects logs from many servers: lists the project's servers (or takes `serverIds`), runs
  * `collectServerLogs` for each as a child, at most `concurrency` at once, and records every
@@ -62,23 +95,23 @@ const { listServersPage } = proxyActivities<TrackerActivities>({
  */
 export async function collectFleetLogs(
   input: CollectFleetLogsInput,
-  carried?: FleetState,
+  carried?: FleetState | ListedFleetState,
 ): Promise<CollectFleetLogsResult> {
   const request = parseCollectFleetLogsInput(input);
-  const state: FleetState = carried ?? {
-    pending: request.serverIds ? [...new Set(request.serverIds)] : null,
-    succeeded: [],
-    failed: [],
-  };
+  const { state, lines } = resumed(carried, request.serverIds);
   const running = new Map<string, Promise<void>>();
   setHandler(getFleetProgressQuery, () => ({
-    total: (state.pending?.length ?? 0) + running.size + state.succeeded.length + state.failed.length,
+    total: (state.pending?.length ?? 0) + running.size + state.tally.servers,
     pending: state.pending?.length ?? 0,
     running: running.size,
-    succeeded: state.succeeded.length,
-    failed: state.failed.length,
+    succeeded: state.tally.succeeded,
+    failed: state.tally.failed,
     listed: state.pending !== null,
   }));
+  const record = (line: FleetServerLine) => {
+    lines.push(line);
+    countLine(state.tally, line);
+  };
 
   if (state.pending === null)
     state.pending = await listAll(
@@ -98,29 +131,96 @@ export async function collectFleetLogs(
       startedThisRun += 1;
       running.set(
         serverId,
-        collectOne(request, serverId, state).finally(() => running.delete(serverId)),
+        collectOne(request, serverId, record).finally(() => running.delete(serverId)),
       );
     }
     if (mustDrain && running.size === 0 && pending.length > 0) {
       // The server list now lives in the carried state; carrying it in the input too would double it.
       const { serverIds: _listed, ...rest } = input;
+      if (!patched(FLEET_MANIFESTS))
+        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, { pending, ...listedResult(lines) });
+      await storeManifest(request, state, lines);
       await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
     }
     const before = running.size;
     await condition(() => running.size < before);
   }
-  return {
-    total: state.succeeded.length + state.failed.length,
-    succeeded: state.succeeded,
-    failed: state.failed,
+  // What such a run returns; its readers take either form (`readFleetResult`).
+  if (!patched(FLEET_MANIFESTS)) return listedResult(lines) as unknown as CollectFleetLogsResult;
+  await storeManifest(request, state, lines);
+  const { tally, manifests, unlisted } = state;
+  return { ...tally, manifests, ...(unlisted ? { unlisted } : {}) };
+}
+
+/** Every server in full, as runs before manifests carried and returned them (`FLEET_MANIFESTS`). */
+function listedResult(lines: readonly FleetServerLine[]): ListedFleetResult {
+  const succeeded: ListedFleetResult['succeeded'] = [];
+  const failed: ListedFleetResult['failed'] = [];
+  for (const { status, ...line } of lines) {
+    if (status === 'collected') succeeded.push(line as ListedFleetResult['succeeded'][number]);
+    else failed.push(line as ListedFleetResult['failed'][number]);
+  }
+  return { total: lines.length, succeeded, failed };
+}
+
+/**
+ * The state a run starts from, and the lines it has to store: none for a new fleet or one carried
+ * by this build; a state carried by a build before manifests becomes counts, and its servers the
+ * first lines of this run's manifest.
+ */
+function resumed(
+  carried: FleetState | ListedFleetState | undefined,
+  serverIds: string[] | undefined,
+): { state: FleetState; lines: FleetServerLine[] } {
+  if (!carried)
+    return {
+      state: { pending: serverIds ? [...new Set(serverIds)] : null, tally: emptyTally(), manifests: [] },
+      lines: [],
+    };
+  if (!('succeeded' in carried)) return { state: carried, lines: [] };
+  const state: FleetState = { pending: carried.pending, tally: emptyTally(), manifests: [] };
+  const lines = linesOfListedResult(carried);
+  for (const line of lines) countLine(state.tally, line);
+  return { state, lines };
+}
+
+/**
+ * Stores this run's lines as the fleet's next manifest part. Should the store refuse them for
+ * good, the servers stay counted and the result says how many no manifest lists, and why: a
+ * fleet never fails for want of its list.
+ */
+async function storeManifest(
+  request: CollectFleetLogsRequest,
+  state: FleetState,
+  lines: FleetServerLine[],
+): Promise<void> {
+  if (lines.length === 0) return;
+  const { workflowId, firstExecutionRunId } = workflowInfo();
+  const part = {
+    fleetWorkflowId: workflowId,
+    firstRunId: firstExecutionRunId,
+    part: state.manifests.length + 1,
+    ...(request.destination ? { destination: request.destination } : {}),
   };
+  try {
+    state.manifests.push(await storeFleetManifest({ ...part, lines }));
+  } catch (err) {
+    if (CancellationScope.current().consideredCancelled) throw err;
+    const typed = logCollectionFailureOf(err);
+    state.unlisted = {
+      servers: (state.unlisted?.servers ?? 0) + lines.length,
+      type: typed?.type ?? (err as Error).name,
+      message: (typed ?? (err as Error)).message.slice(0, FAILURE_MESSAGE_MAX_CHARS),
+    };
+  }
+  lines.length = 0;
 }
 
 /** Collects one server and records the outcome; never throws, so no server can stop the fleet. */
 async function collectOne(
   request: ReturnType<typeof parseCollectFleetLogsInput>,
   serverId: string,
-  state: FleetState,
+  record: (line: FleetServerLine) => void,
 ) {
   const { projectId, region, policy, destination } = request;
   const input = {
@@ -137,13 +237,22 @@ async function collectOne(
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeCollection(input),
     });
-    const { url, path, bytes } = result.archive;
-    state.succeeded.push({ serverId, exportId: result.exportId, url, ...(path ? { path } : {}), bytes });
+    const { url, path, bytes, sha256 } = result.archive;
+    record({
+      serverId,
+      status: 'collected',
+      exportId: result.exportId,
+      url,
+      ...(path ? { path } : {}),
+      bytes,
+      sha256,
+    });
   } catch (err) {
     // The fleet itself was cancelled: its children are cancelled with it; nothing to record.
     if (CancellationScope.current().consideredCancelled) return;
-    state.failed.push({
+    record({
       serverId,
+      status: 'failed',
       ...childFailure(err, 'a collection for this server was already running'),
     });
   }

@@ -4,6 +4,7 @@ import {
   describeFleet,
   fleetTotals,
   parseSummarizeProjectFleetInput,
+  readFleetResult,
   type SummarizeProjectFleetInput,
   WorkflowType,
 } from '../contract/index.js';
@@ -13,9 +14,9 @@ import type { collectFleetLogs } from './collect-fleet-logs.js';
 
 /**
  * One project of `collectProjectsLogs`: runs the project's `collectFleetLogs` as its child and
- * hands back the totals alone. A fleet's result lists every server; were the multi-project
- * collection the fleets' parent, every project's list would sit in its one history, which would
- * then grow with the servers of all projects instead of holding at what one fleet holds.
+ * hands back the totals alone. A fleet's result lists up to a hundred failures and its manifests;
+ * were the multi-project collection the fleets' parent, all of that for every project would sit
+ * in its one history, and a fleet from before manifests would put every server there.
  */
 export async function summarizeProjectFleet(input: SummarizeProjectFleetInput): Promise<CollectionTotals> {
   const { fleetWorkflowId } = parseSummarizeProjectFleetInput(input);
@@ -27,7 +28,8 @@ export async function summarizeProjectFleet(input: SummarizeProjectFleetInput): 
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeFleet(fleet.projectId),
     });
-    return fleetTotals(result);
+    // A fleet that began on a build before manifests returns every server; counted the same.
+    return fleetTotals(readFleetResult(result).result);
   } catch (err) {
     if (CancellationScope.current().consideredCancelled) throw err;
     // Under the fleet's own failure type, so the collection records why the project failed.

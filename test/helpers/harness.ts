@@ -6,6 +6,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { LogEntry, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ArchiveStoreConfig } from '../../src/activities/archive/archive-sink-from.js';
+import type { ArchiveSink } from '../../src/activities/archive/sink.js';
 import type { ActivityDependencies } from '../../src/activities/index.js';
 import type { BackoffSettings } from '../../src/activities/retry-delay.js';
 import { startTracking, type TrackerHandle } from '../../src/client/tracking.js';
@@ -54,6 +55,8 @@ export interface HarnessOptions {
   ui?: boolean;
   /** Where the worker stores archives; by default a fresh directory (`archiveDir`). */
   archives?: ArchiveStoreConfig;
+  /** Wraps the worker's archive sink, say to refuse some keys as a store's access policy would. */
+  wrapArchives?: (sink: ArchiveSink) => ArchiveSink;
   /** The Worker Deployment build the worker is; unversioned by default. */
   deployment?: DeploymentVersion;
   /**
@@ -130,6 +133,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   );
   const dependencies: ActivityDependencies = {
     ...wired,
+    ...(options.wrapArchives ? { archives: options.wrapArchives(wired.archives) } : {}),
     ...(options.boost && reportBacklog ? { reportBacklog } : {}),
     ...(options.lagReports && reportLag ? { reportLag } : {}),
     backoff: options.backoff ?? FAST_BACKOFF,

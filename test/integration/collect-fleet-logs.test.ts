@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
+import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import { collectServerLogsWorkflowId, FailureType, getFleetProgressQuery } from '../../src/contract/index.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -50,23 +51,47 @@ it('collects a fleet of 50 listed servers, 10 at a time, and records each failur
   expect(midway.running).toBeLessThanOrEqual(10);
 
   const result = await handle.result();
-  expect(result.total).toBe(50);
-  const failedBy = Object.fromEntries(result.failed.map((f) => [f.serverId, f.type]));
+  expect(result).toMatchObject({
+    servers: 50,
+    succeeded: 42,
+    failed: 8,
+    failuresByType: {
+      [FailureType.LogExportFailed]: 5,
+      [FailureType.LogExportRequestUncertain]: 2,
+      [FailureType.LogExportNotFound]: 1,
+    },
+  });
+  const failedBy = Object.fromEntries(result.failures.map((f) => [f.serverId, f.type]));
   for (const id of ['srv-03', 'srv-13', 'srv-23', 'srv-33', 'srv-43'])
     expect(failedBy[id]).toBe(FailureType.LogExportFailed);
   expect(failedBy['srv-07']).toBe(FailureType.LogExportRequestUncertain);
   expect(failedBy['srv-21']).toBe(FailureType.LogExportRequestUncertain);
   expect(failedBy['srv-42']).toBe(FailureType.LogExportNotFound);
-  expect(result.failed).toHaveLength(8);
-  expect(result.succeeded).toHaveLength(42);
-  expect(
-    new Set([...result.succeeded.map((s) => s.serverId), ...result.failed.map((f) => f.serverId)]).size,
-  ).toBe(50);
-  for (const success of result.succeeded) {
+  expect(result.failures).toHaveLength(8);
+
+  // The manifest, beside the archives, lists every server once, as the result counts them.
+  expect(result.manifests).toHaveLength(1);
+  const [manifest] = result.manifests;
+  const manifestBytes = await readFile(manifest?.path ?? expect.fail('no manifest path'));
+  expect(manifestBytes.length).toBe(manifest?.bytes);
+  expect(createHash('sha256').update(manifestBytes).digest('hex')).toBe(manifest?.sha256);
+  const lines = await readFleetServers(result);
+  expect(new Set(lines.map((line) => line.serverId)).size).toBe(50);
+  const failedLines = lines.flatMap((line) => (line.status === 'failed' ? [line] : []));
+  expect(failedLines.map(({ status: _, ...f }) => f)).toEqual(result.failures);
+  const collected = lines.flatMap((line) => (line.status === 'collected' ? [line] : []));
+  expect(collected).toHaveLength(42);
+  let bytes = 0;
+  for (const success of collected) {
     const record = h.sim.getExport(PROJECT, success.serverId, success.exportId) ?? expect.fail('no export');
     const onDisk = await readFile(success.path ?? expect.fail('no path'));
-    expect(createHash('sha256').update(onDisk).digest('hex')).toBe((await h.sim.archiveOf(record)).sha256);
+    const expected = (await h.sim.archiveOf(record)).sha256;
+    expect(createHash('sha256').update(onDisk).digest('hex')).toBe(expected);
+    expect(success.sha256).toBe(expected);
+    expect(success.bytes).toBe(onDisk.length);
+    bytes += onDisk.length;
   }
+  expect(result.bytes).toBe(bytes);
   expect(h.sim.requestsTo('/srv-frozen/')).toHaveLength(0);
 
   const final = await handle.query(getFleetProgressQuery);
@@ -107,9 +132,12 @@ it('records a child cancelled from outside, and a server already being collected
   await child.cancel();
 
   const result = await handle.result();
-  expect(result.total).toBe(3);
-  expect(result.succeeded.map((s) => s.serverId)).toEqual(['srv-fine']);
-  const failedBy = Object.fromEntries(result.failed.map((f) => [f.serverId, f.type]));
+  expect(result).toMatchObject({ servers: 3, succeeded: 1, failed: 2 });
+  const lines = await readFleetServers(result);
+  expect(lines.filter((line) => line.status === 'collected').map((line) => line.serverId)).toEqual([
+    'srv-fine',
+  ]);
+  const failedBy = Object.fromEntries(result.failures.map((f) => [f.serverId, f.type]));
   expect(failedBy).toEqual({
     'srv-cancelled': FailureType.LogCollectionCancelled,
     'srv-busy': FailureType.LogCollectionAlreadyRunning,

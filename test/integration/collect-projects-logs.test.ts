@@ -5,6 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startProjectsCollection } from '../../src/client/collection.js';
+import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import {
   type CollectProjectsLogsResult,
   FailureType,
@@ -36,11 +37,14 @@ function cli(...args: string[]): Promise<CliRun> {
   return runCli(['--address', h.env.address, '--task-queue', h.taskQueue, ...args]);
 }
 
-/** The bytes of a project's archives as they lie on disk, read from its fleet's per-server result. */
+/** The bytes of a project's archives as they lie on disk, read from its fleet's manifest. */
 async function bytesOnDisk(fleetWorkflowId: string): Promise<number> {
   const fleet = await h.env.client.workflow.getHandle<typeof collectFleetLogs>(fleetWorkflowId).result();
+  const collected = (await readFleetServers(fleet)).flatMap((line) =>
+    line.status === 'collected' ? [line] : [],
+  );
   const sizes = await Promise.all(
-    fleet.succeeded.map(async (s) => (await stat(s.path ?? expect.fail('no path'))).size),
+    collected.map(async (s) => (await stat(s.path ?? expect.fail('no path'))).size),
   );
   return sizes.reduce((a, b) => a + b, 0);
 }

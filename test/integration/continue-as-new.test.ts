@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFleetCollection } from '../../src/client/collection.js';
+import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import { getProgressQuery } from '../../src/contract/index.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
@@ -73,9 +74,22 @@ it('continues a fleet collection as new between batches, carrying what is done',
   );
   const firstRunId = (await handle.describe()).runId;
   const result = await handle.result();
-  expect(result.total).toBe(8);
-  expect(result.succeeded.map((s) => s.serverId).sort()).toEqual([...serverIds].sort());
-  expect(result.failed).toEqual([]);
+  expect(result).toMatchObject({ servers: 8, succeeded: 8, failed: 0, failures: [] });
   const firstRun = await h.env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
   expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
+
+  // Each run stored the servers it collected as a manifest part of its own; together they list
+  // every server once.
+  let runs = 0;
+  for (let runId: string | undefined = firstRunId; runId; runs++) {
+    const history = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+    runId =
+      history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+  }
+  expect(result.manifests).toHaveLength(runs);
+  expect(result.manifests.map((m) => m.path?.split('/').at(-1))).toEqual(
+    Array.from({ length: runs }, (_, i) => `servers-${String(i + 1).padStart(4, '0')}.jsonl`),
+  );
+  const lines = await readFleetServers(result);
+  expect(lines.map((line) => line.serverId).sort()).toEqual([...serverIds].sort());
 });

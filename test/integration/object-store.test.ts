@@ -9,7 +9,13 @@ import { staticTokenAuth } from '../../src/activities/auth/static-token.js';
 import { createCloudDCClient } from '../../src/activities/clouddc/client.js';
 import { createActivities } from '../../src/activities/index.js';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
-import { type ArchiveInfo, FailureType, TransientFailureType } from '../../src/contract/index.js';
+import { readFleetServers } from '../../src/client/fleet-manifest.js';
+import {
+  type ArchiveInfo,
+  FailureType,
+  type FleetServerLine,
+  TransientFailureType,
+} from '../../src/contract/index.js';
 import {
   FAST_POLICY,
   type Harness,
@@ -53,11 +59,27 @@ describe('collections into an object store', () => {
     h.started.push(handle.workflowId);
     const result = await handle.result();
 
-    expect(result.failed).toEqual([]);
-    expect(result.succeeded).toHaveLength(50);
+    expect(result).toMatchObject({ servers: 50, succeeded: 50, failed: 0 });
     const objects = await store.objects(`${PREFIX}/${PROJECT}/`);
     expect(objects).toHaveLength(50);
-    for (const success of result.succeeded) {
+    // The manifest is an object beside the archives, with its sha256 checked like theirs.
+    expect(result.manifests).toHaveLength(1);
+    const [manifest] = result.manifests;
+    expect(manifest?.path).toBeUndefined();
+    const manifestKey = (manifest?.url ?? '').replace(`s3://${store.bucket}/`, '');
+    expect(manifestKey).toMatch(new RegExp(`^${PREFIX}/fleets/`));
+    const listed = await store.read(manifestKey);
+    expect(sha256(listed)).toBe(manifest?.sha256);
+    expect(await store.labelOf(manifestKey)).toBe(manifest?.sha256);
+    await expect(readFleetServers(result)).rejects.toThrow(/not in an archive directory/);
+    const lines = listed
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as FleetServerLine);
+    expect(lines).toHaveLength(50);
+    for (const success of lines) {
+      if (success.status !== 'collected') expect.fail(`${success.serverId} failed`);
       const record = h.sim.getExport(PROJECT, success.serverId, success.exportId) ?? expect.fail('no export');
       const expected = (await h.sim.archiveOf(record)).sha256;
       const key = success.url.replace(`s3://${store.bucket}/`, '');
@@ -65,6 +87,7 @@ describe('collections into an object store', () => {
       expect(success.path).toBeUndefined();
       expect(await store.labelOf(key)).toBe(expected);
       expect(sha256(await store.read(key))).toBe(expected);
+      expect(success.sha256).toBe(expected);
     }
     expect(await store.objects(`${PREFIX}/.incomplete/`)).toEqual([]);
     expect(await store.unfinishedUploads()).toEqual([]);

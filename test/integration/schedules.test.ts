@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import type { collectFleetLogs } from '../../src/workflows/index.js';
 import { type CliRun, runCli } from '../helpers/cli.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
@@ -77,9 +78,13 @@ it('a schedule created with the CLI and triggered runs collectFleetLogs and prod
   );
   expect(workflowId).toMatch(/^clouddc-collect-fleet:proj-nightly:nightly-logs/);
   const result = await h.env.client.workflow.getHandle<typeof collectFleetLogs>(workflowId).result();
-  expect(result.total).toBe(3);
-  expect(result.failed).toEqual([]);
-  for (const success of result.succeeded) await access(success.path ?? expect.fail('no path'));
+  expect(result).toMatchObject({ servers: 3, succeeded: 3, failed: 0 });
+  const lines = await readFleetServers(result);
+  expect(lines).toHaveLength(3);
+  for (const line of lines)
+    await access(
+      line.status === 'collected' ? (line.path ?? expect.fail('no path')) : expect.fail(line.message),
+    );
 
   expect((await cli('schedule', 'pause', 'nightly-logs', '--note', 'maintenance')).code).toBe(0);
   expect(JSON.parse((await cli('schedule', 'describe', 'nightly-logs', '--json')).stdout)).toMatchObject({
@@ -134,7 +139,7 @@ it('collect --wait and collect-fleet --wait --json report the archives', async (
     '100ms',
   );
   expect(fleet.code, fleet.stderr).toBe(0);
-  expect(JSON.parse(fleet.stdout)).toMatchObject({ total: 2, failed: [] });
+  expect(JSON.parse(fleet.stdout)).toMatchObject({ servers: 2, succeeded: 2, failed: 0, failures: [] });
 
   const bad = await cli(
     'collect',
@@ -188,15 +193,25 @@ it('status and watch answer for a collection and a fleet: phase, tracker progres
   const fleetWatched = await cli('watch', fleet);
   expect(fleetWatched.code).toBe(1);
   expect(fleetWatched.stderr).toContain('1 of 2 servers collected');
-  expect(fleetWatched.stderr).toMatch(/ {2}srv-slow: \S+/);
-  expect(fleetWatched.stderr).toMatch(/ {2}failed with LogExportFailed: srv-bad \(/);
+  expect(fleetWatched.stderr).toMatch(/^Archive\s+srv-slow: \S+-dump\.tar\.gz$/m);
+  expect(fleetWatched.stderr).toMatch(/^Failed\s+srv-bad: LogExportFailed: /m);
+  expect(fleetWatched.stderr).toMatch(/^Manifest\s+\S+\/servers-0001\.jsonl$/m);
   expect(fleetWatched.stderr).not.toContain('polls');
   const fleetStatus = JSON.parse((await cli('status', fleet, '--json')).stdout);
   expect(fleetStatus).toMatchObject({
     workflowType: 'collectFleetLogs',
     workflowStatus: 'COMPLETED',
     fleet: { total: 2, succeeded: 1, failed: 1, running: 0, listed: true },
-    result: { total: 2, failed: [{ serverId: 'srv-bad', type: 'LogExportFailed' }] },
+    result: {
+      servers: 2,
+      failed: 1,
+      failures: [{ serverId: 'srv-bad', type: 'LogExportFailed' }],
+      manifests: [{ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }],
+    },
+    servers: expect.arrayContaining([
+      expect.objectContaining({ serverId: 'srv-slow', status: 'collected' }),
+      expect.objectContaining({ serverId: 'srv-bad', status: 'failed' }),
+    ]),
   });
 
   const created = await cli(

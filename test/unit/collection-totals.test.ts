@@ -7,6 +7,7 @@ import {
   overallOf,
   type ProjectProgress,
   projectSummaryOf,
+  readFleetResult,
 } from '../../src/contract/index.js';
 import { projectsDetails } from '../../src/workflows/projects-details.js';
 
@@ -19,27 +20,38 @@ const EAST: CollectionTotals = {
 };
 
 describe('the totals of a multi-project collection', () => {
-  it('count a fleet’s result: servers, archive bytes, failures by type; a success without a size counts 0 bytes', () => {
-    expect(
-      fleetTotals({
-        total: 5,
-        succeeded: [
-          { serverId: 'a', exportId: '1', url: 'file:///a', bytes: 1_000 },
-          { serverId: 'b', exportId: '2', url: 'file:///b', bytes: 2_500 },
-          { serverId: 'c', exportId: '3', url: 'file:///c' },
-        ],
-        failed: [
-          { serverId: 'd', type: 'LogExportFailed', message: 'm' },
-          { serverId: 'e', type: 'LogExportNotFound', message: 'm' },
-        ],
-      }),
-    ).toEqual({
+  it('count a fleet’s result from before manifests: servers, archive bytes, failures by type; a success without a size counts 0 bytes', () => {
+    const listed = {
+      total: 5,
+      succeeded: [
+        { serverId: 'a', exportId: '1', url: 'file:///a', bytes: 1_000 },
+        { serverId: 'b', exportId: '2', url: 'file:///b', bytes: 2_500 },
+        { serverId: 'c', exportId: '3', url: 'file:///c' },
+      ],
+      failed: [
+        { serverId: 'd', type: 'LogExportFailed', message: 'm' },
+        { serverId: 'e', type: 'LogExportNotFound', message: 'm' },
+      ],
+    };
+    const { result, lines } = readFleetResult(listed);
+    expect(fleetTotals(result)).toEqual({
       servers: 5,
       succeeded: 3,
       failed: 2,
       bytes: 3_500,
       failuresByType: { LogExportFailed: 1, LogExportNotFound: 1 },
     });
+    expect(result.failures).toEqual(listed.failed);
+    expect(result.manifests).toEqual([]);
+    expect(lines.map((line) => [line.serverId, line.status])).toEqual([
+      ['a', 'collected'],
+      ['b', 'collected'],
+      ['c', 'collected'],
+      ['d', 'failed'],
+      ['e', 'failed'],
+    ]);
+    // A result with manifests is read as it is.
+    expect(readFleetResult(result)).toEqual({ result, lines: [] });
   });
 
   it('sum the projects, a failed project counted as a project with no servers', () => {
