@@ -7,7 +7,8 @@
  *
  * Prints: the wall time, each project's summary against what the simulator served (servers,
  * archives, bytes, failures), every archive read back and checked, each project's busiest second
- * at the gateway and its 429s, the workers' peak RSS, and the largest histories by workflow type.
+ * at the gateway and its 429s, its fleet's result size, the workers' peak RSS, and the largest
+ * histories by workflow type.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -166,7 +167,8 @@ try {
       `${project.projectId.padEnd(20)} summary ${right ? 'right' : 'WRONG'}: servers ${summary?.servers}, ` +
         `archives ${summary?.succeeded} (${verified} verified), ${summary?.bytes} bytes (served ${expectedBytes}), ` +
         `failed ${summary?.failed}; calls ${calls.requests}, 429s ${calls.throttled}; ` +
-        `busiest second ${busiest} (quota ${options.quota})`,
+        `busiest second ${busiest} (quota ${options.quota}); fleet result ${JSON.stringify(fleet ?? {}).length} bytes, ` +
+        `${fleet?.manifests.length ?? 0} manifests`,
     );
     for (const failure of fleet?.failures.slice(0, 5) ?? []) {
       console.log(`  failed ${failure.serverId}: ${failure.type}: ${failure.message}`);

@@ -38,9 +38,10 @@ function hash53(text: string): number {
 }
 
 /**
- * Priority keys within a project's queue; a lower key goes first, and the rest have Temporal's
- * default, 3. The matching service skips a key whose budget is spent, so these order a project's
- * own calls and never hold back another project's.
+ * Priority keys within a project's queue; a lower key goes first. The matching service skips a key
+ * whose budget is spent, so these order a project's own calls and never hold back another
+ * project's. Every call sets its key: an activity whose key is unset takes its workflow's, and a
+ * workflow may be started at any key (a fleet starts its collections at `deferrable`).
  */
 export const PRIORITY_KEY = {
   /** A call the API refused with a 429, retried when it said. */
@@ -48,12 +49,17 @@ export const PRIORITY_KEY = {
   /** A status poll due at its export's predicted end (`urgency.ts` in the tracker). */
   urgentPoll: 2,
   /**
-   * The calls that can wait, in the order they came: a request for a new export, and a routine
-   * status poll while the readings foretell its export's end (if the end comes first, the urgent
-   * poll overtakes it). Behind them stay the calls nothing could overtake and that the people
-   * waiting see: a poll whose answer could foretell the end, downloads, listings (the default, 3).
-   * So a project whose calls outnumber its turns reads its exports under way before it starts more,
-   * and its backlog is new exports and polls of ends already foretold.
+   * Temporal's default: the calls nothing would overtake and that the people waiting see (a poll
+   * whose answer could foretell the end, downloads, listings, an on-demand collection's request).
+   */
+  standard: 3,
+  /**
+   * The calls that can wait, in the order they came: a fleet's request for a new export, and a
+   * routine status poll while the readings foretell its export's end (if the end comes first, the
+   * urgent poll overtakes it). So a project whose calls outnumber its turns reads its exports
+   * under way before it starts more, and its backlog is new exports and polls of ends already
+   * foretold. A collection started at this key (as a fleet starts its members) requests its
+   * export here; one someone waits on, started at any other, requests it at `standard`.
    */
   deferrable: 4,
   /**
@@ -72,18 +78,32 @@ function keyed(projectId: string, priorityKey: number): Priority {
 
 /**
  * Where a call nothing would overtake (a download, a listing) stands in its project's queue: at
- * the default key. A call the API refused with a 429 comes back ahead of the calls queued since,
+ * the standard key. A call the API refused with a 429 comes back ahead of the calls queued since,
  * so waiting out the API's `Retry-After` never also sends it to the back of the queue.
  */
 export function projectPriority(projectId: string, retryOfRefusedCall = false): Priority {
-  return retryOfRefusedCall
-    ? keyed(projectId, PRIORITY_KEY.refusedRetry)
-    : { fairnessKey: projectFairnessKey(projectId) };
+  return keyed(projectId, retryOfRefusedCall ? PRIORITY_KEY.refusedRetry : PRIORITY_KEY.standard);
 }
 
-/** Where a request for a new export stands: among the calls that can wait, unless it was refused. */
-export function exportRequestPriority(projectId: string, retryOfRefusedCall: boolean): Priority {
-  return retryOfRefusedCall ? projectPriority(projectId, true) : keyed(projectId, PRIORITY_KEY.deferrable);
+/**
+ * Where a request for a new export stands, given the priority key its collection was started at
+ * (none for Temporal's default): a fleet's member, started at `deferrable`, among the calls that
+ * can wait; a collection someone waits on (an operator's, another team's child) with the calls
+ * nothing would overtake, so an incident's collection never queues behind a nightly fleet's
+ * requests. A refused request comes back first either way.
+ */
+export function exportRequestPriority(
+  projectId: string,
+  retryOfRefusedCall: boolean,
+  collectionPriorityKey: number | undefined,
+): Priority {
+  if (retryOfRefusedCall) return projectPriority(projectId, true);
+  return keyed(
+    projectId,
+    (collectionPriorityKey ?? PRIORITY_KEY.standard) >= PRIORITY_KEY.deferrable
+      ? PRIORITY_KEY.deferrable
+      : PRIORITY_KEY.standard,
+  );
 }
 
 /**

@@ -29,6 +29,7 @@ import {
   PACED_ACTIVITY,
   PERMANENT_API_FAILURES,
   PERMANENT_FAILURES,
+  PRIORITY_KEY,
   parseCollectFleetLogsInput,
   projectPriority,
   resolvePolicy,
@@ -236,6 +237,8 @@ async function collectOne(
       args: [input],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: describeCollection(input),
+      // Nobody waits on one member: its export request waits with the project's calls that can.
+      priority: { priorityKey: PRIORITY_KEY.deferrable },
     });
     const { url, path, bytes, sha256 } = result.archive;
     record({

@@ -10,6 +10,7 @@ import {
   setHandler,
   sleep,
   TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
 import {
@@ -156,7 +157,7 @@ async function requestExportOnce(input: RequestExportInput, queueWait: QueueWait
         (scheduleToStartTimeoutMs) =>
           requestExport.executeWithOptions(
             {
-              priority: exportRequestPriority(input.projectId, refused),
+              priority: exportRequestPriority(input.projectId, refused, workflowInfo().priority?.priorityKey),
               scheduleToStartTimeout: scheduleToStartTimeoutMs,
             },
             [{ ...input, failedAttempts }],

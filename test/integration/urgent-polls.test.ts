@@ -1,7 +1,9 @@
 import type { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollection } from '../../src/client/collection.js';
+import { collectServerLogsWorkflowId, PRIORITY_KEY, WorkflowType } from '../../src/contract/index.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
+import type { collectServerLogs } from '../../src/workflows/index.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** The queue paces the project at (5 − 1) / 2 = 2 polls a second. */
@@ -130,7 +132,7 @@ describe('a routine poll queued when the predicted end comes', () => {
 });
 
 describe('requests for new exports', () => {
-  it('wait behind the polls nothing would overtake, however many collections wait to start', async () => {
+  it("of a fleet's members wait behind the polls nothing would overtake, however many wait to start; an on-demand collection's does not wait behind them", async () => {
     const project = 'proj-new-exports';
     // Exports that have not moved: a poll of theirs is what could foretell the end.
     const underWay = await Promise.all(
@@ -148,19 +150,33 @@ describe('requests for new exports', () => {
       }),
     );
     const since = Date.now();
+    const slowPolicy = { minInterval: '1m', maxInterval: '1m' };
+    // Started as a fleet starts its members, at the priority of the calls that can wait.
     const collections = await Promise.all(
       Array.from({ length: WAITING_TO_START }, (_, i) => {
-        h.sim.addServer(project, `waiting-${i}`, { exportScenario: { durationMs: 600_000 } });
-        return startCollection(
-          h.env.client,
-          {
-            projectId: project,
-            serverId: `waiting-${i}`,
-            policy: { minInterval: '1m', maxInterval: '1m' },
-          },
-          { taskQueue: h.taskQueue },
-        );
+        const input = { projectId: project, serverId: `waiting-${i}`, policy: slowPolicy };
+        h.sim.addServer(project, input.serverId, { exportScenario: { durationMs: 600_000 } });
+        return h.env.client.workflow.start<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
+          taskQueue: h.taskQueue,
+          workflowId: collectServerLogsWorkflowId(input),
+          args: [input],
+          priority: { priorityKey: PRIORITY_KEY.deferrable },
+        });
       }),
+    );
+    // An operator's collection, started once the members' requests have queued.
+    h.sim.addServer(project, 'incident', { exportScenario: { durationMs: 600_000 } });
+    const requestsOf = async (handle: (typeof collections)[number]) =>
+      activityTasks((await handle.fetchHistory()).events ?? [], 'requestExport');
+    await waitFor(
+      async () =>
+        (await requestsOf(collections.at(-1) as (typeof collections)[number])).length ? true : undefined,
+      { what: 'the last member to request its export' },
+    );
+    const onDemand = await startCollection(
+      h.env.client,
+      { projectId: project, serverId: 'incident', policy: slowPolicy },
+      { taskQueue: h.taskQueue },
     );
     const requests = await waitFor(
       async () => {
@@ -182,13 +198,31 @@ describe('requests for new exports', () => {
     )
       .flat()
       .filter((p) => p.scheduledAt >= since && p.startedAt !== undefined);
-    expect(requests.every((r) => r.priorityKey === 4)).toBe(true);
+    expect(requests.every((r) => r.priorityKey === PRIORITY_KEY.deferrable)).toBe(true);
     const pollWait = median(polls.map(queueWait));
     const requestWait = median(requests.map(queueWait));
     // Queued in one order, the polls would wait as long as the requests queued before them.
     expect(pollWait).toBeLessThan(1_000);
     expect(requestWait).toBeGreaterThan(3 * pollWait);
-    await Promise.all([...underWay, ...collections].map((handle) => handle.cancel()));
+    // Started last, the operator's request went ahead of the members' still queued.
+    const [incident] = await waitFor(
+      async () => {
+        const tasks = activityTasks((await onDemand.fetchHistory()).events ?? [], 'requestExport');
+        return tasks[0]?.startedAt === undefined ? undefined : tasks;
+      },
+      { what: "the operator's export request to start" },
+    );
+    expect(incident?.priorityKey).toBe(PRIORITY_KEY.standard);
+    expect(queueWait(incident as RecordedTask)).toBeLessThan(requestWait);
+    const overtaken = (await Promise.all(collections.map(requestsOf)))
+      .flat()
+      .filter(
+        (r) =>
+          r.scheduledAt < (incident as RecordedTask).scheduledAt &&
+          (r.startedAt ?? Number.POSITIVE_INFINITY) > ((incident as RecordedTask).startedAt as number),
+      );
+    expect(overtaken.length).toBeGreaterThan(0);
+    await Promise.all([...underWay, ...collections, onDemand].map((handle) => handle.cancel()));
   }, 120_000);
 });
 

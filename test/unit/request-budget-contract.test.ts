@@ -36,25 +36,58 @@ describe('projectFairnessKey', () => {
 });
 
 describe('projectPriority', () => {
-  it("puts a refused call's retry ahead of its project's queue, in the same project's budget", () => {
-    expect(projectPriority('p-1')).toEqual({ fairnessKey: 'p-1' });
+  it("puts a refused call's retry ahead of its project's queue, in the same project's budget, and sets every key", () => {
+    expect(projectPriority('p-1')).toEqual({ fairnessKey: 'p-1', priorityKey: PRIORITY_KEY.standard });
     expect(projectPriority('p-1', true)).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
   });
 });
 
 describe('exportRequestPriority', () => {
-  it("puts a new export behind every call nothing would overtake, with routine polls, ahead of pace holders, in the same project's budget", () => {
-    // An unset key is Temporal's default, 3.
-    const key = (p: { priorityKey?: number | undefined }) => p.priorityKey ?? 3;
-    const newExport = exportRequestPriority('p-1', false);
+  const standings = ['refused', 'urgent', 'unforetold', 'asked', 'routine'] as const;
+
+  it("puts a fleet member's new export behind every call nothing would overtake, with routine polls, ahead of pace holders, in the same project's budget", () => {
+    const newExport = exportRequestPriority('p-1', false, PRIORITY_KEY.deferrable);
     expect(newExport.fairnessKey).toBe('p-1');
     for (const standing of ['refused', 'urgent', 'unforetold', 'asked'] as const) {
-      expect(key(statusPollPriority('p-1', standing))).toBeLessThan(key(newExport));
+      expect(statusPollPriority('p-1', standing).priorityKey).toBeLessThan(newExport.priorityKey as number);
     }
-    expect(key(projectPriority('p-1'))).toBeLessThan(key(newExport));
+    expect(projectPriority('p-1').priorityKey).toBeLessThan(newExport.priorityKey as number);
     expect(statusPollPriority('p-1', 'routine')).toEqual(newExport);
-    expect(key(newExport)).toBeLessThan(PRIORITY_KEY.paceHolder);
-    expect(exportRequestPriority('p-1', true)).toEqual(projectPriority('p-1', true));
+    expect(newExport.priorityKey).toBeLessThan(PRIORITY_KEY.paceHolder);
+  });
+
+  it('puts the request of a collection someone waits on with the calls nothing would overtake, whatever key it was started at', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.integer({ min: 1, max: PRIORITY_KEY.deferrable - 1 }), { nil: undefined }),
+        fc.boolean(),
+        (startedAt, refused) => {
+          const request = exportRequestPriority('p-1', refused, startedAt);
+          expect(request).toEqual(projectPriority('p-1', refused));
+        },
+      ),
+    );
+  });
+
+  it('never puts a request ahead of an urgent poll unless it was refused, and keeps every call in its project', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.integer({ min: 1, max: 10 }), { nil: undefined }),
+        fc.boolean(),
+        (startedAt, refused) => {
+          const request = exportRequestPriority('p-1', refused, startedAt);
+          expect(request.fairnessKey).toBe('p-1');
+          expect(request.priorityKey).toBeDefined();
+          if (refused) expect(request.priorityKey).toBe(PRIORITY_KEY.refusedRetry);
+          else
+            expect(request.priorityKey).toBeGreaterThan(
+              statusPollPriority('p-1', 'urgent').priorityKey as number,
+            );
+          for (const standing of standings)
+            expect(statusPollPriority('p-1', standing).priorityKey).toBeDefined();
+        },
+      ),
+    );
   });
 });
 
