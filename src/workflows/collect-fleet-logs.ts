@@ -4,6 +4,7 @@ import {
   ParentClosePolicy,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,6 +21,7 @@ import {
   describeCollection,
   emptyTally,
   FAILURE_MESSAGE_MAX_CHARS,
+  type FleetProgress,
   type FleetServerLine,
   type FleetTally,
   getFleetProgressQuery,
@@ -39,6 +41,7 @@ import { continueOnCurrentBuild } from '../worker-deployment/continue-on-current
 import { runChild } from './cancellable-child.js';
 import { childFailure } from './child-failure.js';
 import type { collectServerLogs } from './collect-server-logs.js';
+import { fleetDetails } from './fleet-details.js';
 import { QueueWaitLimit, scheduledUntilPickedUp } from './queue-wait.js';
 
 /** What a fleet collection carries across continue-as-new: what is left, and what is counted. */
@@ -101,14 +104,18 @@ export async function collectFleetLogs(
   const request = parseCollectFleetLogsInput(input);
   const { state, lines } = resumed(carried, request.serverIds);
   const running = new Map<string, Promise<void>>();
-  setHandler(getFleetProgressQuery, () => ({
+  const progress = (): FleetProgress => ({
     total: (state.pending?.length ?? 0) + running.size + state.tally.servers,
     pending: state.pending?.length ?? 0,
     running: running.size,
     succeeded: state.tally.succeeded,
     failed: state.tally.failed,
     listed: state.pending !== null,
-  }));
+  });
+  setHandler(getFleetProgressQuery, progress);
+  const showDetails = () =>
+    setCurrentDetails(fleetDetails(progress(), state.tally, state.manifests, state.unlisted));
+  showDetails();
   const record = (line: FleetServerLine) => {
     lines.push(line);
     countLine(state.tally, line);
@@ -143,12 +150,14 @@ export async function collectFleetLogs(
       await storeManifest(request, state, lines);
       await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
     }
+    showDetails();
     const before = running.size;
     await condition(() => running.size < before);
   }
   // What such a run returns; its readers take either form (`readFleetResult`).
   if (!patched(FLEET_MANIFESTS)) return listedResult(lines) as unknown as CollectFleetLogsResult;
   await storeManifest(request, state, lines);
+  showDetails();
   const { tally, manifests, unlisted } = state;
   return { ...tally, manifests, ...(unlisted ? { unlisted } : {}) };
 }

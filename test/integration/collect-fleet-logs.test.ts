@@ -94,6 +94,16 @@ it('collects a fleet of 50 listed servers, 10 at a time, and records each failur
   expect(result.bytes).toBe(bytes);
   expect(h.sim.requestsTo('/srv-frozen/')).toHaveLength(0);
 
+  // The Web UI's current details say the same, with the archives' bytes and the manifest.
+  const { currentDetails } = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  expect(currentDetails).toContain(
+    '**Servers:** 50 of 50 done (42 collected, 8 failed), 0 running, 0 waiting',
+  );
+  expect(currentDetails).toContain(
+    '**Failures by type:** LogExportFailed 5, LogExportRequestUncertain 2, LogExportNotFound 1',
+  );
+  expect(currentDetails).toContain(`the last: ${manifest?.path}`);
+
   const final = await handle.query(getFleetProgressQuery);
   expect(final).toMatchObject({ total: 50, pending: 0, running: 0, succeeded: 42, failed: 8, listed: true });
 });

@@ -8,6 +8,7 @@ import {
   FAILURES_LISTED,
   type FleetServerLine,
 } from '../../src/contract/index.js';
+import { fleetDetails } from '../../src/workflows/fleet-details.js';
 
 const id = fc.stringMatching(/^[a-z0-9-]{1,64}$/);
 const line: fc.Arbitrary<FleetServerLine> = fc.oneof(
@@ -91,5 +92,38 @@ describe('a fleet’s tally', () => {
     expect(sizeFor(100_000)).toBeLessThan(200_000);
     // What grows with the fleet is one manifest's line per 400 servers.
     expect(sizeFor(100_000) - sizeFor(1_000)).toBeLessThan(100_000);
+  });
+});
+
+describe('a fleet’s current details', () => {
+  const progress = { total: 10, pending: 3, running: 2, succeeded: 4, failed: 1, listed: true };
+
+  it('say how far along it is, its bytes, its failures by type and its last manifest', () => {
+    const tally = tallied([
+      { serverId: 's-1', status: 'collected', exportId: 'e', url: 'file:///a', bytes: 2_500 },
+      { serverId: 's-2', status: 'failed', type: 'LogExportFailed', message: 'm' },
+    ]);
+    const details = fleetDetails(
+      progress,
+      tally,
+      [{ url: 'obs://b/fleets/f/r/servers-0001.jsonl', bytes: 1, sha256: 'x' }],
+      undefined,
+    );
+    expect(details).toBe(
+      [
+        '**Servers:** 5 of 10 done (4 collected, 1 failed), 2 running, 3 waiting · **Archives:** 2.50 kB',
+        '**Failures by type:** LogExportFailed 1',
+        '**Manifests:** 1 so far, one per run of the fleet; the last: obs://b/fleets/f/r/servers-0001.jsonl',
+      ].join('\n\n'),
+    );
+  });
+
+  it('say so while the servers are listed, and how many servers no manifest lists', () => {
+    expect(fleetDetails({ ...progress, listed: false }, emptyTally(), [], undefined)).toBe(
+      "Listing the project's servers",
+    );
+    expect(
+      fleetDetails(progress, emptyTally(), [], { servers: 400, type: 'ArchiveAccessDenied', message: 'no' }),
+    ).toContain('**Unlisted:** 400 servers in no manifest: ArchiveAccessDenied: no');
   });
 });
