@@ -10,6 +10,9 @@ import {
 import type { ActivityDependencies } from './api-call.js';
 import { storeStep } from './archive/store-step.js';
 
+/** JSON lines, as the store labels a manifest. */
+const MANIFEST_CONTENT_TYPE = 'application/jsonl';
+
 /**
  * Stores one run's lines of a fleet's manifest, one JSON line a server, beside the archives and
  * through the same sink: the fleet's servers are listed where its archives are, and a fleet's
@@ -25,7 +28,9 @@ export function storeFleetManifestActivity(deps: Pick<ActivityDependencies, 'arc
         { subject: describeFleetManifest(input), stored: 'the manifest', store: deps.archives.description },
         step,
       );
-    const upload = await inStore(() => deps.archives.open(fleetManifestKey(input), { bytes: facts.bytes }));
+    const upload = await inStore(() =>
+      deps.archives.open(fleetManifestKey(input), { bytes: facts.bytes, contentType: MANIFEST_CONTENT_TYPE }),
+    );
     try {
       await inStore(() => pipeline(Readable.from([body]), upload.stream));
       return await inStore(() => upload.commit(facts));

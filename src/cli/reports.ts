@@ -86,6 +86,8 @@ export function fleetResultRows(
     (line): Array<[string, string]> =>
       line.status === 'collected' ? [['Archive', `${line.serverId}: ${line.path ?? line.url}`]] : [],
   );
+  // A fleet from before manifests has its every server in its result.
+  const rest = manifests.length ? 'in the manifests' : 'in the result (--json)';
   const rows: Array<[string, string]> = [
     [
       'Result',
@@ -93,10 +95,10 @@ export function fleetResultRows(
     ],
     ...archives,
   ];
-  if (succeeded > archives.length && archives.length > 0)
-    rows.push(['Archive', `${succeeded - archives.length} more, in the manifests`]);
+  if (shown.length > 0 && succeeded > archives.length)
+    rows.push(['Archive', `${succeeded - archives.length} more, ${rest}`]);
   rows.push(...failures.map((f): [string, string] => ['Failed', `${f.serverId}: ${f.type}: ${f.message}`]));
-  if (failed > failures.length) rows.push(['Failed', `${failed - failures.length} more, in the manifests`]);
+  if (failed > failures.length) rows.push(['Failed', `${failed - failures.length} more, ${rest}`]);
   rows.push(...manifests.map((m): [string, string] => ['Manifest', m.path ?? m.url]));
   if (unlisted)
     rows.push([

@@ -95,7 +95,7 @@ export interface ProjectSummary extends CollectionTotals {
   projectId: string;
   /** As given; absent for the worker's default region. */
   region?: string;
-  /** The project's `collectFleetLogs` run, whose result lists every server. */
+  /** The project's `collectFleetLogs` run, whose result points at the manifests listing every server. */
   fleetWorkflowId: string;
   failure?: ProjectFailure;
 }

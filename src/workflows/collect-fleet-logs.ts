@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   condition,
+  isCancellation,
   ParentClosePolicy,
   patched,
   proxyActivities,
@@ -62,6 +63,12 @@ type ListedFleetState = Pick<ListedFleetResult, 'succeeded' | 'failed'> & { pend
  * record; a worker with versioning off may replay such a run, which then ends as it began.
  */
 const FLEET_MANIFESTS = 'fleet-manifests';
+
+/**
+ * Lines a manifest part holds at most: a run's 400, or the servers a fleet carried from a build
+ * before manifests, split so that no activity input nears Temporal's 2 MB payload limit.
+ */
+const MANIFEST_PART_LINES = 1_000;
 
 /** Children started in one run before it drains and continues as new, keeping its history short. */
 const CHILDREN_PER_RUN = 400;
@@ -132,27 +139,34 @@ export async function collectFleetLogs(
   const concurrency = request.concurrency ?? DEFAULT_FLEET_CONCURRENCY;
   let startedThisRun = 0;
 
-  while (pending.length > 0 || running.size > 0) {
-    const mustDrain = startedThisRun >= CHILDREN_PER_RUN || workflowInfo().continueAsNewSuggested;
-    while (!mustDrain && running.size < concurrency && pending.length > 0) {
-      const serverId = pending.shift() as string;
-      startedThisRun += 1;
-      running.set(
-        serverId,
-        collectOne(request, serverId, record).finally(() => running.delete(serverId)),
-      );
+  try {
+    while (pending.length > 0 || running.size > 0) {
+      const mustDrain = startedThisRun >= CHILDREN_PER_RUN || workflowInfo().continueAsNewSuggested;
+      while (!mustDrain && running.size < concurrency && pending.length > 0) {
+        const serverId = pending.shift() as string;
+        startedThisRun += 1;
+        running.set(
+          serverId,
+          collectOne(request, serverId, record).finally(() => running.delete(serverId)),
+        );
+      }
+      if (mustDrain && running.size === 0 && pending.length > 0) {
+        // The server list now lives in the carried state; carrying it in the input too would double it.
+        const { serverIds: _listed, ...rest } = input;
+        if (!patched(FLEET_MANIFESTS))
+          await continueOnCurrentBuild<typeof collectFleetLogs>(rest, { pending, ...listedResult(lines) });
+        await storeManifest(request, state, lines);
+        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
+      }
+      showDetails();
+      const before = running.size;
+      await condition(() => running.size < before);
     }
-    if (mustDrain && running.size === 0 && pending.length > 0) {
-      // The server list now lives in the carried state; carrying it in the input too would double it.
-      const { serverIds: _listed, ...rest } = input;
-      if (!patched(FLEET_MANIFESTS))
-        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, { pending, ...listedResult(lines) });
-      await storeManifest(request, state, lines);
-      await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
-    }
-    showDetails();
-    const before = running.size;
-    await condition(() => running.size < before);
+  } catch (err) {
+    // A cancelled fleet still lists the servers it finished before the cancel.
+    if (isCancellation(err) && patched(FLEET_MANIFESTS))
+      await CancellationScope.nonCancellable(() => storeManifest(request, state, lines));
+    throw err;
   }
   // What such a run returns; its readers take either form (`readFleetResult`).
   if (!patched(FLEET_MANIFESTS)) return listedResult(lines) as unknown as CollectFleetLogsResult;
@@ -204,26 +218,29 @@ async function storeManifest(
   state: FleetState,
   lines: FleetServerLine[],
 ): Promise<void> {
-  if (lines.length === 0) return;
   const { workflowId, firstExecutionRunId } = workflowInfo();
-  const part = {
-    fleetWorkflowId: workflowId,
-    firstRunId: firstExecutionRunId,
-    part: state.manifests.length + 1,
-    ...(request.destination ? { destination: request.destination } : {}),
-  };
-  try {
-    state.manifests.push(await storeFleetManifest({ ...part, lines }));
-  } catch (err) {
-    if (CancellationScope.current().consideredCancelled) throw err;
-    const typed = logCollectionFailureOf(err);
-    state.unlisted = {
-      servers: (state.unlisted?.servers ?? 0) + lines.length,
-      type: typed?.type ?? (err as Error).name,
-      message: (typed ?? (err as Error)).message.slice(0, FAILURE_MESSAGE_MAX_CHARS),
-    };
+  while (lines.length > 0) {
+    const part = lines.splice(0, MANIFEST_PART_LINES);
+    try {
+      state.manifests.push(
+        await storeFleetManifest({
+          fleetWorkflowId: workflowId,
+          firstRunId: firstExecutionRunId,
+          part: state.manifests.length + 1,
+          ...(request.destination ? { destination: request.destination } : {}),
+          lines: part,
+        }),
+      );
+    } catch (err) {
+      if (CancellationScope.current().consideredCancelled) throw err;
+      const typed = logCollectionFailureOf(err);
+      state.unlisted = {
+        servers: (state.unlisted?.servers ?? 0) + part.length,
+        type: typed?.type ?? (err as Error).name,
+        message: (typed ?? (err as Error)).message.slice(0, FAILURE_MESSAGE_MAX_CHARS),
+      };
+    }
   }
-  lines.length = 0;
 }
 
 /** Collects one server and records the outcome; never throws, so no server can stop the fleet. */

@@ -8,10 +8,12 @@ import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import {
   type CollectFleetLogsResult,
   FailureType,
+  type FleetServerLine,
   fleetManifestKey,
+  getFleetProgressQuery,
   WorkflowType,
 } from '../../src/contract/index.js';
-import { FAST_POLICY, type Harness, startHarness } from '../helpers/harness.js';
+import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** Keys under this destination are refused, as a store whose policy forbids a prefix refuses them. */
 const REFUSED = 'refused';
@@ -68,11 +70,15 @@ it('carries on a fleet that a build before manifests continued as new: its serve
   const PROJECT = 'proj-listed';
   h.sim.addServer(PROJECT, 'srv-new');
   // The state such a build carried: every server it had done, listed in full.
+  // More servers than one manifest part holds.
   const carried = {
     pending: ['srv-new'],
-    succeeded: [
-      { serverId: 'srv-old', exportId: 'exp-old', url: 'file:///old/archive.tar.gz', bytes: 1_234 },
-    ],
+    succeeded: Array.from({ length: 2_500 }, (_, i) => ({
+      serverId: `srv-old-${i}`,
+      exportId: `exp-old-${i}`,
+      url: `file:///old/${i}/archive.tar.gz`,
+      bytes: 1_000,
+    })),
     failed: [
       { serverId: 'srv-lost', type: FailureType.LogExportFailed, message: 'the export failed at 50%' },
     ],
@@ -86,20 +92,23 @@ it('carries on a fleet that a build before manifests continued as new: its serve
   const result = (await handle.result()) as CollectFleetLogsResult;
 
   expect(result).toMatchObject({
-    servers: 3,
-    succeeded: 2,
+    servers: 2_502,
+    succeeded: 2_501,
     failed: 1,
     failuresByType: { [FailureType.LogExportFailed]: 1 },
     failures: carried.failed,
   });
+  // 2,502 lines in parts of at most 1,000, so no activity input nears the payload limit.
+  expect(result.manifests).toHaveLength(3);
   const lines = await readFleetServers(result);
-  expect(lines).toHaveLength(3);
+  expect(lines).toHaveLength(2_502);
+  expect(new Set(lines.map((line) => line.serverId)).size).toBe(2_502);
   expect(lines).toContainEqual({ ...carried.succeeded[0], status: 'collected' });
   expect(lines).toContainEqual({ ...carried.failed[0], status: 'failed' });
   const fresh = lines.find((line) => line.serverId === 'srv-new');
   expect(fresh).toMatchObject({ status: 'collected' });
   if (fresh?.status !== 'collected') return;
-  expect(result.bytes).toBe(1_234 + (fresh.bytes ?? 0));
+  expect(result.bytes).toBe(2_500 * 1_000 + (fresh.bytes ?? 0));
   const onDisk = await readFile(fresh.path ?? expect.fail('no path'));
   expect(fresh.sha256).toBe(createHash('sha256').update(onDisk).digest('hex'));
 });
@@ -129,4 +138,34 @@ it('keeps counting when the store refuses the manifest for good, and says how ma
     served += (await h.sim.archiveDigest(record ?? expect.fail(`no export of ${serverId}`))).bytes;
   }
   expect(result.bytes).toBe(served);
+});
+
+it('lists the servers a cancelled fleet finished before the cancel', async () => {
+  const PROJECT = 'proj-cancelled-fleet';
+  h.sim.addServer(PROJECT, 'srv-quick-1');
+  h.sim.addServer(PROJECT, 'srv-quick-2');
+  h.sim.addServer(PROJECT, 'srv-slow', { exportScenario: { durationMs: 600_000 } });
+  const handle = await startFleetCollection(
+    h.env.client,
+    { projectId: PROJECT, policy: FAST_POLICY },
+    { taskQueue: h.taskQueue },
+  );
+  h.started.push(handle.workflowId);
+  const firstRunId = (await handle.describe()).runId;
+  await waitFor(
+    async () => ((await handle.query(getFleetProgressQuery)).succeeded === 2 ? true : undefined),
+    { what: 'the quick servers collected' },
+  );
+  await handle.cancel();
+  await expect(handle.result()).rejects.toThrow();
+
+  const key = fleetManifestKey({ fleetWorkflowId: handle.workflowId, firstRunId, part: 1, lines: [] });
+  const listed = (await readFile(join(h.archiveDir, key), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as FleetServerLine);
+  expect(listed.map((line) => [line.serverId, line.status]).sort()).toEqual([
+    ['srv-quick-1', 'collected'],
+    ['srv-quick-2', 'collected'],
+  ]);
 });

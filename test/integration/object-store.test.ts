@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +72,12 @@ describe('collections into an object store', () => {
     const listed = await store.read(manifestKey);
     expect(sha256(listed)).toBe(manifest?.sha256);
     expect(await store.labelOf(manifestKey)).toBe(manifest?.sha256);
+    const head = await store.client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: manifestKey }));
+    expect(head.ContentType).toBe('application/jsonl');
+    const anArchive = objects[0]?.key ?? expect.fail('no archive');
+    expect(
+      (await store.client.send(new HeadObjectCommand({ Bucket: store.bucket, Key: anArchive }))).ContentType,
+    ).toBe('application/gzip');
     await expect(readFleetServers(result)).rejects.toThrow(/not in an archive directory/);
     const lines = listed
       .toString('utf8')

@@ -14,7 +14,13 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { type ArchiveSink, ArchiveStoreError, type ArchiveUpload, type StoredArchive } from './sink.js';
+import {
+  ARCHIVE_CONTENT_TYPE,
+  type ArchiveSink,
+  ArchiveStoreError,
+  type ArchiveUpload,
+  type StoredArchive,
+} from './sink.js';
 
 export interface ObjectStoreSinkOptions {
   client: S3Client;
@@ -102,8 +108,12 @@ export function objectStoreSink(options: ObjectStoreSinkOptions): ArchiveSink {
    */
   const attemptKey = (key: string) => `${root}${INCOMPLETE}/${key}`;
 
-  async function copyLabelled(from: string, to: string, bytes: number, sha256: string): Promise<void> {
-    const labels = { ContentType: 'application/gzip', Metadata: { [SHA256_METADATA]: sha256 } };
+  async function copyLabelled(
+    from: string,
+    to: string,
+    { bytes, sha256, contentType }: { bytes: number; sha256: string; contentType: string },
+  ): Promise<void> {
+    const labels = { ContentType: contentType, Metadata: { [SHA256_METADATA]: sha256 } };
     const source = `${bucket}/${from.split('/').map(encodeURIComponent).join('/')}`;
     if (bytes <= singleCopyMaxBytes) {
       await send(`copying the archive to ${to}`, () =>
@@ -175,10 +185,11 @@ export function objectStoreSink(options: ObjectStoreSinkOptions): ArchiveSink {
       await removeAttempts(key);
       const attempt = attemptKey(key);
       const partSize = Math.max(basePartBytes, Math.ceil((expected?.bytes ?? 0) / (MAX_PARTS - 1)));
+      const contentType = expected?.contentType ?? ARCHIVE_CONTENT_TYPE;
       const stream = new PassThrough();
       const upload = new Upload({
         client,
-        params: { Bucket: bucket, Key: attempt, Body: stream, ContentType: 'application/gzip' },
+        params: { Bucket: bucket, Key: attempt, Body: stream, ContentType: contentType },
         partSize,
         queueSize,
         leavePartsOnError: false,
@@ -199,7 +210,7 @@ export function objectStoreSink(options: ObjectStoreSinkOptions): ArchiveSink {
               `the store holds ${staged?.ContentLength ?? 'no'} bytes for the upload of ${key}, not the ${bytes} sent`,
             );
           }
-          await copyLabelled(attempt, final, bytes, sha256);
+          await copyLabelled(attempt, final, { bytes, sha256, contentType });
           const stored = await head(final);
           if (stored?.ContentLength !== bytes || stored.Metadata?.[SHA256_METADATA] !== sha256) {
             throw new ArchiveStoreError(

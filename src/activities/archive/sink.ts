@@ -25,10 +25,14 @@ export interface ArchiveSink {
   /**
    * Starts writing the archive at `key` (a relative, `/`-separated name). Writing the same key
    * again, say after a crashed attempt, first removes that attempt's leftovers. `bytes`, when the
-   * size is known ahead, lets a sink size its buffers.
+   * size is known ahead, lets a sink size its buffers; `contentType` labels what is not an archive
+   * (`ARCHIVE_CONTENT_TYPE` by default) where a sink keeps labels.
    */
-  open(key: string, expected?: { bytes?: number }): Promise<ArchiveUpload>;
+  open(key: string, expected?: { bytes?: number; contentType?: string }): Promise<ArchiveUpload>;
 }
+
+/** An export's archive, a `.tar.gz`. */
+export const ARCHIVE_CONTENT_TYPE = 'application/gzip';
 
 /** Why a store refused: the first two need an operator, the last passes. */
 export type ArchiveStoreProblem = 'bucket-missing' | 'access-denied' | 'unavailable';
