@@ -130,11 +130,12 @@ try {
       logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-collect', exportId: collected.exportId }),
     );
 
-    for (const id of ['srv-f1', 'srv-f2', 'srv-f3'])
-      sim.addServer(PROJECT, id, { exportScenario: { durationMs: 1_000 } });
+    // Enough servers for the fleet to continue as new at the low suggestion, carrying its state.
+    const fleetServers = Array.from({ length: 12 }, (_, i) => `srv-f${i + 1}`);
+    for (const id of fleetServers) sim.addServer(PROJECT, id, { exportScenario: { durationMs: 1_000 } });
     const fleet = await startFleetCollection(
       client,
-      { projectId: PROJECT, serverIds: ['srv-f1', 'srv-f2', 'srv-f3'], concurrency: 2, policy: POLICY },
+      { projectId: PROJECT, serverIds: fleetServers, concurrency: 2, policy: POLICY },
       { taskQueue: TASK_QUEUE, workflowId: 'record-fleet' },
     );
     await fleet.result();
