@@ -20,6 +20,7 @@ import { startFleetCollection } from '../src/client/collection.js';
 import { readFleetServers } from '../src/client/fleet-manifest.js';
 import {
   ALL_SEARCH_ATTRIBUTES,
+  ARRIVAL_JITTER_ROOM_S,
   collectServerLogsWorkflowId,
   type LogExportResult,
   logExportWorkflowId,
@@ -104,6 +105,12 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   console.log(
     `${''.padEnd(12)} ${wait('routine', figures.routineWait)}; ${wait('urgent', figures.urgentWait)}`,
   );
+  const delays = figures.arrivalDelays;
+  console.log(
+    `${''.padEnd(12)} ${delays.length} status polls arrived at the gateway after their dispatch: p50 ${quantile(delays, 0.5).toFixed(2)} s, ` +
+      `p95 ${quantile(delays, 0.95).toFixed(2)} s, p99 ${quantile(delays, 0.99).toFixed(2)} s, max ${Math.max(0, ...delays).toFixed(2)} s; ` +
+      `${delays.filter((d) => d > ARRIVAL_JITTER_ROOM_S).length} later than the room of ${ARRIVAL_JITTER_ROOM_S.toFixed(2)} s`,
+  );
   console.log(
     `${''.padEnd(12)} calls per second at the gateway, by tenth of the run, as a share of the quota: ${figures.profile.map((share) => share.toFixed(2)).join(' ')}`,
   );
@@ -152,11 +159,19 @@ async function measure(quota: number, concurrency: number) {
         const tracked = (await env.client.workflow.getHandle(workflowId).result()) as LogExportResult;
         const polls = await activityDispatches(env.client, workflowId, CLOUDDC_CALLS);
         const lastPoll = polls.findLast((d) => d.type === 'getExportStatus');
+        const statusPolls = polls.filter((d) => d.type === 'getExportStatus');
+        const arrivals = record ? sim.statusRequests(record) : [];
         return {
           detectionS: (Date.parse(tracked.completedAt) - (record?.finishesAt ?? 0)) / 1000,
           seenUrgently: lastPoll?.priorityKey === PRIORITY_KEY.urgentPoll,
           dispatched: polls.map((d) => d.startedAt),
-          polls: polls.filter((d) => d.type === 'getExportStatus'),
+          polls: statusPolls,
+          // Each poll's arrival at the gateway after the server handed it to a worker, where the
+          // two line up one for one (a poll whose attempt failed on the wire has no arrival).
+          arrivalDelaysS:
+            arrivals.length === statusPolls.length
+              ? statusPolls.map((d, i) => ((arrivals[i]?.at ?? d.startedAt) - d.startedAt) / 1000)
+              : [],
         };
       }),
     );
@@ -203,6 +218,7 @@ async function measure(quota: number, concurrency: number) {
       routineEnds: routine.length,
       routineP95S: quantile(routine, 0.95),
       profile,
+      arrivalDelays: trackers.flatMap((t) => t.arrivalDelaysS),
       routineWait: waits(false),
       urgentWait: waits(true),
       p50S: quantile(detections, 0.5),
