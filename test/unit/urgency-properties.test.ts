@@ -77,8 +77,9 @@ describe('urgent polls, on every generated export behind any queue', () => {
           };
           const { polls } = trackInVirtualTime(shaped, seeded(seed), collected, { waitMs, urgency: true });
           const seen = polls[polls.length - 1] as VirtualPoll;
+          // Timers run in whole milliseconds: a far edge at 674,890.14 ms is met at 674,891.
           if (seen.urgentFor === undefined && seen.foretold !== undefined)
-            expect(seen.answeredAt).toBeLessThanOrEqual(seen.foretold);
+            expect(seen.answeredAt).toBeLessThanOrEqual(Math.ceil(seen.foretold));
           // Overtaken only at the end it was overtaken for, and by the urgent poll sent then.
           polls.forEach((p, i) => {
             if (!p.overtaken) return;

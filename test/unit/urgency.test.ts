@@ -99,8 +99,8 @@ describe('the status poll priority', () => {
   it('puts the retry of a refused call first, then urgent polls, then the other calls (an operator poll, a poll nothing would overtake), then routine polls', () => {
     expect(statusPollPriority('p-1', 'refused')).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
     expect(statusPollPriority('p-1', 'urgent')).toEqual({ fairnessKey: 'p-1', priorityKey: 2 });
-    expect(statusPollPriority('p-1', 'asked')).toEqual({ fairnessKey: 'p-1' });
-    expect(statusPollPriority('p-1', 'unforetold')).toEqual({ fairnessKey: 'p-1' });
+    expect(statusPollPriority('p-1', 'asked')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
+    expect(statusPollPriority('p-1', 'unforetold')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
     expect(statusPollPriority('p-1', 'routine')).toEqual({ fairnessKey: 'p-1', priorityKey: 4 });
   });
 });
