@@ -13,6 +13,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import webpack from 'webpack';
 import { startTracking, type TrackerHandle } from '../src/client/tracking.js';
+import { activityDispatches } from '../src/dev/activity-starts.js';
 import { workflowInterceptorModules } from '../src/worker/tracing.js';
 import { workflowsPath } from '../src/worker/tracker-worker.js';
 import { positive } from './cli-options.js';
@@ -26,6 +27,7 @@ const MEASURED_POLICY = { minInterval: '1s', maxInterval: '10s' } as const;
 const EAGER_POLICY = { minInterval: '1s', maxInterval: '2s' } as const;
 /** Long enough for every eager tracker to have a poll waiting: the backlog is there. */
 const WARM_UP_MS = 15_000;
+const STATUS_POLLS = new Set(['getExportStatus']);
 
 interface Options {
   eager: number;
@@ -70,11 +72,12 @@ async function measure(client: Client, seed: number) {
     ...(await startEager(client, `urgent-off-${seed}`, 'bench-urgent-off')),
   ];
   await new Promise((resolve) => setTimeout(resolve, WARM_UP_MS));
-  const [idle, on, off] = await Promise.all([
+  const arms = await Promise.all([
     track(client, `urgent-idle-${seed}`, 'bench-urgent-on', mix),
     track(client, `urgent-on-${seed}`, 'bench-urgent-on', mix),
     track(client, `urgent-off-${seed}`, 'bench-urgent-off', mix),
   ]);
+  const [idle, on, off] = arms.map((arm) => arm.latencies) as [number[], number[], number[]];
   await Promise.all(eager.map((h) => h.terminate('benchmark over').catch(() => undefined)));
   // Shorter exports end before two polls behind the queue have read them: nothing predicts their end.
   const long = (latencies: number[]) =>
@@ -99,6 +102,7 @@ async function measure(client: Client, seed: number) {
       idle: seconds(idle[i]),
       urgent: seconds(on[i]),
       withoutUrgent: seconds(off[i]),
+      sawEnd: { idle: arms[0].sawEnd[i], urgent: arms[1].sawEnd[i], withoutUrgent: arms[2].sawEnd[i] },
     })),
   };
   const line = (figures: typeof run | typeof run.minuteOrLonger) =>
@@ -140,7 +144,23 @@ async function track(client: Client, projectId: string, taskQueue: string, mix: 
       return (await h.describe()).closeTime?.getTime() ?? Date.now();
     }),
   );
-  return closedAt.map((at, i) => at - (records[i]?.finishesAt ?? 0));
+  // The poll that saw the end: how long after the end it was placed, how long it waited for its
+  // project's turn, and at which key, so a slow detection says whether policy or queue held it.
+  const sawEnd = await Promise.all(
+    handles.map(async (h, i) => {
+      const polls = await activityDispatches(client, h.workflowId, STATUS_POLLS);
+      const last = polls.at(-1);
+      const end = records[i]?.finishesAt ?? 0;
+      return last
+        ? {
+            key: last.priorityKey || 3,
+            placedAfterEndS: seconds(last.scheduledAt - end),
+            waitedS: seconds(last.startedAt - last.scheduledAt),
+          }
+        : undefined;
+    }),
+  );
+  return { latencies: closedAt.map((at, i) => at - (records[i]?.finishesAt ?? 0)), sawEnd };
 }
 
 /** The product's workflows with `bench/no-urgency.ts` in place of the urgency rule. */
