@@ -55,7 +55,7 @@ import {
   type TrackerState,
   trackerStateSchema,
 } from './tracker/state.js';
-import { takeUrgentPoll, urgentPollAt } from './tracker/urgency.js';
+import { takeUrgentPoll, unforetoldStanding, urgentPollAt } from './tracker/urgency.js';
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -256,10 +256,9 @@ async function routinePoll(
   queueWait: QueueWaitLimit,
 ): Promise<LogExportResult | undefined | typeof OVERTAKEN> {
   const urgentAt = urgentPollAt(s, request.policy);
-  // Nothing would overtake it: it keeps its place ahead of the calls that can wait.
-  if (urgentAt === null || !patched(ROUTINE_POLLS_OVERTAKEN)) {
-    return pollOnce(request, s, queueWait, 'unforetold');
-  }
+  if (!patched(ROUTINE_POLLS_OVERTAKEN)) return pollOnce(request, s, queueWait, 'unforetold');
+  // Nothing would overtake it: an export's first polls keep their place ahead of the calls that can wait.
+  if (urgentAt === null) return pollOnce(request, s, queueWait, unforetoldStanding(s));
   let settled: { value: LogExportResult | undefined } | { error: unknown } | undefined;
   const scope = new CancellationScope();
   const polled = scope

@@ -4,6 +4,7 @@ import { startCollection } from '../../src/client/collection.js';
 import { collectServerLogsWorkflowId, PRIORITY_KEY, WorkflowType } from '../../src/contract/index.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import type { collectServerLogs } from '../../src/workflows/index.js';
+import { POLLS_AHEAD_WHILE_UNFORETOLD } from '../../src/workflows/tracker/urgency.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** The queue paces the project at (5 − 1) / 2 = 2 polls a second. */
@@ -11,16 +12,14 @@ const QUOTA = 5;
 const PROJECT = 'proj-urgent';
 /** Ten eager trackers keep about ten polls queued: a routine poll waits some five seconds. */
 const EAGER = 10;
-/**
- * Exports under way whose end nothing foretells, polled every four seconds: fewer turns than the
- * project has.
- */
+/** Exports under way whose end nothing foretells, started while the members' requests queue. */
 const UNDER_WAY = 3;
 /**
  * Collections started at once: their export requests queue for the turns the polls leave (their
  * own trackers poll once a minute, so the turns left stay about the same).
  */
 const WAITING_TO_START = 30;
+const SLOW_POLICY = { minInterval: '1m', maxInterval: '1m' } as const;
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -91,12 +90,8 @@ describe('urgent polls under a saturated project budget', () => {
 describe('a routine poll queued when the predicted end comes', () => {
   it('is overtaken: cancelled unstarted, and the urgent poll sent at once sees the end', async () => {
     const project = 'proj-overtaken';
-    // Exports that never move: their polls foretell nothing, so they keep their place at the
-    // default key, and the project's queue there never runs dry: routine polls (key 4) starve.
-    const stuck = await fillQueue(project, 'stuck', EAGER, {
-      durationMs: 600_000,
-      stall: { atPercent: 0, forMs: 600_000 },
-    });
+    // Requests for new exports queued ahead of the routine polls: those wait longer than the export runs.
+    const waiting = await queueExportRequests(project, 2 * WAITING_TO_START);
     const steady = h.sim.createExport(project, 'steady', { durationMs: 15_000 });
     const tracker = await h.track({
       projectId: project,
@@ -127,14 +122,56 @@ describe('a routine poll queued when the predicted end comes', () => {
     // The end seen within seconds of the export's own, though routine polls could not get a turn.
     const record = h.sim.exportsOf(project, 'steady')[0];
     expect(Date.parse((await tracker.result()).completedAt) - (record?.finishesAt ?? 0)).toBeLessThan(10_000);
+    await Promise.all(waiting.map((handle) => handle.cancel()));
+  }, 120_000);
+});
+
+describe('exports whose end nothing foretells', () => {
+  it('poll ahead of the routine polls only at first, so exports that never move cannot hold up an end nothing foretold', async () => {
+    const project = 'proj-unforetold';
+    const stuck = await fillQueue(project, 'stuck', EAGER, {
+      durationMs: 600_000,
+      stall: { atPercent: 0, forMs: 600_000 },
+    });
+    await waitFor(
+      () =>
+        h.sim.requestsTo(`/v1/${project}/`).length >= POLLS_AHEAD_WHILE_UNFORETOLD * EAGER ? true : undefined,
+      { what: 'the stuck trackers to poll past their first polls', timeoutMs: 60_000 },
+    );
+    // Fails at 30 % after 30 s: its readings foretell an end at 100 s, which never comes.
+    const failing = h.sim.createExport(project, 'failing', {
+      durationMs: 100_000,
+      outcome: 'failed',
+      failAtPercent: 30,
+    });
+    const tracker = await h.track({
+      projectId: project,
+      serverId: failing.serverId,
+      exportId: failing.exportId,
+      policy: { minInterval: '500ms', maxInterval: '3s' },
+    });
+    const endedAt = await tracker.result().then(
+      () => Number.NaN,
+      async () => ((await tracker.describe()).closeTime as Date).getTime(),
+    );
+    // Seen by a routine poll in its turn among the stuck exports' polls, not at the urgent poll due at 100 s.
+    expect(endedAt - (h.sim.exportsOf(project, 'failing')[0]?.finishesAt ?? 0)).toBeLessThan(15_000);
+    // The policy's polls, apart from the retry of one the gateway refused (key 1, ahead of all).
+    const stuckPolls = statusPolls(
+      (await (stuck[0] as (typeof stuck)[number]).fetchHistory()).events ?? [],
+    ).filter((p) => p.priorityKey !== 1);
+    expect(stuckPolls.slice(0, POLLS_AHEAD_WHILE_UNFORETOLD).every((p) => p.priorityKey === 3)).toBe(true);
+    expect(stuckPolls.slice(POLLS_AHEAD_WHILE_UNFORETOLD).every((p) => p.priorityKey === 4)).toBe(true);
     await Promise.all(stuck.map((handle) => handle.cancel()));
   }, 120_000);
 });
 
 describe('requests for new exports', () => {
-  it("of a fleet's members wait behind the polls nothing would overtake, however many wait to start; an on-demand collection's does not wait behind them", async () => {
+  it("of a fleet's members wait behind the first polls of exports under way, however many wait to start; an on-demand collection's does not wait behind them", async () => {
     const project = 'proj-new-exports';
-    // Exports that have not moved: a poll of theirs is what could foretell the end.
+    const collections = await queueExportRequests(project, WAITING_TO_START);
+    const since = Date.now();
+    // Exports that have not moved: their first polls are what could foretell the end.
     const underWay = await Promise.all(
       Array.from({ length: UNDER_WAY }, (_, i) => {
         const record = h.sim.createExport(project, `under-way-${i}`, {
@@ -145,61 +182,41 @@ describe('requests for new exports', () => {
           projectId: project,
           serverId: record.serverId,
           exportId: record.exportId,
-          policy: { minInterval: '4s', maxInterval: '4s' },
-        });
-      }),
-    );
-    const since = Date.now();
-    const slowPolicy = { minInterval: '1m', maxInterval: '1m' };
-    // Started as a fleet starts its members, at the priority of the calls that can wait.
-    const collections = await Promise.all(
-      Array.from({ length: WAITING_TO_START }, (_, i) => {
-        const input = { projectId: project, serverId: `waiting-${i}`, policy: slowPolicy };
-        h.sim.addServer(project, input.serverId, { exportScenario: { durationMs: 600_000 } });
-        return h.env.client.workflow.start<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
-          taskQueue: h.taskQueue,
-          workflowId: collectServerLogsWorkflowId(input),
-          args: [input],
-          priority: { priorityKey: PRIORITY_KEY.deferrable },
+          policy: { minInterval: '1s', maxInterval: '1s' },
         });
       }),
     );
     // An operator's collection, started once the members' requests have queued.
     h.sim.addServer(project, 'incident', { exportScenario: { durationMs: 600_000 } });
-    const requestsOf = async (handle: (typeof collections)[number]) =>
-      activityTasks((await handle.fetchHistory()).events ?? [], 'requestExport');
-    await waitFor(
-      async () =>
-        (await requestsOf(collections.at(-1) as (typeof collections)[number])).length ? true : undefined,
-      { what: 'the last member to request its export' },
-    );
     const onDemand = await startCollection(
       h.env.client,
-      { projectId: project, serverId: 'incident', policy: slowPolicy },
+      { projectId: project, serverId: 'incident', policy: SLOW_POLICY },
       { taskQueue: h.taskQueue },
     );
+    const requestsOf = async (handle: (typeof collections)[number]) =>
+      activityTasks((await handle.fetchHistory()).events ?? [], 'requestExport');
     const requests = await waitFor(
       async () => {
-        const started = (
-          await Promise.all(
-            collections.map(async (c) =>
-              activityTasks((await c.fetchHistory()).events ?? [], 'requestExport'),
-            ),
-          )
-        )
+        const started = (await Promise.all(collections.map(requestsOf)))
           .flat()
           .filter((r) => r.startedAt !== undefined);
         return started.length >= WAITING_TO_START / 2 ? started : undefined;
       },
       { what: 'half the export requests to start', timeoutMs: 60_000, intervalMs: 1_000 },
     );
-    const polls = (
-      await Promise.all(underWay.map(async (t) => statusPolls((await t.fetchHistory()).events ?? [])))
+    const firstPolls = (
+      await Promise.all(
+        underWay.map(async (t) =>
+          statusPolls((await t.fetchHistory()).events ?? []).slice(0, POLLS_AHEAD_WHILE_UNFORETOLD),
+        ),
+      )
     )
       .flat()
       .filter((p) => p.scheduledAt >= since && p.startedAt !== undefined);
+    expect(firstPolls.length).toBeGreaterThan(0);
+    expect(firstPolls.every((p) => p.priorityKey === PRIORITY_KEY.standard)).toBe(true);
     expect(requests.every((r) => r.priorityKey === PRIORITY_KEY.deferrable)).toBe(true);
-    const pollWait = median(polls.map(queueWait));
+    const pollWait = median(firstPolls.map(queueWait));
     const requestWait = median(requests.map(queueWait));
     // Queued in one order, the polls would wait as long as the requests queued before them.
     expect(pollWait).toBeLessThan(1_000);
@@ -225,6 +242,33 @@ describe('requests for new exports', () => {
     await Promise.all([...underWay, ...collections, onDemand].map((handle) => handle.cancel()));
   }, 120_000);
 });
+
+/**
+ * `count` collections of `projectId` started as a fleet starts its members (at the priority of the
+ * calls that can wait), once the last has its export request queued. Their trackers poll once a
+ * minute, so the turns they take stay few.
+ */
+async function queueExportRequests(projectId: string, count: number) {
+  const collections = await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const input = { projectId, serverId: `waiting-${i}`, policy: SLOW_POLICY };
+      h.sim.addServer(projectId, input.serverId, { exportScenario: { durationMs: 600_000 } });
+      return h.env.client.workflow.start<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
+        taskQueue: h.taskQueue,
+        workflowId: collectServerLogsWorkflowId(input),
+        args: [input],
+        priority: { priorityKey: PRIORITY_KEY.deferrable },
+      });
+    }),
+  );
+  const last = collections.at(-1) as (typeof collections)[number];
+  await waitFor(
+    async () =>
+      activityTasks((await last.fetchHistory()).events ?? [], 'requestExport').length ? true : undefined,
+    { what: 'the last member to request its export' },
+  );
+  return collections;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

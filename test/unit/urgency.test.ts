@@ -1,10 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTrackLogExportInput, statusPollPriority } from '../../src/contract/index.js';
 import { initialState, recordSnapshot, trackerStateSchema } from '../../src/workflows/tracker/state.js';
 import {
+  POLLS_AHEAD_WHILE_UNFORETOLD,
   predictedEnd,
   rearmMarginMs,
   takeUrgentPoll,
+  unforetoldStanding,
   urgentPollAt,
 } from '../../src/workflows/tracker/urgency.js';
 
@@ -102,6 +105,22 @@ describe('the status poll priority', () => {
     expect(statusPollPriority('p-1', 'asked')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
     expect(statusPollPriority('p-1', 'unforetold')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
     expect(statusPollPriority('p-1', 'routine')).toEqual({ fairnessKey: 'p-1', priorityKey: 4 });
+  });
+});
+
+describe('a poll nothing would overtake', () => {
+  it("goes ahead of the routine polls for an export's first polls only, whatever the export reads", () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 40 }), (percentages) => {
+        const state = initialState(request, 0, false);
+        const ahead = percentages.filter((percentage, i) => {
+          const standing = unforetoldStanding(state);
+          read(state, (i + 1) * 1_000, percentage);
+          return statusPollPriority('p', standing).priorityKey === 3;
+        });
+        expect(ahead).toEqual(percentages.slice(0, POLLS_AHEAD_WHILE_UNFORETOLD));
+      }),
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { type PollingPolicy, pollBudgetIntervalMs } from '../../contract/index.js';
+import type { PollStanding } from '../../request-budget/contract.js';
 import { completionWindow, knownReadings } from './completion-window.js';
 import { latestReading, type TrackerState } from './state.js';
 
@@ -24,6 +25,14 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
  * - while the export keeps its pace, an end the readings foretold is seen by the far edge of their
  *   window (and the urgent poll's own wait), however long routine polls wait.
  */
+
+/**
+ * Polls of an export that go ahead of the calls that can wait while nothing foretells its end: its
+ * first three (answered) polls, readings enough for a pace to show. After them, an export whose end its
+ * readings still do not foretell (one that holds still, crawls a point in many polls, or runs on
+ * past an urgent poll already spent) polls with the routine ones.
+ */
+export const POLLS_AHEAD_WHILE_UNFORETOLD = 3;
 
 /** Re-armed only for an end this share of the time tracked later: at most logarithmically many. */
 const REARM_SHARE = 1 / 4;
@@ -76,4 +85,20 @@ export function takeUrgentPoll(state: TrackerState, policy: Bounds, now: number)
 export function urgentPollAt(state: TrackerState, policy: Bounds): number | null {
   const end = predictedEnd(state);
   return end !== null && armedFor(state, policy, end) ? Math.ceil(end) : null;
+}
+
+/**
+ * The standing of a poll the policy placed while no urgent poll is due for it (`urgentPollAt` null):
+ * ahead of the calls that can wait for an export's first few polls, with them after that.
+ *
+ * Why a bound: priority keys are strict, so a poll ahead of the routine ones is a poll every
+ * routine poll waits for. Were every unforetold export ahead for as long as it stays unforetold,
+ * long or stuck exports would hold the routine polls of the others back for as long as they run
+ * (measured: failed exports seen 28 s late behind 40 hour-long exports' polls, against 13 s with
+ * one queue for all). With the bound, the polls ahead of the routine ones come only from exports
+ * new to the project, a few each, and the project starts new exports only when its routine calls
+ * get turns, so the routine queue always moves.
+ */
+export function unforetoldStanding(state: Pick<TrackerState, 'polls'>): PollStanding {
+  return state.polls < POLLS_AHEAD_WHILE_UNFORETOLD ? 'unforetold' : 'routine';
 }
