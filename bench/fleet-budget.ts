@@ -100,6 +100,7 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
       `archives ${figures.collected} of ${options.servers} (${figures.verified} verified); detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s; ` +
       `seen by an urgent poll ${figures.urgentEnds} (p95 ${figures.urgentP95S.toFixed(1)} s), by a routine one ${figures.routineEnds} (p95 ${figures.routineP95S.toFixed(1)} s)`,
   );
+  console.log(`${''.padEnd(12)} ends a routine poll saw, by its key: ${figures.seenBy.join('; ')}`);
   const wait = (name: string, values: number[]) =>
     `${values.length} ${name} polls waited p50 ${quantile(values, 0.5).toFixed(1)} s, p95 ${quantile(values, 0.95).toFixed(1)} s`;
   console.log(
@@ -164,6 +165,10 @@ async function measure(quota: number, concurrency: number) {
         return {
           detectionS: (Date.parse(tracked.completedAt) - (record?.finishesAt ?? 0)) / 1000,
           seenUrgently: lastPoll?.priorityKey === PRIORITY_KEY.urgentPoll,
+          // The key of the poll that saw the end, and whether an urgent poll had gone before it:
+          // an end a routine poll saw, told apart as unforetold from the start or overdue.
+          seenAtKey: lastPoll?.priorityKey || PRIORITY_KEY.standard,
+          afterUrgent: polls.slice(0, -1).some((d) => d.priorityKey === PRIORITY_KEY.urgentPoll),
           dispatched: polls.map((d) => d.startedAt),
           polls: statusPolls,
           // Each poll's arrival at the gateway after the server handed it to a worker, where the
@@ -190,6 +195,17 @@ async function measure(quota: number, concurrency: number) {
     ];
     const detections = trackers.map((t) => t.detectionS);
     const urgent = trackers.filter((t) => t.seenUrgently).map((t) => t.detectionS);
+    const routineSeen = trackers.filter((t) => !t.seenUrgently);
+    const seenBy = [
+      ...new Set(routineSeen.map((t) => `key ${t.seenAtKey}${t.afterUrgent ? ' after an urgent poll' : ''}`)),
+    ]
+      .sort()
+      .map((what) => {
+        const seen = routineSeen
+          .filter((t) => `key ${t.seenAtKey}${t.afterUrgent ? ' after an urgent poll' : ''}` === what)
+          .map((t) => t.detectionS);
+        return `${what}: ${seen.length} (p95 ${quantile(seen, 0.95).toFixed(1)} s)`;
+      });
     const routine = trackers.filter((t) => !t.seenUrgently).map((t) => t.detectionS);
     const waits = (urgent: boolean) =>
       trackers.flatMap((t) =>
@@ -217,6 +233,7 @@ async function measure(quota: number, concurrency: number) {
       urgentP95S: quantile(urgent, 0.95),
       routineEnds: routine.length,
       routineP95S: quantile(routine, 0.95),
+      seenBy,
       profile,
       arrivalDelays: trackers.flatMap((t) => t.arrivalDelaysS),
       routineWait: waits(false),
