@@ -6,9 +6,10 @@ export function getExportStatusActivity(deps: ActivityDependencies) {
   return async function getExportStatus(request: ExportStatusRequest): Promise<ExportStatusSnapshot> {
     const call = apiCall(deps, describeExport(request), request, { exportId: request.exportId });
     // The tracker waits out a 429 itself and polls again ahead of its project's queue.
-    return call.send(() => deps.cloudDC.showLogsExportStatus(call.target, request, call.limits), {
-      failedBefore: request.failedAttempts,
-      throttleToWorkflow: true,
-    });
+    const snapshot = await call.send(
+      () => deps.cloudDC.showLogsExportStatus(call.target, request, call.limits),
+      { failedBefore: request.failedAttempts, throttleToWorkflow: true },
+    );
+    return { ...snapshot, answeredAt: Date.now() };
   };
 }

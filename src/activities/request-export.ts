@@ -51,7 +51,7 @@ export function requestExportActivity(deps: ActivityDependencies) {
     try {
       const accepted = await deps.cloudDC.exportServerLogs(call.target, input, call.limits);
       context.heartbeat(accepted);
-      return accepted;
+      return { ...accepted, answeredAt: Date.now() };
     } catch (err) {
       if (!(err instanceof CloudDCApiError)) throw err;
       const { info } = err;

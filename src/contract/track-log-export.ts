@@ -32,6 +32,8 @@ const acceptedSchema = z.strictObject({
   status: z.string().max(200).nullable(),
   percentage: z.union([z.string().max(200), z.number()]).nullable(),
   createdAt: z.string().max(200).optional(),
+  /** When the answer arrived (epoch ms): the time of the reading, else the tracker's start. */
+  answeredAt: z.number().int().nonnegative().optional(),
 });
 
 /** The three IDs alone, to name the export in messages about the rest of a bad input. */
@@ -147,6 +149,12 @@ export interface ExportStatusSnapshot {
   percentage: string | number | null;
   createdAt?: string;
   requestId?: string;
+  /**
+   * When the answer arrived (epoch ms, the worker's clock): the time the reading is of, which the
+   * tracker would otherwise take as when its workflow task ran, seconds later on a busy worker.
+   * Absent in answers recorded before it was kept.
+   */
+  answeredAt?: number;
 }
 
 export const getProgressQuery = defineQuery<LogExportProgress>('getProgress');

@@ -98,6 +98,7 @@ export async function collectServerLogs(input: CollectServerLogsInput): Promise<
         status: requested.status,
         percentage: requested.percentage,
         ...(requested.createdAt ? { createdAt: requested.createdAt } : {}),
+        ...(requested.answeredAt !== undefined ? { answeredAt: requested.answeredAt } : {}),
       }
     : undefined;
   const ref = { projectId, serverId, exportId: requested.exportId };

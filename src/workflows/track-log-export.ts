@@ -48,6 +48,7 @@ import {
   currentDetails,
   initialState,
   progressOf,
+  readingTime,
   recordFailedPoll,
   recordReading,
   recordSnapshot,
@@ -289,10 +290,11 @@ async function pollOnce(
   standing: PollStanding,
 ): Promise<LogExportResult | undefined> {
   const previousPollAt = s.lastPolledAt;
+  const sentAt = Date.now();
   const snapshot = await pollStatus(request, s, queueWait, standing);
   countPoll(snapshot !== undefined);
   if (!snapshot) return undefined;
-  const effect = recordSnapshot(s, snapshot, Date.now());
+  const effect = recordSnapshot(s, snapshot, readingTime(snapshot, sentAt, Date.now()));
   if (effect.phase !== 'running' && previousPollAt !== null) {
     recordDetectionWindow(Date.now() - previousPollAt, effect.phase);
   }
@@ -325,7 +327,14 @@ function logOddities(effect: SnapshotEffect): void {
  */
 function recordAccepted(request: TrackLogExportRequest, s: TrackerState): boolean {
   if (!request.accepted) return false;
-  const effect = recordReading(s, request.accepted, Date.now());
+  // Answered before the tracker started, by the time its collection took to start it; an answer
+  // older than the policy's longest wait is no first reading to time a pace from.
+  const now = Date.now();
+  const effect = recordReading(
+    s,
+    request.accepted,
+    readingTime(request.accepted, now - request.policy.maxIntervalMs, now),
+  );
   logOddities(effect);
   return effect.phase === 'running' && s.percentage !== null;
 }

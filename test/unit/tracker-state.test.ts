@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTrackLogExportInput } from '../../src/contract/index.js';
 import {
   initialState,
+  readingTime,
   recordReading,
   recordSnapshot,
   trackerStateSchema,
@@ -38,5 +40,21 @@ describe('readings in the tracker state', () => {
     // An empty bucket would be ready at the start plus three budget intervals; 0 is long past.
     const carried = trackerStateSchema.parse({ ...before, unchangedPolls: 4 });
     expect(carried.pollBudget).toBe(0);
+  });
+});
+
+describe("a poll's reading time", () => {
+  it('is when the answer arrived, kept within the poll (sent to read), and when it was read for an answer that does not say', () => {
+    const snapshot = { status: 'processing', percentage: '10%' };
+    expect(readingTime(snapshot, 1_000, 9_000)).toBe(9_000);
+    expect(readingTime({ ...snapshot, answeredAt: 4_000 }, 1_000, 9_000)).toBe(4_000);
+    fc.assert(
+      fc.property(fc.nat(), fc.nat(), fc.integer(), (sentAt, took, answeredAt) => {
+        const at = readingTime({ ...snapshot, answeredAt }, sentAt, sentAt + took);
+        expect(at).toBeGreaterThanOrEqual(sentAt);
+        expect(at).toBeLessThanOrEqual(sentAt + took);
+        if (answeredAt >= sentAt && answeredAt <= sentAt + took) expect(at).toBe(answeredAt);
+      }),
+    );
   });
 });

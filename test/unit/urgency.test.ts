@@ -39,7 +39,7 @@ describe('the urgent poll', () => {
     expect(takeUrgentPoll(state, policy, end - 1)).toBe(false);
     expect(state.urgentPoll).toBeUndefined();
     expect(takeUrgentPoll(state, policy, end)).toBe(true);
-    expect(state.urgentPoll).toEqual({ at: end, end });
+    expect(state.urgentPoll).toEqual({ at: end, end, polls: 3 });
   });
 
   it('is not there while the readings foretell no end', () => {
@@ -109,18 +109,35 @@ describe('the status poll priority', () => {
 });
 
 describe('a poll nothing would overtake', () => {
-  it("goes ahead of the routine polls for an export's first polls only, whatever the export reads", () => {
+  it("goes ahead of the routine polls for an export's first three polls and the three after each urgent poll only, whatever the export reads", () => {
+    const readings = fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 10 });
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 100 }), { maxLength: 40 }), (percentages) => {
+      fc.property(fc.array(readings, { minLength: 1, maxLength: 6 }), (betweenUrgentPolls) => {
         const state = initialState(request, 0, false);
-        const ahead = percentages.filter((percentage, i) => {
-          const standing = unforetoldStanding(state);
-          read(state, (i + 1) * 1_000, percentage);
-          return statusPollPriority('p', standing).priorityKey === 3;
+        let at = 0;
+        betweenUrgentPolls.forEach((percentages, i) => {
+          if (i > 0) {
+            // An urgent poll, spent as `takeUrgentPoll` spends it, and answered.
+            state.urgentPoll = { at, end: at, polls: state.polls };
+            at += 1_000;
+            read(state, at, 50);
+          }
+          const ahead = percentages.filter((percentage) => {
+            const standing = unforetoldStanding(state);
+            at += 1_000;
+            read(state, at, percentage);
+            return statusPollPriority('p', standing).priorityKey === 3;
+          });
+          expect(ahead).toEqual(percentages.slice(0, POLLS_AHEAD_WHILE_UNFORETOLD));
         });
-        expect(ahead).toEqual(percentages.slice(0, POLLS_AHEAD_WHILE_UNFORETOLD));
       }),
     );
+  });
+
+  it('counts from the start in a state carried from a run that did not count the polls before an urgent poll', () => {
+    const state = steadyTracker();
+    state.urgentPoll = { at: 20_000, end: 20_000 };
+    expect(unforetoldStanding(state)).toBe('routine');
   });
 });
 

@@ -37,10 +37,13 @@ export const trackerStateSchema = z.strictObject({
     .array(z.object({ at: z.number(), percentage: z.number(), after: z.number().optional() }))
     .default([]),
   /**
-   * The last urgent poll (see `urgency.ts`): when it was due and the predicted end it was for.
-   * Absent until one is spent, and in states carried from runs before urgent polls.
+   * The last urgent poll (see `urgency.ts`): when it was due, the predicted end it was for, and
+   * how many polls had been answered before it (absent in states carried from runs before it was
+   * kept). Absent until one is spent, and in states carried from runs before urgent polls.
    */
-  urgentPoll: z.strictObject({ at: z.number(), end: z.number() }).optional(),
+  urgentPoll: z
+    .strictObject({ at: z.number(), end: z.number(), polls: z.number().int().nonnegative().optional() })
+    .optional(),
   /** Nexus callers that cancelled their operation on this tracker (see `releaseCallerUpdate`). */
   nexusCallersReleased: z.number().int().nonnegative().default(0),
   /** Whether search attributes are kept, and what they were last set to. */
@@ -92,6 +95,18 @@ export function recordSnapshot(
 ): SnapshotEffect {
   state.polls += 1;
   return recordReading(state, snapshot, now);
+}
+
+/**
+ * The time a poll's reading is of: when its answer arrived, where the activity says, else when the
+ * workflow reads it. Kept within the poll's life (from when the workflow sent it to when it reads
+ * the answer), as the worker's clock may disagree with the workflow's a little. Why it matters: a
+ * busy worker runs the workflow task seconds after the answer, by a different delay each poll,
+ * and readings stamped that late show changes of pace that never happened (the pace between two
+ * readings looks faster when the first was stamped later), which set the urgent poll too early.
+ */
+export function readingTime(snapshot: ExportStatusSnapshot, sentAt: number, now: number): number {
+  return snapshot.answeredAt === undefined ? now : Math.min(now, Math.max(sentAt, snapshot.answeredAt));
 }
 
 /** Folds what the API said at `now` (a poll's answer, or the export request's) into the state. */

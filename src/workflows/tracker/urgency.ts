@@ -28,9 +28,10 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
 
 /**
  * Polls of an export that go ahead of the calls that can wait while nothing foretells its end: its
- * first three (answered) polls, readings enough for a pace to show. After them, an export whose end its
- * readings still do not foretell (one that holds still, crawls a point in many polls, or runs on
- * past an urgent poll already spent) polls with the routine ones.
+ * first three (answered) polls, readings enough for a pace to show, and the three after each
+ * urgent poll that found it still running (it is overdue: its end is likely the project's next).
+ * After them, an export whose end its readings still do not foretell (one that holds still, crawls
+ * a point in many polls, or stays overdue) polls with the routine ones.
  */
 export const POLLS_AHEAD_WHILE_UNFORETOLD = 3;
 
@@ -74,7 +75,7 @@ function armedFor(state: TrackerState, policy: Bounds, end: number): boolean {
 export function takeUrgentPoll(state: TrackerState, policy: Bounds, now: number): boolean {
   const end = predictedEnd(state);
   if (end === null || now < end || !armedFor(state, policy, end)) return false;
-  state.urgentPoll = { at: now, end };
+  state.urgentPoll = { at: now, end, polls: state.polls };
   return true;
 }
 
@@ -95,10 +96,14 @@ export function urgentPollAt(state: TrackerState, policy: Bounds): number | null
  * routine poll waits for. Were every unforetold export ahead for as long as it stays unforetold,
  * long or stuck exports would hold the routine polls of the others back for as long as they run
  * (measured: failed exports seen 28 s late behind 40 hour-long exports' polls, against 13 s with
- * one queue for all). With the bound, the polls ahead of the routine ones come only from exports
- * new to the project, a few each, and the project starts new exports only when its routine calls
- * get turns, so the routine queue always moves.
+ * one queue for all). With the bound, the polls ahead of the routine ones come from exports new to
+ * the project, a few each (and the project starts new exports only when its routine calls get
+ * turns), and from overdue ones, a few per urgent poll, of which an export gets logarithmically
+ * many in the time tracked; so the routine queue always moves.
  */
-export function unforetoldStanding(state: Pick<TrackerState, 'polls'>): PollStanding {
-  return state.polls < POLLS_AHEAD_WHILE_UNFORETOLD ? 'unforetold' : 'routine';
+export function unforetoldStanding(state: Pick<TrackerState, 'polls' | 'urgentPoll'>): PollStanding {
+  const spent = state.urgentPoll?.polls;
+  // Answered since the urgent poll, not counting its own answer (none if it was refused).
+  const counted = spent === undefined ? state.polls : state.polls - spent - 1;
+  return counted < POLLS_AHEAD_WHILE_UNFORETOLD ? 'unforetold' : 'routine';
 }
