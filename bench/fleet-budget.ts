@@ -196,17 +196,15 @@ async function measure(quota: number, concurrency: number) {
     const detections = trackers.map((t) => t.detectionS);
     const urgent = trackers.filter((t) => t.seenUrgently).map((t) => t.detectionS);
     const routineSeen = trackers.filter((t) => !t.seenUrgently);
-    const seenBy = [
-      ...new Set(routineSeen.map((t) => `key ${t.seenAtKey}${t.afterUrgent ? ' after an urgent poll' : ''}`)),
-    ]
-      .sort()
-      .map((what) => {
-        const seen = routineSeen
-          .filter((t) => `key ${t.seenAtKey}${t.afterUrgent ? ' after an urgent poll' : ''}` === what)
-          .map((t) => t.detectionS);
-        return `${what}: ${seen.length} (p95 ${quantile(seen, 0.95).toFixed(1)} s)`;
-      });
-    const routine = trackers.filter((t) => !t.seenUrgently).map((t) => t.detectionS);
+    const routine = routineSeen.map((t) => t.detectionS);
+    const byKey = new Map<string, number[]>();
+    for (const t of routineSeen) {
+      const what = `key ${t.seenAtKey}${t.afterUrgent ? ' after an urgent poll' : ''}`;
+      byKey.set(what, [...(byKey.get(what) ?? []), t.detectionS]);
+    }
+    const seenBy = [...byKey]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([what, seen]) => `${what}: ${seen.length} (p95 ${quantile(seen, 0.95).toFixed(1)} s)`);
     const waits = (urgent: boolean) =>
       trackers.flatMap((t) =>
         t.polls

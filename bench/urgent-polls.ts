@@ -14,6 +14,7 @@ import { Command } from 'commander';
 import webpack from 'webpack';
 import { startTracking, type TrackerHandle } from '../src/client/tracking.js';
 import { activityDispatches } from '../src/dev/activity-starts.js';
+import { PRIORITY_KEY } from '../src/request-budget/contract.js';
 import { workflowInterceptorModules } from '../src/worker/tracing.js';
 import { workflowsPath } from '../src/worker/tracker-worker.js';
 import { positive } from './cli-options.js';
@@ -153,7 +154,7 @@ async function track(client: Client, projectId: string, taskQueue: string, mix: 
       const end = records[i]?.finishesAt ?? 0;
       return last
         ? {
-            key: last.priorityKey || 3,
+            key: last.priorityKey || PRIORITY_KEY.standard,
             placedAfterEndS: seconds(last.scheduledAt - end),
             waitedS: seconds(last.startedAt - last.scheduledAt),
           }

@@ -26,7 +26,8 @@ export function describeExport({ projectId, serverId, exportId }: ExportRef): st
 /**
  * ExportServerLogs's answer, for a tracker started right after the request (as a collection
  * starts one): it is the export's first reading, so the tracker does not spend a call on an
- * export that has only just begun. Taken as read when the tracker starts.
+ * export that has only just begun. Taken as read when it was answered (`answeredAt`), or when the
+ * tracker starts for an answer that does not say.
  */
 const acceptedSchema = z.strictObject({
   status: z.string().max(200).nullable(),

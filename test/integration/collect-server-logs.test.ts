@@ -8,6 +8,7 @@ import { startCollection } from '../../src/client/collection.js';
 import {
   type CollectServerLogsInput,
   FailureType,
+  getProgressQuery,
   logExportWorkflowId,
   type TrackLogExportInput,
 } from '../../src/contract/index.js';
@@ -35,6 +36,27 @@ function collect(serverId: string, extra: Pick<CollectServerLogsInput, 'destinat
 function exportsPosted(serverId: string) {
   return h.sim.requests.filter(
     (r) => r.method === 'POST' && r.path === `/v1/${PROJECT}/physicalservers/${serverId}/logs/exports`,
+  );
+}
+
+/** A collection of a new server whose tracker polls once a minute, once the tracker is started. */
+async function collectingSlowly(serverId: string) {
+  h.sim.addServer(PROJECT, serverId);
+  const handle = await collect(serverId, { policy: { minInterval: '1m', maxInterval: '1m' } });
+  const exportId = await waitFor(() => h.sim.exportsOf(PROJECT, serverId)[0]?.exportId, {
+    what: 'the export request',
+  });
+  const tracker = h.env.client.workflow.getHandle(
+    logExportWorkflowId({ projectId: PROJECT, serverId, exportId }),
+  );
+  return { handle, tracker };
+}
+
+/** The input a collection started its tracker with. */
+async function trackerInput(tracker: ReturnType<typeof h.env.client.workflow.getHandle>) {
+  const [started] = (await tracker.fetchHistory()).events ?? [];
+  return defaultPayloadConverter.fromPayload<TrackLogExportInput>(
+    started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? expect.fail('no input'),
   );
 }
 
@@ -88,11 +110,28 @@ describe.concurrent('collectServerLogs', () => {
     const tracker = h.env.client.workflow.getHandle(
       logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-accepted', exportId: result.exportId }),
     );
-    const [started] = (await tracker.fetchHistory()).events ?? [];
-    const input = defaultPayloadConverter.fromPayload<TrackLogExportInput>(
-      started?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? expect.fail('no input'),
-    );
+    const input = await trackerInput(tracker);
     expect(input.accepted).toMatchObject({ percentage: expect.anything(), createdAt: expect.any(String) });
+    // Timed when the API answered, before the collection started the tracker.
+    const answeredAt = input.accepted?.answeredAt ?? expect.fail('no answer time');
+    expect(answeredAt).toBeGreaterThanOrEqual(post?.at ?? Number.POSITIVE_INFINITY);
+    expect(answeredAt).toBeLessThanOrEqual(Date.parse(result.startedAt));
+  });
+
+  it("times the tracker's first reading when the export request was answered, not when the tracker started", async () => {
+    const { handle, tracker } = await collectingSlowly('srv-answered');
+    const progress = await waitFor(
+      async () => {
+        const p = await tracker.query(getProgressQuery).catch(() => undefined);
+        return p?.lastPolledAt ? p : undefined;
+      },
+      { what: 'the tracker to take the first reading' },
+    );
+    const input = await trackerInput(tracker);
+    expect(progress.polls).toBe(0);
+    expect(Date.parse(progress.lastPolledAt ?? '')).toBe(input.accepted?.answeredAt);
+    expect(Date.parse(progress.lastPolledAt ?? '')).toBeLessThan(Date.parse(progress.startedAt));
+    await handle.cancel();
   });
 
   it('keeps archives inside the archive directory, under the destination asked for', async () => {
@@ -153,14 +192,7 @@ describe.concurrent('collectServerLogs', () => {
   });
 
   it('cancels the tracking child when the collection is cancelled', async () => {
-    h.sim.addServer(PROJECT, 'srv-7');
-    const handle = await collect('srv-7', { policy: { minInterval: '1m', maxInterval: '1m' } });
-    const exportId = await waitFor(() => h.sim.exportsOf(PROJECT, 'srv-7')[0]?.exportId, {
-      what: 'the export request',
-    });
-    const child = h.env.client.workflow.getHandle(
-      logExportWorkflowId({ projectId: PROJECT, serverId: 'srv-7', exportId }),
-    );
+    const { handle, tracker: child } = await collectingSlowly('srv-7');
     await waitFor(async () =>
       (await child.describe().catch(() => undefined))?.status.name === 'RUNNING' ? true : undefined,
     );

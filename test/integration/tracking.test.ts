@@ -1,5 +1,7 @@
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ExportStatusSnapshot,
   extendTimeoutUpdate,
   FailureType,
   getProgressQuery,
@@ -209,6 +211,14 @@ describe.concurrent('trackLogExport: steering', () => {
     expect(first.percentage).toBeGreaterThanOrEqual(0);
     expect(Date.parse(first.nextPollAt ?? '')).toBeGreaterThan(Date.now() + 30_000);
     expect(Date.parse(first.lastPolledAt ?? '')).toBeGreaterThanOrEqual(Date.parse(first.startedAt));
+    // The reading is of when the API answered, as the activity stamped it, not of when the
+    // workflow task that read it ran.
+    const answers = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const payload = e.activityTaskCompletedEventAttributes?.result?.payloads?.[0];
+      return payload ? [defaultPayloadConverter.fromPayload<ExportStatusSnapshot>(payload)] : [];
+    });
+    expect(answers).toHaveLength(1);
+    expect(Date.parse(first.lastPolledAt ?? '')).toBe(answers[0]?.answeredAt);
 
     const signalled = Date.now();
     await handle.signal(pollNowSignal);
