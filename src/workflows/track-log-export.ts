@@ -257,9 +257,12 @@ async function routinePoll(
   queueWait: QueueWaitLimit,
 ): Promise<LogExportResult | undefined | typeof OVERTAKEN> {
   const urgentAt = urgentPollAt(s, request.policy);
-  if (!patched(ROUTINE_POLLS_OVERTAKEN)) return pollOnce(request, s, queueWait, 'unforetold');
-  // Nothing would overtake it: an export's first polls keep their place ahead of the calls that can wait.
+  // Nothing would overtake it: an export's first polls keep their place ahead of the calls that
+  // can wait. Checked before the patch is asked for, as it always was: asked at the first poll,
+  // in the task that resolves the local activity, its marker did not replay (a query on a closed
+  // tracker failed with a nondeterminism error in test/integration/api-faults.test.ts).
   if (urgentAt === null) return pollOnce(request, s, queueWait, unforetoldStanding(s));
+  if (!patched(ROUTINE_POLLS_OVERTAKEN)) return pollOnce(request, s, queueWait, 'unforetold');
   let settled: { value: LogExportResult | undefined } | { error: unknown } | undefined;
   const scope = new CancellationScope();
   const polled = scope

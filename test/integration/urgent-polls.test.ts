@@ -171,7 +171,8 @@ describe('requests for new exports', () => {
     const project = 'proj-new-exports';
     const collections = await queueExportRequests(project, WAITING_TO_START);
     const since = Date.now();
-    // Exports that have not moved: their first polls are what could foretell the end.
+    // Exports that have not moved: their first polls are what could foretell the end. Polled
+    // every 2 s, the three ask for fewer turns than the project has, so their polls do not queue.
     const underWay = await Promise.all(
       Array.from({ length: UNDER_WAY }, (_, i) => {
         const record = h.sim.createExport(project, `under-way-${i}`, {
@@ -182,7 +183,7 @@ describe('requests for new exports', () => {
           projectId: project,
           serverId: record.serverId,
           exportId: record.exportId,
-          policy: { minInterval: '1s', maxInterval: '1s' },
+          policy: { minInterval: '2s', maxInterval: '2s' },
         });
       }),
     );
