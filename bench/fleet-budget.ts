@@ -7,8 +7,9 @@
  * (quota and gateway a hundred times over), for detection latency without waiting for turns.
  *
  * Prints, per run: wall time against the budget-bound minimum (the calls made divided by the
- * quota), the busiest second at the gateway, 429s, archives collected, and detection latency
- * (from an export's end to its tracker seeing it) p50 / p95.
+ * quota), the busiest second at the gateway, 429s, archives collected, detection latency (from
+ * an export's end to its tracker seeing it) p50 / p95, the status polls' queue waits by priority
+ * key, the calls at the gateway and the share of time the project was boosted by tenth of the run.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -27,12 +28,13 @@ import {
 } from '../src/contract/index.js';
 import { activityDispatches } from '../src/dev/activity-starts.js';
 import { startDevServer } from '../src/dev/dev-server.js';
-import { PRIORITY_KEY } from '../src/request-budget/contract.js';
+import { PRIORITY_KEY, projectRateLimitWorkflowId } from '../src/request-budget/contract.js';
 import { busiestSecond } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
+import { boostTimeline } from './histories.js';
 import { quantile } from './stats.js';
 import { bundleProductWorkflows, gatewayFirst, spawnProductWorker, untilPolling } from './worker-process.js';
 
@@ -104,7 +106,7 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   const wait = (name: string, values: number[]) =>
     `${values.length} ${name} polls waited p50 ${quantile(values, 0.5).toFixed(1)} s, p95 ${quantile(values, 0.95).toFixed(1)} s`;
   console.log(
-    `${''.padEnd(12)} ${wait('routine', figures.routineWait)}; ${wait('urgent', figures.urgentWait)}`,
+    `${''.padEnd(12)} ${[...figures.waitsByKey].map(([key, waits]) => wait(`key-${key}`, waits)).join('; ')}`,
   );
   const delays = figures.arrivalDelays;
   console.log(
@@ -114,6 +116,12 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   );
   console.log(
     `${''.padEnd(12)} calls per second at the gateway, by tenth of the run, as a share of the quota: ${figures.profile.map((share) => share.toFixed(2)).join(' ')}`,
+  );
+  const { boost } = figures;
+  console.log(
+    `${''.padEnd(12)} boosted, by tenth of the run: ${boost.byTenth.map((share) => share.toFixed(2)).join(' ')}; ` +
+      `${boost.spells} boosts, ${boost.unboostedOver10S} unboosted stretches over 10 s (the longest ${boost.longestUnboostedS.toFixed(0)} s); ` +
+      `pace holders took ${boost.holderTurns} turns; the keeper continued as new ${boost.continued} times`,
   );
   return figures;
 }
@@ -205,19 +213,29 @@ async function measure(quota: number, concurrency: number) {
     const seenBy = [...byKey]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([what, seen]) => `${what}: ${seen.length} (p95 ${quantile(seen, 0.95).toFixed(1)} s)`);
-    const waits = (urgent: boolean) =>
-      trackers.flatMap((t) =>
-        t.polls
-          .filter((d) => (d.priorityKey === PRIORITY_KEY.urgentPoll) === urgent)
-          .map((d) => (d.startedAt - d.scheduledAt) / 1000),
-      );
+    const waitsByKey = new Map<number, number[]>();
+    for (const d of trackers.flatMap((t) => t.polls).sort((a, b) => a.priorityKey - b.priorityKey)) {
+      waitsByKey.set(d.priorityKey, [
+        ...(waitsByKey.get(d.priorityKey) ?? []),
+        (d.startedAt - d.scheduledAt) / 1000,
+      ]);
+    }
     const tenth = (wallS * 1000) / 10;
-    const profile = Array.from(
-      { length: 10 },
-      (_, i) =>
-        requests.filter((r) => r.at >= started + i * tenth && r.at < started + (i + 1) * tenth).length /
-        ((tenth / 1000) * quota),
+    const tenths = Array.from({ length: 10 }, (_, i) => ({
+      from: started + i * tenth,
+      to: started + (i + 1) * tenth,
+    }));
+    const profile = tenths.map(
+      ({ from, to }) => requests.filter((r) => r.at >= from && r.at < to).length / ((tenth / 1000) * quota),
     );
+    const timeline = await boostTimeline(env.client, projectRateLimitWorkflowId(PROJECT), Date.now());
+    const overlap = (from: number, to: number) =>
+      timeline.spells.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0);
+    const unboosted = [
+      started,
+      ...timeline.spells.flatMap((s) => [s.from, s.to]),
+      started + wallS * 1000,
+    ].flatMap((at, i, all) => (i % 2 === 0 ? [((all[i + 1] as number) - at) / 1000] : []));
     return {
       wallS,
       busiestDispatchSecond: busiestSecond(dispatched),
@@ -234,8 +252,15 @@ async function measure(quota: number, concurrency: number) {
       seenBy,
       profile,
       arrivalDelays: trackers.flatMap((t) => t.arrivalDelaysS),
-      routineWait: waits(false),
-      urgentWait: waits(true),
+      waitsByKey,
+      boost: {
+        byTenth: tenths.map(({ from, to }) => overlap(from, to) / tenth),
+        spells: timeline.spells.length,
+        unboostedOver10S: unboosted.filter((s) => s > 10).length,
+        longestUnboostedS: Math.max(0, ...unboosted),
+        holderTurns: timeline.holderTurns.length,
+        continued: timeline.continuedAt.length,
+      },
       p50S: quantile(detections, 0.5),
       p95S: quantile(detections, 0.95),
     };

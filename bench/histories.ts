@@ -1,4 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 
 /** What one workflow cost, over every run of its continue-as-new chain. */
@@ -65,4 +66,57 @@ export async function workflowCost(
     }
   }
   return cost;
+}
+
+/** How a budget keeper boosted its project over a run, read from its histories. */
+export interface BoostTimeline {
+  /** Each boost: from when the task queue had the boosted rate to when it had the normal one again (epoch ms). */
+  spells: { from: number; to: number }[];
+  /** When a pace holder took a turn: a gap in the project's backlog (epoch ms). */
+  holderTurns: number[];
+  /** When a run of the keeper continued as new (epoch ms). */
+  continuedAt: number[];
+}
+
+/**
+ * Reads every run of a budget keeper (`projectRateLimit`): the weights it applied (boosted or not,
+ * from each `applyProjectWeight` input, in force once completed), the turns its pace holders took,
+ * and its continue-as-new points. Open spells end at `until`.
+ */
+export async function boostTimeline(
+  client: Client,
+  workflowId: string,
+  until: number,
+): Promise<BoostTimeline> {
+  const timeline: BoostTimeline = { spells: [], holderTurns: [], continuedAt: [] };
+  const runs = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
+  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+  let boostedSince: number | null = null;
+  for (const run of runs) {
+    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const scheduled = new Map<string, { type: string; boosted: boolean }>();
+    for (const event of history.events ?? []) {
+      const at = tsToMs(event.eventTime);
+      const task = event.activityTaskScheduledEventAttributes;
+      if (task) {
+        const [input] = (task.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
+        const boosted = (input as { boosted?: boolean } | undefined)?.boosted === true;
+        scheduled.set(String(event.eventId), { type: task.activityType?.name ?? '', boosted });
+      }
+      const completed = event.activityTaskCompletedEventAttributes;
+      const which = completed && scheduled.get(String(completed.scheduledEventId));
+      if (which?.type === 'applyProjectWeight') {
+        if (which.boosted && boostedSince === null) boostedSince = at;
+        if (!which.boosted && boostedSince !== null) {
+          timeline.spells.push({ from: boostedSince, to: at });
+          boostedSince = null;
+        }
+      }
+      if (which?.type === 'holdPace') timeline.holderTurns.push(at);
+      if (event.workflowExecutionContinuedAsNewEventAttributes) timeline.continuedAt.push(at);
+    }
+  }
+  if (boostedSince !== null) timeline.spells.push({ from: boostedSince, to: until });
+  return timeline;
 }

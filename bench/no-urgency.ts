@@ -7,8 +7,4 @@
  */
 import type * as urgency from '../src/workflows/tracker/urgency.js';
 
-export const takeUrgentPoll: typeof urgency.takeUrgentPoll = () => false;
-
-export const urgentPollAt: typeof urgency.urgentPollAt = () => null;
-
-export const unforetoldStanding: typeof urgency.unforetoldStanding = () => 'unforetold';
+export const placePoll: typeof urgency.placePoll = () => ({ standing: 'unforetold', overtakenAt: null });

@@ -12,6 +12,7 @@ import {
   maxStatusCalls,
   type TrackLogExportRequest,
 } from '../src/contract/index.js';
+import type { PollStanding } from '../src/request-budget/contract.js';
 import {
   exportScenarioSchema,
   exportViewAt,
@@ -22,7 +23,7 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { spend } from '../src/workflows/tracker/poll-budget.js';
 import { nextPollAt } from '../src/workflows/tracker/polling-policy.js';
 import { initialState, recordReading, recordSnapshot } from '../src/workflows/tracker/state.js';
-import { predictedEnd, takeUrgentPoll, urgentPollAt } from '../src/workflows/tracker/urgency.js';
+import { type PlacedPoll, placePoll, predictedEnd } from '../src/workflows/tracker/urgency.js';
 import { positive } from './cli-options.js';
 import {
   compareAtEqualCost,
@@ -53,20 +54,25 @@ export interface VirtualPoll {
   answeredAt: number;
   /** The percentage the tracker knows after it. */
   percentage: number | null;
+  /** Its place in the project's queue, as `placePoll` decided it. */
+  standing: PollStanding;
   urgentFor?: number;
   /** The predicted end (the far edge of the completion window) when it was sent, if there was one. */
   foretold?: number;
-  /** A routine poll still queued at the predicted end, cancelled for the urgent poll (`answeredAt` is then). */
+  /**
+   * A poll still queued when it was overtaken (at the predicted end, or as the window opened),
+   * cancelled for the poll sent then (`answeredAt` is then).
+   */
   overtaken?: true;
 }
 
 /**
- * The project's queue in the lab: how long a poll waits for its turn, routine or urgent (a
- * saturated budget holds routine polls behind the whole backlog). Without one, polls are answered
- * when sent. `urgency: false` sends every poll routine, as before urgent polls.
+ * The project's queue in the lab: how long a poll waits for its turn at its standing (a saturated
+ * budget holds routine polls behind the whole backlog). Without one, polls are answered when sent.
+ * `urgency: false` sends every poll routine, as before urgent polls.
  */
 export interface QueueModel {
-  waitMs: (urgent: boolean) => number;
+  waitMs: (standing: PollStanding) => number;
   urgency: boolean;
 }
 
@@ -113,12 +119,20 @@ export function trackInVirtualTime(
     state.pollBudget = spend(state.pollBudget, request.policy, now);
     pollTimes.push(now);
     const foretold = predictedEnd(state);
-    const urgent = queue.urgency && takeUrgentPoll(state, request.policy, now);
-    const answeredAt = now + queue.waitMs(urgent);
-    const urgentAt = urgent || !queue.urgency ? null : urgentPollAt(state, request.policy);
-    if (urgentAt !== null && answeredAt > urgentAt) {
-      polls.push({ sentAt: now, answeredAt: urgentAt, percentage: state.percentage, overtaken: true });
-      now = urgentAt;
+    const { standing, overtakenAt }: PlacedPoll = queue.urgency
+      ? placePoll(state, request.policy, now)
+      : { standing: 'routine', overtakenAt: null };
+    const urgent = standing === 'urgent';
+    const answeredAt = now + queue.waitMs(standing);
+    if (overtakenAt !== null && answeredAt > overtakenAt) {
+      polls.push({
+        sentAt: now,
+        answeredAt: overtakenAt,
+        percentage: state.percentage,
+        standing,
+        overtaken: true,
+      });
+      now = overtakenAt;
       continue;
     }
     const { phase } = recordSnapshot(state, readingAt(answeredAt), answeredAt);
@@ -126,6 +140,7 @@ export function trackInVirtualTime(
       sentAt: now,
       answeredAt,
       percentage: state.percentage,
+      standing,
       ...(urgent && { urgentFor: state.urgentPoll?.end }),
       ...(foretold !== null && { foretold }),
     });
@@ -149,7 +164,7 @@ function main(): void {
     )
     .option(
       '--queue-wait <ms>',
-      'instead, the mix behind a saturated project budget: routine polls answered this long after they are sent, urgent ones after 300 ms (see docs/polling.md, urgent polls)',
+      'instead, the mix behind a saturated project budget: routine polls answered this long after they are sent, urgent ones after 300 ms, the others ahead of the routine ones after 1 s (see docs/polling.md, urgent polls)',
       positive('--queue-wait'),
     )
     .option('--scale <n>', "with --queue-wait: the mix's durations times this", positive('--scale'), 1)
@@ -262,10 +277,18 @@ function mixRow(count: number, seed: number, collected: boolean, worst?: number)
   ];
 }
 
+/** Waits in a saturated project's queue of the polls that go ahead of the routine ones. */
+const SATURATED_WAITS_MS: Partial<Record<PollStanding, number>> = {
+  urgent: 300,
+  window: 1_000,
+  unforetold: 1_000,
+};
+
 /**
- * The bench's mix (durations times `scale`) at 1 s / 10 s (as `npm run bench:urgent` tracks it) with an idle budget, and
- * behind a queue that answers routine polls `waitMs` after they are sent, with urgent polls and
- * without: detection latency p50 / p95 (s), and the p95 against the idle budget's.
+ * The bench's mix (durations times `scale`) at 1 s / 10 s (as `npm run bench:urgent` tracks it)
+ * with an idle budget, and behind a queue that answers routine polls `waitMs` after they are sent
+ * (the others after `SATURATED_WAITS_MS`), with urgent polls and without: detection latency p50 /
+ * p95 (s), and the p95 against the idle budget's.
  */
 function saturatedRows(count: number, seeds: number[], waitMs: number, scale: number): string[][] {
   const rows = [
@@ -286,7 +309,7 @@ function saturatedRows(count: number, seeds: number[], waitMs: number, scale: nu
       }));
     };
     const idle = track({ waitMs: () => 0, urgency: true });
-    const urgent = track({ waitMs: (isUrgent) => (isUrgent ? 300 : waitMs), urgency: true });
+    const urgent = track({ waitMs: (standing) => SATURATED_WAITS_MS[standing] ?? waitMs, urgency: true });
     const none = track({ waitMs: () => waitMs, urgency: false });
     for (const kind of ['all', 'linear', 'steps', 'stall', 'failed']) {
       const of = (run: typeof idle) => latencyFigures(run.filter((t) => kind === 'all' || t.kind === kind));

@@ -7,6 +7,7 @@
  * Prints detection latency p50 / p95, calls per export, and how many ends a routine poll saw.
  */
 import { Command } from 'commander';
+import type { PollStanding } from '../src/request-budget/contract.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import { trackInVirtualTime } from './policy-lab.js';
@@ -19,12 +20,33 @@ const options = withExportDurations(new Command('bench:swinging-queue'), { minS:
     (v) => v.split(',').map(Number),
     [5_000, 30_000],
   )
+  .option(
+    '--ahead-waits <lo,hi>',
+    'waits of the polls that go ahead of the routine ones (but behind urgent ones) drawn from lo to hi ms',
+    (v) => v.split(',').map(Number),
+    [500, 3_000],
+  )
   .option('--exports <n>', 'exports per seed', positive('--exports'), 2_000)
   .option('--seeds <list>', 'comma-separated seeds', (v) => v.split(',').map(Number), [1, 2, 3])
   .parse()
-  .opts<{ waits: number[]; exports: number; seeds: number[]; minDuration: number; maxDuration: number }>();
+  .opts<{
+    waits: number[];
+    aheadWaits: number[];
+    exports: number;
+    seeds: number[];
+    minDuration: number;
+    maxDuration: number;
+  }>();
 
 const [lo = 0, hi = lo] = options.waits;
+const [aheadLo = 0, aheadHi = aheadLo] = options.aheadWaits;
+/** A wait at the standing's key, drawn from its range by `draw` (from 0 to 1). */
+function waitOf(standing: PollStanding, draw: number): number {
+  if (standing === 'urgent') return 500;
+  if (standing === 'routine') return lo + draw * (hi - lo);
+  return aheadLo + draw * (aheadHi - aheadLo);
+}
+
 for (const seed of options.seeds) {
   const random = seeded(seed);
   const waits = seeded(seed + 1_000);
@@ -34,7 +56,7 @@ for (const seed of options.seeds) {
       { scenario: { durationMs }, minIntervalMs: 2_000, maxIntervalMs: 20_000 },
       random,
       true,
-      { waitMs: (urgent) => (urgent ? 500 : lo + waits() * (hi - lo)), urgency: true },
+      { waitMs: (standing) => waitOf(standing, waits()), urgency: true },
     );
     return {
       latencyS: latencyMs / 1000,

@@ -56,7 +56,7 @@ import {
   type TrackerState,
   trackerStateSchema,
 } from './tracker/state.js';
-import { takeUrgentPoll, unforetoldStanding, urgentPollAt } from './tracker/urgency.js';
+import { type PlacedPoll, placePoll } from './tracker/urgency.js';
 
 /** One attempt is one HTTP request plus, at most, one re-authentication and its retry. */
 const POLL_ATTEMPT_TIMEOUT_MS = 30_000;
@@ -195,19 +195,10 @@ async function track(
     if (!readingInHand) {
       const sentAt = Date.now();
       if (onBudget) s.pollBudget = spend(s.pollBudget, request.policy, sentAt);
-      const urgent = onBudget && takeUrgentPoll(s, request.policy, sentAt);
-      const standing: PollStanding = s.refused
-        ? 'refused'
-        : urgent
-          ? 'urgent'
-          : onBudget
-            ? 'routine'
-            : 'asked';
-      const result =
-        standing === 'routine'
-          ? await routinePoll(request, s, queueWait)
-          : await pollOnce(request, s, queueWait, standing);
-      // Overtaken at the predicted end: the urgent poll goes now.
+      const result = onBudget
+        ? await placedPoll(request, s, queueWait, placePoll(s, request.policy, sentAt))
+        : await pollOnce(request, s, queueWait, s.refused ? 'refused' : 'asked');
+      // Overtaken (at the predicted end, or as the window opened): the next poll goes now.
       if (result === OVERTAKEN) continue;
       if (result) return result;
     }
@@ -242,31 +233,32 @@ async function track(
   }
 }
 
-const OVERTAKEN = Symbol('overtaken by the urgent poll');
+const OVERTAKEN = Symbol('overtaken by a poll ahead of it');
 
 /**
- * A poll the policy placed. While the readings foretell the end, it waits with the project's
- * other calls that can wait (`statusPollPriority`), and if the predicted end comes while it still
- * waits for its turn, it is cancelled and `OVERTAKEN` returned: the urgent poll goes instead, so
- * no routine poll holds up the end (`urgency.ts`). A cancelled poll the server had already handed
- * to a worker is answered and dropped: one call spent at most.
+ * A poll the policy placed, where `placePoll` stands it. One that can be overtaken waits with the
+ * project's other calls, and if it still waits for its turn when it is overtaken (the predicted
+ * end, or the window opening while window polls are left), it is cancelled and `OVERTAKEN`
+ * returned: the next poll goes at once, ahead of it (`urgency.ts`). So no routine poll holds up
+ * the end. A cancelled poll the server had already handed to a worker is answered and dropped:
+ * one call spent at most.
  */
-async function routinePoll(
+async function placedPoll(
   request: TrackLogExportRequest,
   s: TrackerState,
   queueWait: QueueWaitLimit,
+  { standing, overtakenAt }: PlacedPoll,
 ): Promise<LogExportResult | undefined | typeof OVERTAKEN> {
-  const urgentAt = urgentPollAt(s, request.policy);
-  // Nothing would overtake it: an export's first polls keep their place ahead of the calls that
-  // can wait. Checked before the patch is asked for, as it always was: asked at the first poll,
-  // in the task that resolves the local activity, its marker did not replay (a query on a closed
-  // tracker failed with a nondeterminism error in test/integration/api-faults.test.ts).
-  if (urgentAt === null) return pollOnce(request, s, queueWait, unforetoldStanding(s));
+  // Nothing would overtake it. Checked before the patch is asked for, as it always was: asked at
+  // the first poll, in the task that resolves the local activity, its marker did not replay (a
+  // query on a closed tracker failed with a nondeterminism error in
+  // test/integration/api-faults.test.ts).
+  if (overtakenAt === null) return pollOnce(request, s, queueWait, standing);
   if (!patched(ROUTINE_POLLS_OVERTAKEN)) return pollOnce(request, s, queueWait, 'unforetold');
   let settled: { value: LogExportResult | undefined } | { error: unknown } | undefined;
   const scope = new CancellationScope();
   const polled = scope
-    .run(() => pollOnce(request, s, queueWait, 'routine'))
+    .run(() => pollOnce(request, s, queueWait, standing))
     .then(
       (value) => {
         settled = { value };
@@ -275,7 +267,7 @@ async function routinePoll(
         settled = { error };
       },
     );
-  if (!(await condition(() => settled !== undefined, Math.max(1, urgentAt - Date.now())))) {
+  if (!(await condition(() => settled !== undefined, Math.max(1, overtakenAt - Date.now())))) {
     scope.cancel();
     await polled;
   }

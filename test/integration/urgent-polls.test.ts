@@ -4,7 +4,7 @@ import { startCollection } from '../../src/client/collection.js';
 import { collectServerLogsWorkflowId, PRIORITY_KEY, WorkflowType } from '../../src/contract/index.js';
 import type { ExportScenarioInput } from '../../src/simulator/scenario.js';
 import type { collectServerLogs } from '../../src/workflows/index.js';
-import { POLLS_AHEAD_WHILE_UNFORETOLD } from '../../src/workflows/tracker/urgency.js';
+import { POLLS_AHEAD_IN_WINDOW, POLLS_AHEAD_WHILE_UNFORETOLD } from '../../src/workflows/tracker/urgency.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 /** The queue paces the project at (5 − 1) / 2 = 2 polls a second. */
@@ -87,12 +87,12 @@ describe('urgent polls under a saturated project budget', () => {
   }, 120_000);
 });
 
-describe('a routine poll queued when the predicted end comes', () => {
-  it('is overtaken: cancelled unstarted, and the urgent poll sent at once sees the end', async () => {
+describe('a routine poll queued when the export may have ended', () => {
+  it('is overtaken: cancelled unstarted, and the polls sent at once ahead of the queue see the end', async () => {
     const project = 'proj-overtaken';
     // Requests for new exports queued ahead of the routine polls: those wait longer than the export runs.
-    const waiting = await queueExportRequests(project, 2 * WAITING_TO_START);
-    const steady = h.sim.createExport(project, 'steady', { durationMs: 15_000 });
+    const waiting = await queueExportRequests(project, 3 * WAITING_TO_START);
+    const steady = h.sim.createExport(project, 'steady', { durationMs: 30_000 });
     const tracker = await h.track({
       projectId: project,
       serverId: steady.serverId,
@@ -113,15 +113,20 @@ describe('a routine poll queued when the predicted end comes', () => {
     expect(overtaken.length).toBeGreaterThanOrEqual(1);
     // Never handed to a worker: the project spent no turn on it.
     expect(overtaken.every((p) => p.startedAt === undefined)).toBe(true);
-    const last = polls[polls.length - 1] as RecordedTask;
-    expect(last.priorityKey).toBe(2);
-    expect(last.scheduledAt - (overtaken[overtaken.length - 1] as RecordedTask).scheduledAt).toBeGreaterThan(
-      0,
+    // Each overtaken poll is followed at once by one ahead of the queue: the window's (3) or the urgent one (2).
+    for (const poll of overtaken) {
+      const next = polls[polls.indexOf(poll) + 1] as RecordedTask;
+      expect(next.priorityKey).toBeLessThanOrEqual(PRIORITY_KEY.standard);
+    }
+    expect(polls.filter((p) => p.priorityKey === PRIORITY_KEY.standard).length).toBeLessThanOrEqual(
+      POLLS_AHEAD_WHILE_UNFORETOLD + POLLS_AHEAD_IN_WINDOW,
     );
+    const last = polls[polls.length - 1] as RecordedTask;
+    expect(last.priorityKey).toBeLessThanOrEqual(PRIORITY_KEY.standard);
     expect(queueWait(last)).toBeLessThan(1_500);
     // The end seen within seconds of the export's own, though routine polls could not get a turn.
     const record = h.sim.exportsOf(project, 'steady')[0];
-    expect(Date.parse((await tracker.result()).completedAt) - (record?.finishesAt ?? 0)).toBeLessThan(10_000);
+    expect(Date.parse((await tracker.result()).completedAt) - (record?.finishesAt ?? 0)).toBeLessThan(3_000);
     await Promise.all(waiting.map((handle) => handle.cancel()));
   }, 120_000);
 });

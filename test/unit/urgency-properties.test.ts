@@ -7,8 +7,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ANY_EXPORT, generatedExport } from '../../bench/generated-exports.js';
 import { trackInVirtualTime, type VirtualPoll } from '../../bench/policy-lab.js';
+import type { PollStanding } from '../../src/request-budget/contract.js';
 import { seeded } from '../../src/simulator/seeded-random.js';
-import { rearmMarginMs } from '../../src/workflows/tracker/urgency.js';
+import {
+  POLLS_AHEAD_IN_WINDOW,
+  POLLS_AHEAD_WHILE_UNFORETOLD,
+  rearmMarginMs,
+} from '../../src/workflows/tracker/urgency.js';
 
 const queueWait = fc.record({
   routineShare: fc.double({ min: 0, max: 5, noNaN: true }),
@@ -25,7 +30,7 @@ describe('urgent polls, on every generated export behind any queue', () => {
         (shaped, wait, seed) => {
           const routineMs = Math.round(wait.routineShare * shaped.maxIntervalMs);
           const { polls } = trackInVirtualTime(shaped, seeded(seed), false, {
-            waitMs: (urgent) => (urgent ? wait.urgentMs : routineMs),
+            waitMs: (standing) => (standing === 'urgent' ? wait.urgentMs : routineMs),
             urgency: true,
           });
           const urgent = polls.flatMap((p, i) => (p.urgentFor === undefined ? [] : [i]));
@@ -68,8 +73,10 @@ describe('urgent polls, on every generated export behind any queue', () => {
         fc.integer({ min: 1, max: 2 ** 31 - 1 }),
         (e, queue, collected, seed) => {
           let next = 0;
-          const waitMs = (urgent: boolean) =>
-            urgent ? queue.urgentMs : (queue.routineMs[next++ % queue.routineMs.length] as number);
+          const waitMs = (standing: PollStanding) =>
+            standing === 'urgent'
+              ? queue.urgentMs
+              : (queue.routineMs[next++ % queue.routineMs.length] as number);
           const shaped = {
             scenario: { durationMs: e.durationMs },
             minIntervalMs: e.minIntervalMs,
@@ -80,13 +87,43 @@ describe('urgent polls, on every generated export behind any queue', () => {
           // Timers run in whole milliseconds: a far edge at 674,890.14 ms is met at 674,891.
           if (seen.urgentFor === undefined && seen.foretold !== undefined)
             expect(seen.answeredAt).toBeLessThanOrEqual(Math.ceil(seen.foretold));
-          // Overtaken only at the end it was overtaken for, and by the urgent poll sent then.
+          // Overtaken only by the poll sent then: the urgent one, or the first of the window's.
           polls.forEach((p, i) => {
             if (!p.overtaken) return;
             const after = polls[i + 1] as VirtualPoll;
             expect(after.sentAt).toBe(p.answeredAt);
-            expect(after.urgentFor).toBeDefined();
+            expect(['urgent', 'window']).toContain(after.standing);
           });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('bring at most three window polls each (and three before the first), and at most six polls ahead of the routine ones, whatever the export and the queue', () => {
+    fc.assert(
+      fc.property(
+        generatedExport(ANY_EXPORT),
+        queueWait,
+        fc.boolean(),
+        fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        (shaped, wait, collected, seed) => {
+          const routineMs = Math.round(wait.routineShare * shaped.maxIntervalMs);
+          const { polls } = trackInVirtualTime(shaped, seeded(seed), collected, {
+            waitMs: (standing) => (standing === 'urgent' ? wait.urgentMs : routineMs),
+            urgency: true,
+          });
+          const stretches: VirtualPoll[][] = [[]];
+          for (const p of polls) {
+            if (p.standing === 'urgent') stretches.push([]);
+            else stretches[stretches.length - 1]?.push(p);
+          }
+          for (const stretch of stretches) {
+            const window = stretch.filter((p) => p.standing === 'window');
+            const ahead = stretch.filter((p) => p.standing === 'window' || p.standing === 'unforetold');
+            expect(window.length).toBeLessThanOrEqual(POLLS_AHEAD_IN_WINDOW);
+            expect(ahead.length).toBeLessThanOrEqual(POLLS_AHEAD_IN_WINDOW + POLLS_AHEAD_WHILE_UNFORETOLD);
+          }
         },
       ),
       { numRuns: 500 },

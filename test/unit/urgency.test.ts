@@ -1,9 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseTrackLogExportInput, statusPollPriority } from '../../src/contract/index.js';
-import { initialState, recordSnapshot, trackerStateSchema } from '../../src/workflows/tracker/state.js';
+import { completionWindow, knownReadings } from '../../src/workflows/tracker/completion-window.js';
 import {
+  initialState,
+  latestReading,
+  recordSnapshot,
+  trackerStateSchema,
+} from '../../src/workflows/tracker/state.js';
+import {
+  POLLS_AHEAD_IN_WINDOW,
   POLLS_AHEAD_WHILE_UNFORETOLD,
+  placePoll,
   predictedEnd,
   rearmMarginMs,
   takeUrgentPoll,
@@ -98,12 +106,64 @@ describe('a routine poll overtaken at the end', () => {
   });
 });
 
+describe('a poll once the export may have ended', () => {
+  const soonestOf = (state: ReturnType<typeof initialState>) =>
+    completionWindow(knownReadings(state.samples, latestReading(state)))?.soonest as number;
+
+  it('goes ahead of the routine polls inside the window, three per urgent poll, each overtaken at the predicted end', () => {
+    const state = steadyTracker();
+    const soonest = soonestOf(state);
+    const urgentAt = urgentPollAt(state, policy) as number;
+    expect(soonest).toBeLessThan(urgentAt - 3_000);
+    expect(placePoll(state, policy, soonest - 1)).toEqual({
+      standing: 'routine',
+      overtakenAt: Math.ceil(soonest),
+    });
+    for (let n = 0; n < POLLS_AHEAD_IN_WINDOW; n++) {
+      expect(placePoll(state, policy, soonest + n)).toEqual({ standing: 'window', overtakenAt: urgentAt });
+    }
+    // The window's polls spent: a routine poll is overtaken at the end only.
+    expect(placePoll(state, policy, soonest + 10)).toEqual({ standing: 'routine', overtakenAt: urgentAt });
+    expect(placePoll(state, policy, soonest - 10)).toEqual({ standing: 'routine', overtakenAt: urgentAt });
+    expect(placePoll(state, policy, urgentAt)).toEqual({ standing: 'urgent', overtakenAt: null });
+    // The urgent poll found it running; it moves on at a slower pace, and an urgent poll is re-armed.
+    read(state, urgentAt, 90);
+    read(state, urgentAt + 30_000, 92);
+    read(state, urgentAt + 60_000, 94);
+    const rearmed = urgentPollAt(state, policy) as number;
+    expect(rearmed).toBeGreaterThan(urgentAt + 60_000);
+    expect(placePoll(state, policy, Math.max(urgentAt + 60_000, Math.ceil(soonestOf(state))))).toEqual({
+      standing: 'window',
+      overtakenAt: rearmed,
+    });
+  });
+
+  it('is never ahead without a prediction: before the readings foretell an end, the export polls as the first polls do', () => {
+    const state = initialState(request, 0, false);
+    read(state, 0, 5);
+    read(state, 10_000, 5);
+    expect(placePoll(state, policy, 20_000)).toEqual({
+      standing: unforetoldStanding(state),
+      overtakenAt: null,
+    });
+    expect(state.windowPolls).toBeUndefined();
+  });
+
+  it('is counted in the carried state, absent from states carried from runs before it', () => {
+    const state = steadyTracker();
+    expect(trackerStateSchema.parse(JSON.parse(JSON.stringify(state))).windowPolls).toBeUndefined();
+    placePoll(state, policy, Math.ceil(soonestOf(state)));
+    expect(trackerStateSchema.parse(JSON.parse(JSON.stringify(state))).windowPolls).toBe(1);
+  });
+});
+
 describe('the status poll priority', () => {
   it('puts the retry of a refused call first, then urgent polls, then the other calls (an operator poll, a poll nothing would overtake), then routine polls', () => {
     expect(statusPollPriority('p-1', 'refused')).toEqual({ fairnessKey: 'p-1', priorityKey: 1 });
     expect(statusPollPriority('p-1', 'urgent')).toEqual({ fairnessKey: 'p-1', priorityKey: 2 });
     expect(statusPollPriority('p-1', 'asked')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
     expect(statusPollPriority('p-1', 'unforetold')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
+    expect(statusPollPriority('p-1', 'window')).toEqual({ fairnessKey: 'p-1', priorityKey: 3 });
     expect(statusPollPriority('p-1', 'routine')).toEqual({ fairnessKey: 'p-1', priorityKey: 4 });
   });
 });

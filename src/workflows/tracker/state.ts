@@ -44,6 +44,12 @@ export const trackerStateSchema = z.strictObject({
   urgentPoll: z
     .strictObject({ at: z.number(), end: z.number(), polls: z.number().int().nonnegative().optional() })
     .optional(),
+  /**
+   * Polls sent ahead of the routine ones inside the completion window since the last urgent poll
+   * (or the start); see `takeWindowPoll`. Absent until one is sent, and in states carried from
+   * runs before it was kept.
+   */
+  windowPolls: z.number().int().nonnegative().optional(),
   /** Nexus callers that cancelled their operation on this tracker (see `releaseCallerUpdate`). */
   nexusCallersReleased: z.number().int().nonnegative().default(0),
   /** Whether search attributes are kept, and what they were last set to. */

@@ -1,6 +1,6 @@
 import { type PollingPolicy, pollBudgetIntervalMs } from '../../contract/index.js';
 import type { PollStanding } from '../../request-budget/contract.js';
-import { completionWindow, knownReadings } from './completion-window.js';
+import { type CompletionWindow, completionWindow, knownReadings } from './completion-window.js';
 import { latestReading, type TrackerState } from './state.js';
 
 type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
@@ -45,8 +45,12 @@ const REARM_SHARE = 1 / 4;
  * wait behind the whole queue.
  */
 export function predictedEnd(state: TrackerState): number | null {
-  const window = completionWindow(knownReadings(state.samples, latestReading(state)));
+  const window = windowOf(state);
   return window !== null && Number.isFinite(window.latest) ? window.latest : null;
+}
+
+function windowOf(state: TrackerState) {
+  return completionWindow(knownReadings(state.samples, latestReading(state)));
 }
 
 /**
@@ -76,6 +80,7 @@ export function takeUrgentPoll(state: TrackerState, policy: Bounds, now: number)
   const end = predictedEnd(state);
   if (end === null || now < end || !armedFor(state, policy, end)) return false;
   state.urgentPoll = { at: now, end, polls: state.polls };
+  delete state.windowPolls;
   return true;
 }
 
@@ -101,9 +106,60 @@ export function urgentPollAt(state: TrackerState, policy: Bounds): number | null
  * turns), and from overdue ones, a few per urgent poll, of which an export gets logarithmically
  * many in the time tracked; so the routine queue always moves.
  */
-export function unforetoldStanding(state: Pick<TrackerState, 'polls' | 'urgentPoll'>): PollStanding {
+export function unforetoldStanding(
+  state: Pick<TrackerState, 'polls' | 'urgentPoll'>,
+): Extract<PollStanding, 'unforetold' | 'routine'> {
   const spent = state.urgentPoll?.polls;
   // Answered since the urgent poll, not counting its own answer (none if it was refused).
   const counted = spent === undefined ? state.polls : state.polls - spent - 1;
   return counted < POLLS_AHEAD_WHILE_UNFORETOLD ? 'unforetold' : 'routine';
+}
+
+/**
+ * Polls of an export sent inside its completion window (the export may have ended) that go ahead of
+ * the calls that can wait, per urgent poll: before it, and after each one that found the export
+ * still running. The window rule places at most the budget's three polls between its soonest edge
+ * and the urgent poll at its far edge when the budget is full (`polling-policy.ts`), so three lets
+ * every one of them see the end about as soon as with no queue.
+ */
+export const POLLS_AHEAD_IN_WINDOW = 3;
+
+/** How a poll the policy placed goes: its standing, and when it is overtaken if still waiting. */
+export interface PlacedPoll {
+  standing: Extract<PollStanding, 'urgent' | 'window' | 'routine' | 'unforetold'>;
+  /** When the tracker cancels it, if it still waits for its turn, and sends the next poll; null: never. */
+  overtakenAt: number | null;
+}
+
+/**
+ * Where the poll the policy placed at `now` stands, recording it if it is urgent or one of the
+ * window's (`POLLS_AHEAD_IN_WINDOW`):
+ * - `urgent`, at or after the predicted end while an urgent poll is armed;
+ * - while none is armed, `unforetoldStanding`, never overtaken (no end to overtake it for);
+ * - `window`, inside the completion window (the export may have ended) for the first
+ *   `POLLS_AHEAD_IN_WINDOW` polls since the last urgent poll (or the start), overtaken at the
+ *   predicted end;
+ * - `routine` otherwise, overtaken at the predicted end, or when the window opens while window
+ *   polls are left (then the next poll is one).
+ *
+ * Why window polls: under a saturated budget a routine poll waits behind the whole queue, so
+ * inside the window only the urgent poll at its far edge saw the end in time, as late as the
+ * window is wide, and it is wide while the readings are few, as they are when every poll waits.
+ * Ahead, the window's polls see the end about as soon as with an idle budget. Bounded, they cannot
+ * make an export that crawls inside its window (the far edge receding as fast as it nears) hold
+ * the routine queue up: each urgent poll brings at most three, and an export gets logarithmically
+ * many urgent polls in the time tracked.
+ */
+export function placePoll(state: TrackerState, policy: Bounds, now: number): PlacedPoll {
+  if (takeUrgentPoll(state, policy, now)) return { standing: 'urgent', overtakenAt: null };
+  const urgentAt = urgentPollAt(state, policy);
+  if (urgentAt === null) return { standing: unforetoldStanding(state), overtakenAt: null };
+  const window = windowOf(state) as CompletionWindow;
+  const taken = state.windowPolls ?? 0;
+  if (taken >= POLLS_AHEAD_IN_WINDOW) return { standing: 'routine', overtakenAt: urgentAt };
+  if (now >= window.soonest) {
+    state.windowPolls = taken + 1;
+    return { standing: 'window', overtakenAt: urgentAt };
+  }
+  return { standing: 'routine', overtakenAt: Math.min(urgentAt, Math.ceil(window.soonest)) };
 }
