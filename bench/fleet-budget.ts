@@ -102,6 +102,9 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
       `archives ${figures.collected} of ${options.servers} (${figures.verified} verified); detection p50 ${figures.p50S.toFixed(1)} s, p95 ${figures.p95S.toFixed(1)} s; ` +
       `seen by an urgent poll ${figures.urgentEnds} (p95 ${figures.urgentP95S.toFixed(1)} s), by a routine one ${figures.routineEnds} (p95 ${figures.routineP95S.toFixed(1)} s)`,
   );
+  for (const failure of figures.failures.slice(0, 5)) {
+    console.log(`${''.padEnd(12)} failed ${failure.serverId}: ${failure.type}: ${failure.message}`);
+  }
   console.log(`${''.padEnd(12)} ends a routine poll saw, by its key: ${figures.seenBy.join('; ')}`);
   const wait = (name: string, values: number[]) =>
     `${values.length} ${name} polls waited p50 ${quantile(values, 0.5).toFixed(1)} s, p95 ${quantile(values, 0.95).toFixed(1)} s`;
@@ -244,6 +247,7 @@ async function measure(quota: number, concurrency: number) {
       busiestSecond: sim.busiestSecondOf(PROJECT),
       throttled: requests.filter((r) => r.status === 429).length,
       collected: result.succeeded,
+      failures: lines.flatMap((line) => (line.status === 'failed' ? [line] : [])),
       verified: await verifiedArchives(sim, PROJECT, lines),
       urgentEnds: urgent.length,
       urgentP95S: quantile(urgent, 0.95),

@@ -8,6 +8,16 @@ import { policyInputSchema } from './polling-policy.js';
 /** Server states ListServers can filter on. */
 export const MANAGE_STATES = ['onboard', 'ready', 'in-use', 'frozen', 'offboarding'] as const;
 
+/**
+ * Well under the children Temporal lets one workflow have pending by default (2,000,
+ * `limit.numPendingChildExecutions.error`). A fleet whose budget should bind needs about as many
+ * collections at once as its quota serves in a collection's lifetime: at 20 calls a second and
+ * collections of 2 to 3 minutes making 6 calls each, 500 keep the budget busy seven tenths of the
+ * time; 1,000 (tried with this raised) kept it busier, but on a 2-core machine the workers then ran
+ * the trackers' timers late (`docs/benchmarks.md`).
+ */
+export const MAX_FLEET_CONCURRENCY = 500;
+
 export const collectFleetLogsInputSchema = z.strictObject(
   {
     projectId: idSchema,
@@ -18,7 +28,7 @@ export const collectFleetLogsInputSchema = z.strictObject(
       .max(20_000, { error: 'must name at most 20,000 servers; split larger fleets' })
       .optional(),
     manageState: z.enum(MANAGE_STATES).optional(),
-    concurrency: z.number().int().min(1).max(500).optional(),
+    concurrency: z.number().int().min(1).max(MAX_FLEET_CONCURRENCY).optional(),
     policy: policyInputSchema,
     destination: destinationSchema.optional(),
   },

@@ -1,6 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { extendedDeadline, parseTrackLogExportInput } from '../../src/contract/index.js';
+import {
+  extendedDeadline,
+  MAX_FLEET_CONCURRENCY,
+  parseCollectFleetLogsInput,
+  parseTrackLogExportInput,
+} from '../../src/contract/index.js';
 
 const valid = { projectId: 'proj-1', serverId: 'srv-1', exportId: 'exp-1' };
 
@@ -317,5 +322,23 @@ describe('extendedDeadline (the extendTimeout update)', () => {
       type: 'InvalidInput',
       message: expect.stringContaining('by'),
     });
+  });
+});
+
+describe("a fleet's concurrency", () => {
+  const fleet = (concurrency: number) => () =>
+    parseCollectFleetLogsInput({ projectId: 'p', concurrency, policy: {} });
+
+  it(`is accepted up to ${MAX_FLEET_CONCURRENCY}, well under the children Temporal lets a workflow have pending`, () => {
+    expect(fleet(MAX_FLEET_CONCURRENCY)().concurrency).toBe(MAX_FLEET_CONCURRENCY);
+    expect(MAX_FLEET_CONCURRENCY).toBeLessThan(2_000);
+  });
+
+  it('is refused past it, or below one, naming the field', () => {
+    for (const concurrency of [MAX_FLEET_CONCURRENCY + 1, 0]) {
+      expect(fleet(concurrency)).toThrow(
+        expect.objectContaining({ type: 'InvalidInput', message: expect.stringContaining('concurrency') }),
+      );
+    }
   });
 });
