@@ -118,9 +118,10 @@ export function unforetoldStanding(
 /**
  * Polls of an export sent inside its completion window (the export may have ended) that go ahead of
  * the calls that can wait, per urgent poll: before it, and after each one that found the export
- * still running. The window rule places at most the budget's three polls between its soonest edge
- * and the urgent poll at its far edge when the budget is full (`polling-policy.ts`), so three lets
- * every one of them see the end about as soon as with no queue.
+ * still running. Three: the window rule spends what the budget affords by the far edge
+ * (`polling-policy.ts`), so a window narrower than a budget interval gets at most the bucket's
+ * three polls before the urgent one, and all of them go ahead; a wider window's later polls wait
+ * with the routine ones, and its urgent poll still comes at the far edge.
  */
 export const POLLS_AHEAD_IN_WINDOW = 3;
 
