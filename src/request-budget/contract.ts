@@ -111,14 +111,15 @@ export function exportRequestPriority(
  * end, one the policy placed (`routine`: the urgent poll overtakes it if the end comes first;
  * `unforetold`: one of an export's first polls while nothing foretells its end, see
  * `unforetoldStanding`; `window`: one of the first inside the window where the end can fall, see
- * `takeWindowPoll`), or one an operator asked for (`pollNow`).
+ * `placePoll`), or one an operator asked for (`pollNow`).
  */
 export type PollStanding = 'refused' | 'urgent' | 'routine' | 'unforetold' | 'window' | 'asked';
 
 /**
  * A status poll's place: the retry of a refused one first, then a poll due at its export's
  * predicted end, then the project's calls nothing would overtake (an operator's poll, an export's
- * first polls while nothing foretells its end, its first polls once it may have ended), and last, with requests for new exports, routine polls.
+ * first polls while nothing foretells its end, its first polls once it may have ended), and last,
+ * with requests for new exports, routine polls.
  */
 export function statusPollPriority(projectId: string, standing: PollStanding): Priority {
   if (standing === 'urgent') return keyed(projectId, PRIORITY_KEY.urgentPoll);

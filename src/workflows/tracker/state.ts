@@ -46,7 +46,7 @@ export const trackerStateSchema = z.strictObject({
     .optional(),
   /**
    * Polls sent ahead of the routine ones inside the completion window since the last urgent poll
-   * (or the start); see `takeWindowPoll`. Absent until one is sent, and in states carried from
+   * (or the start); see `placePoll` in `urgency.ts`. Absent until one is sent, and in states carried from
    * runs before it was kept.
    */
   windowPolls: z.number().int().nonnegative().optional(),

@@ -14,7 +14,9 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
  * A routine poll still waiting in its project's queue when the predicted end comes is overtaken:
  * the tracker cancels it and sends the urgent poll (`track-log-export.ts`). So routine polls go at
  * the policy's pace whatever the queue, and use the turns the project's other calls leave, while
- * none of them can hold the end up.
+ * none of them can hold the end up. Inside the window where the end can fall, an export's first
+ * few polls go ahead of the routine ones too (`placePoll`), so the end is seen there, not only at
+ * the window's far edge.
  *
  * The property (checked over generated exports and queue waits in `urgency-properties.test.ts`):
  * - an urgent poll is never due before the predicted end it is for;
@@ -23,7 +25,9 @@ type Bounds = Pick<PollingPolicy, 'minIntervalMs' | 'maxIntervalMs'>;
  *   that holds still gets no second one, and the k-th urgent poll comes after 1.25^(k-1) times the
  *   time tracked at the first (four by twice that time, eleven by ten times);
  * - while the export keeps its pace, an end the readings foretold is seen by the far edge of their
- *   window (and the urgent poll's own wait), however long routine polls wait.
+ *   window (and the urgent poll's own wait), however long routine polls wait;
+ * - at most `POLLS_AHEAD_IN_WINDOW` window polls per urgent poll (and before the first), and a
+ *   poll overtaken is followed at once by the urgent poll or a window poll.
  */
 
 /**
