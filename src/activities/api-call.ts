@@ -1,11 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
-import {
-  BACKLOG_EVIDENCE_MS,
-  type BacklogReport,
-  invalidInput,
-  type ThrottleReport,
-} from '../contract/index.js';
+import { invalidInput, type ThrottleReport } from '../contract/index.js';
+import type { CallStart } from '../request-budget/backlog-report.js';
 import type { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import type { ArchiveSink } from './archive/sink.js';
 import type { CloudDCClient } from './clouddc/client.js';
@@ -36,10 +32,10 @@ export interface ActivityDependencies {
   /** The in-process limiter the client paces with, when the server cannot; it counts our own waits. */
   localRateLimiter?: ProjectRateLimiter;
   /**
-   * Tells the project's budget keeper that a call waited `BACKLOG_EVIDENCE_MS` or more for its
-   * turn on the server, when Temporal holds the per-project budgets; see `backlog-report.ts`.
+   * Told of each call's start and how long it waited for its turn on the server, when Temporal
+   * holds the per-project budgets; tells the project's keeper of a backlog (`backlog-report.ts`).
    */
-  reportBacklog?: (report: BacklogReport) => void;
+  reportBacklog?: (call: CallStart) => void;
   /** Told of each call's project; tells its keeper when the worker lags (`lag-report.ts`). */
   reportLag?: (projectId: string) => void;
 }
@@ -109,9 +105,8 @@ export function apiCall(
     startToCloseTimeoutMs,
     activityId,
   } = context.info;
-  const queueWaitMs = Date.now() - currentAttemptScheduledTimestampMs;
-  if (queueWaitMs >= BACKLOG_EVIDENCE_MS)
-    deps.reportBacklog?.({ projectId, queueWaitMs, startedAt: Date.now() });
+  const startedAt = Date.now();
+  deps.reportBacklog?.({ projectId, queueWaitMs: startedAt - currentAttemptScheduledTimestampMs, startedAt });
   deps.reportLag?.(projectId);
   const execution = context.info.workflowExecution;
   const ticket = `${execution?.workflowId}/${execution?.runId}/${activityId}`;

@@ -15,6 +15,13 @@ import { boostedDispatchRate, dispatchRateForQuota } from './contract.js';
  * take turns are gaps in the backlog: half the turns in `GAP_WINDOW_MS` ends the boost. A backlog
  * with gaps is still one: a fleet's demand comes in waves (its exports end, and the next start,
  * together), and holders filling the troughs keep the key as safe as a full backlog does.
+ *
+ * A key also falls behind when its tasks are ready and no worker asks for them: workers short of
+ * CPU or of activity slots. Holders cannot help there, so the rate rises only while the workers
+ * are seen to take (nearly) every turn of the rate they have (`keepsPace`, from the turns they
+ * report): priming that does not see it within `PRIME_LIMIT_MS`, or a boost that stops seeing
+ * it, ends, and none starts for `BEHIND_REST_MS`. At the normal rate a key a whole second behind
+ * still keeps the bound, so the workers that are the project's bound are left at it.
  */
 export type BoostPhase = 'off' | 'priming' | 'on' | 'cooling';
 
@@ -32,6 +39,23 @@ export interface Boost {
 
 /** Longer than the one second the server's limiter lets a key catch up by. */
 export const PRIME_MS = 1_500;
+/**
+ * Priming ends without a boost if the workers have not been seen keeping pace by then: every
+ * worker reports its turns every `BACKLOG_REPORT_EVERY_MS` (2 s) while the project's calls wait,
+ * so by then each has reported twice or more.
+ */
+export const PRIME_LIMIT_MS = 6_000;
+/**
+ * The workers took at least this share of the turns their rate gives: they keep up. A report's
+ * count is off by about a turn in a window (`PACE_WINDOW_MS`), a tenth of a key's turns at a quota
+ * of 20 over three workers; the 15 % left covers that and no more.
+ */
+export const KEEP_PACE_SHARE = 0.85;
+/**
+ * After the workers fell behind: they lack CPU or slots for the project, which does not pass in
+ * a few seconds, and each boost tried on them may spend a second's saved turns at once.
+ */
+export const BEHIND_REST_MS = 30_000;
 export const GAP_WINDOW_MS = 2_000;
 /** After the task queue has the normal rate: the matching service applies it on its next dispatch. */
 export const SETTLE_MS = 1_000;
@@ -84,15 +108,35 @@ export function afterGap(boost: Boost, now: number, quota: number): Boost {
  * The boost ends: the backlog faded, the gateway refused a call, the quota changed, or the keeper
  * is about to continue as new. A boost still priming never raised the rate: it is already low.
  */
-export function cooled(boost: Boost, now: number): Boost {
+export function cooled(boost: Boost, now: number, restMs = REST_MS): Boost {
   if (boost.phase === 'off' || boost.phase === 'cooling') return boost;
   return {
     ...boost,
     phase: 'cooling',
     since: now,
     loweredAt: boost.phase === 'priming' ? now : null,
-    notBefore: now + REST_MS,
+    notBefore: now + restMs,
   };
+}
+
+/** Whether the workers took enough of the turns `rate` gives (`turnsPerSecond`, undefined: not seen). */
+export function keepsPace(turnsPerSecond: number | undefined, rate: number): boolean {
+  return turnsPerSecond !== undefined && turnsPerSecond >= KEEP_PACE_SHARE * rate;
+}
+
+/**
+ * The workers' turns while boosted (counted after the task queue had the high rate): if they fall
+ * short of it, the boost ends and rests `BEHIND_REST_MS`. None counted yet changes nothing: calls
+ * that do not wait send no counts, and a key whose calls do not wait is not behind.
+ */
+export function afterBoostedPace(
+  boost: Boost,
+  now: number,
+  turnsPerSecond: number | undefined,
+  rate: number,
+): Boost {
+  if (boost.phase !== 'on' || turnsPerSecond === undefined || keepsPace(turnsPerSecond, rate)) return boost;
+  return cooled(boost, now, BEHIND_REST_MS);
 }
 
 /** The task queue has the normal rate again. */
@@ -100,18 +144,24 @@ export function afterLowered(boost: Boost, now: number): Boost {
   return boost.phase === 'cooling' && boost.loweredAt === null ? { ...boost, loweredAt: now } : boost;
 }
 
-/** Priming ends in the high rate; cooling, once settled, in none. */
-export function boostAt(boost: Boost, now: number): Boost {
-  const stepAt = nextBoostStepAt(boost);
+/**
+ * Priming ends in the high rate once primed while the workers keep pace with the normal one
+ * (`keepingPace`), or, at `PRIME_LIMIT_MS` without that, in none; cooling, once settled, in none.
+ */
+export function boostAt(boost: Boost, now: number, keepingPace: boolean): Boost {
+  if (boost.phase === 'priming') {
+    if (now >= boost.since + PRIME_MS && keepingPace) return { ...boost, phase: 'on', since: now };
+    return now >= boost.since + PRIME_LIMIT_MS ? cooled(boost, now, BEHIND_REST_MS) : boost;
+  }
+  const stepAt = nextBoostStepAt(boost, now);
   if (stepAt === undefined || now < stepAt) return boost;
-  return boost.phase === 'priming'
-    ? { ...boost, phase: 'on', since: now }
-    : { ...boost, phase: 'off', since: now, gaps: [], loweredAt: null };
+  return { ...boost, phase: 'off', since: now, gaps: [], loweredAt: null };
 }
 
-/** When `boostAt` moves the boost on by itself, if it will. */
-export function nextBoostStepAt(boost: Boost): number | undefined {
-  if (boost.phase === 'priming') return boost.since + PRIME_MS;
+/** When `boostAt` may move the boost on by itself next, if it will. */
+export function nextBoostStepAt(boost: Boost, now: number): number | undefined {
+  if (boost.phase === 'priming')
+    return now < boost.since + PRIME_MS ? boost.since + PRIME_MS : boost.since + PRIME_LIMIT_MS;
   if (boost.phase === 'cooling' && boost.loweredAt !== null) return boost.loweredAt + SETTLE_MS;
   return undefined;
 }

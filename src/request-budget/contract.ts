@@ -179,13 +179,33 @@ export function paceHolderPriority(projectId: string): Priority {
  */
 export const BACKLOG_EVIDENCE_MS = 2_000;
 
-/** What an activity tells the keeper after waiting `BACKLOG_EVIDENCE_MS` or more for its turn. */
+/**
+ * Workers count the calls of a project they start in windows of this length, aligned to the
+ * clock, so the keeper can add up every worker's count of the same window: each turn is then
+ * counted once, whichever worker took it. At a quota of 20 a window holds 18 turns of the normal
+ * rate; a clock a few milliseconds off moves a turn or so between windows.
+ */
+export const PACE_WINDOW_MS = 2_000;
+
+/**
+ * What a worker tells the keeper while the project's calls wait for their turns (one waited
+ * `BACKLOG_EVIDENCE_MS` or more lately): the backlog, and how many of the project's turns this
+ * worker took in the last window, so the keeper can tell a key held to its rate (a boost then
+ * helps) from one whose workers do not keep up with it (a boost would let the key save turns and
+ * spend them at once).
+ */
 export interface BacklogReport {
   projectId: string;
-  /** How long the call waited on the server for its project's turn (ms). */
+  /** How long the call that showed the backlog waited on the server for its project's turn (ms). */
   queueWaitMs: number;
   /** When the activity started (epoch ms). */
   startedAt: number;
+  /** Which worker process reports: a count sent twice is counted once. */
+  reporter?: string;
+  /** The window counted: when it began (epoch ms, a multiple of `PACE_WINDOW_MS`). */
+  window?: number;
+  /** The project's calls this worker started in that window. */
+  turns?: number;
 }
 
 /**
@@ -264,6 +284,13 @@ export interface ProjectRateLimitStatus {
   decreases: number;
   /** The room the rates leave for arrivals that vary (ms): the base, or wider for workers that lag. */
   arrivalRoomMs?: number;
+  /**
+   * The project's turns a second its workers took lately, as they reported while its calls waited
+   * (pace holders included); absent while none did.
+   */
+  turnsPerSecond?: number;
+  /** Until when no boost starts (epoch ms), when the workers fell behind the rate lately. */
+  noBoostBefore?: number;
   lastThrottle?: ThrottleReport & { refusedAtIso: string };
 }
 
@@ -327,6 +354,9 @@ const backlogReportSchema = z.strictObject({
   projectId: idSchema,
   queueWaitMs: z.number().nonnegative(),
   startedAt: z.number(),
+  reporter: z.string().max(100).optional(),
+  window: z.number().int().optional(),
+  turns: z.number().int().nonnegative().optional(),
 });
 
 const lagReportSchema = z.strictObject({

@@ -3,6 +3,7 @@ import {
   condition,
   log,
   metricMeter,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -37,17 +38,21 @@ import { type Aimd, afterThrottle, nextStepAt, shareAt, startAimd } from './aimd
 import { type ArrivalRoom, afterLag, BASE_ROOM_MS, baseRoom, isWidened, roomAt } from './arrival-room.js';
 import {
   afterBacklog,
+  afterBoostedPace,
   afterGap,
   afterLowered,
   boostAt,
   cooled,
   holdsBoostedRate,
+  KEEP_PACE_SHARE,
+  keepsPace,
   nextBoostStepAt,
   noBoost,
   paceHolderCount,
   worthBoosting,
 } from './boost.js';
 import { PaceHolders } from './pace-holders.js';
+import { afterHolderTurn, afterPaceReport, noWorkerPace, workerTurnsPerSecond } from './worker-pace.js';
 
 const { applyProjectWeight } = proxyActivities<TrackerActivities>({
   startToCloseTimeout: '30s',
@@ -75,6 +80,12 @@ const IDLE_MS = 10 * 60_000;
  * continues as new onto the current one: it looks this often whether a newer build was promoted.
  */
 const BUILD_CHECK_MS = 60_000;
+
+/**
+ * Boosts only while the workers keep pace (`boost.ts`). A keeper that began before boosted on any
+ * backlog, and replays as it ran.
+ */
+const BOOST_KEEPS_PACE = 'boost-keeps-pace';
 
 /** The growing share is written once per step: an activity each, three from half to whole. */
 const RECOVERY_STEP_MS = 10_000;
@@ -109,15 +120,24 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   /** The last 429, change or refresh: the keeper ends, or refreshes its weight, IDLE_MS after it. */
   let lastEventAt = Date.now();
   let boost = noBoost();
+  /** When the task queue last took the boosted rate: the workers' turns count against it from then. */
+  let boostedAt = Number.POSITIVE_INFINITY;
+  let pace = noWorkerPace();
   let room: ArrivalRoom = input.room ?? baseRoom();
   /** Set by a holder's turn or a backlog report: the loop looks at the boost again. */
   let boostNews = false;
   const effectiveQuota = () => quota ?? applied.defaultQuota;
+  const dispatchRateNow = () =>
+    applied.defaultQuota === null ? null : dispatchRateForQuota(applied.defaultQuota) * applied.weight;
+  /** The turns a second the project's key gave out lately, counted from when it had the rate it has. */
+  const turnsPerSecond = (now: number) =>
+    workerTurnsPerSecond(pace, now, boost.phase === 'on' ? boostedAt : Number.NEGATIVE_INFINITY);
   const holders = new PaceHolders(
     () => holdPace.executeWithOptions({ priority: paceHolderPriority(projectId) }, []),
     (at) => {
       const quotaNow = effectiveQuota();
       if (quotaNow !== null) boost = afterGap(boost, at, quotaNow);
+      pace = afterHolderTurn(pace, at);
       boostNews = true;
     },
   );
@@ -131,13 +151,14 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       defaultQuota: applied.defaultQuota,
       share,
       rate: effective === null ? null : effective * share,
-      dispatchRate:
-        applied.defaultQuota === null ? null : dispatchRateForQuota(applied.defaultQuota) * applied.weight,
+      dispatchRate: dispatchRateNow(),
       weight: applied.weight,
       boost: boost.phase,
       throttles: aimd.throttles,
       decreases: aimd.decreases,
       arrivalRoomMs: room.ms,
+      ...withTurns(turnsPerSecond(Date.now())),
+      ...(boost.notBefore > Date.now() ? { noBoostBefore: boost.notBefore } : {}),
       ...(lastThrottle
         ? { lastThrottle: { ...lastThrottle, refusedAtIso: new Date(lastThrottle.refusedAt).toISOString() } }
         : {}),
@@ -152,7 +173,9 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
   /** A call waited for its turn, not yet looked at by the loop. */
   let backlogReported = false;
   setHandler(backloggedSignal, (raw: BacklogReport) => {
-    if (!readBacklogReport(raw)) return;
+    const report = readBacklogReport(raw);
+    if (!report) return;
+    pace = afterPaceReport(pace, report);
     lastEventAt = Date.now();
     backlogReported = true;
     boostNews = true;
@@ -191,7 +214,14 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
       boost = afterBacklog(boost, Date.now(), share >= 1 && quotaNow !== null && worthBoosting(quotaNow));
       backlogReported = false;
     }
-    boost = boostAt(boost, Date.now());
+    if (boost.phase === 'off' || !patched(BOOST_KEEPS_PACE)) {
+      boost = boostAt(boost, Date.now(), true);
+    } else {
+      const rateNow = dispatchRateNow();
+      const turns = turnsPerSecond(Date.now());
+      if (rateNow !== null && applied.boosted) boost = afterBoostedPace(boost, Date.now(), turns, rateNow);
+      boost = boostAt(boost, Date.now(), rateNow !== null && !applied.boosted && keepsPace(turns, rateNow));
+    }
     const lapsed = roomAt(room, Date.now());
     if (lapsed.ms !== room.ms) version++;
     room = lapsed;
@@ -215,6 +245,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
             },
           ]),
       );
+      if (boosted && !applied.boosted) boostedAt = Date.now();
       applied = { version: target, ...weight, boosted };
       if (!boosted) boost = afterLowered(boost, Date.now());
       reportShare(projectId, share);
@@ -228,7 +259,7 @@ export async function projectRateLimit(raw: ProjectRateLimitInput): Promise<Proj
     const idleUntil = lastEventAt + IDLE_MS;
     const wakeAt = Math.min(
       nextStepAt(aimd, Date.now(), RECOVERY_STEP_MS) ?? idleUntil,
-      nextBoostStepAt(boost) ?? idleUntil,
+      nextBoostStepAt(boost, Date.now()) ?? idleUntil,
       isWidened(room) ? room.until : idleUntil,
       Date.now() + BUILD_CHECK_MS,
     );
@@ -308,12 +339,24 @@ function details(s: ProjectRateLimitStatus): string {
       `**Workers lagging:** the rates leave ${Math.round(s.arrivalRoomMs)} ms for late arrivals (${Math.round(BASE_ROOM_MS)} ms normally)`,
     );
   }
+  if (s.turnsPerSecond !== undefined) {
+    lines.push(
+      `**Turns taken lately:** ${s.turnsPerSecond}/s of ${s.dispatchRate == null ? '?' : round(s.dispatchRate)}/s dispatched (a boost needs the workers to take ${Math.round(KEEP_PACE_SHARE * 100)} % or more)`,
+    );
+  }
+  if (s.noBoostBefore !== undefined) {
+    lines.push(`**No boost before:** ${new Date(s.noBoostBefore).toISOString()}`);
+  }
   if (s.lastThrottle) {
     lines.push(
       `**Last 429:** ${s.lastThrottle.refusedAtIso} in ${s.lastThrottle.region}${s.lastThrottle.requestId ? ` (X-Request-Id ${s.lastThrottle.requestId})` : ''}`,
     );
   }
   return lines.join('\n\n');
+}
+
+function withTurns(turnsPerSecond: number | undefined): { turnsPerSecond?: number } {
+  return turnsPerSecond === undefined ? {} : { turnsPerSecond: round(turnsPerSecond) };
 }
 
 function round(value: number): number {

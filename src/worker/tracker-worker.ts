@@ -98,6 +98,8 @@ export interface TrackerWorkerOptions {
   taskQueueActivitiesPerSecond?: number;
   /** Trackers kept in memory (the SDK's default depends on the machine's memory). */
   maxCachedWorkflows?: number;
+  /** Activities run at once (the SDK's default otherwise): fewer starve a project's key, as a test shows. */
+  maxConcurrentActivities?: number;
   /** A prebuilt bundle (tests build one for all files); otherwise the workflows are bundled now. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** The Worker Deployment build this worker is; without one it is unversioned. */
@@ -125,6 +127,9 @@ export async function createTrackerWorker(options: TrackerWorkerOptions): Promis
       ? { maxTaskQueueActivitiesPerSecond: options.taskQueueActivitiesPerSecond }
       : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+    ...(options.maxConcurrentActivities !== undefined
+      ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities }
+      : {}),
     ...(options.deployment
       ? {
           workerDeploymentOptions: {

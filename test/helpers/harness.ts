@@ -69,6 +69,8 @@ export interface HarnessOptions {
    * loaded test runner would otherwise lower the pace the other tests expect).
    */
   lagReports?: boolean;
+  /** Activities the worker runs at once (the SDK's default otherwise). */
+  maxConcurrentActivities?: number;
 }
 
 export interface Harness {
@@ -146,6 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dependencies,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     ...(options.deployment ? { deployment: options.deployment } : {}),
+    ...(options.maxConcurrentActivities ? { maxConcurrentActivities: options.maxConcurrentActivities } : {}),
   });
   const running = worker.run();
   const started: string[] = [];

@@ -39,6 +39,7 @@ const CONCERN_LAYERS: Record<string, Record<string, string>> = {
     'aimd.ts': 'contract',
     'boost.ts': 'contract',
     'arrival-room.ts': 'contract',
+    'worker-pace.ts': 'contract',
     'pace-holders.ts': 'workflows',
     'pace-holder-activity.ts': 'activities',
     'backlog-report.ts': 'activities',
