@@ -1,6 +1,7 @@
 import { holdPaceActivity } from '../request-budget/pace-holder-activity.js';
 import { applyProjectWeightActivity } from '../request-budget/weight-activity.js';
 import type { ActivityDependencies } from './api-call.js';
+import { awaitCollectionsActivity } from './await-collections.js';
 import { downloadArchiveActivity } from './download-archive.js';
 import { getExportStatusActivity } from './export-status.js';
 import { listServersPageActivity } from './list-servers-page.js';
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDependencies) {
     requestExport: requestExportActivity(deps),
     downloadArchive: downloadArchiveActivity(deps),
     storeFleetManifest: storeFleetManifestActivity(deps),
+    awaitCollections: awaitCollectionsActivity(),
     applyProjectWeight: applyProjectWeightActivity,
     holdPace: holdPaceActivity,
     /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */

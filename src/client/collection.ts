@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import {
   type CollectFleetLogsInput,
   type CollectProjectsLogsInput,
@@ -43,7 +43,7 @@ export async function startFleetCollection(
   client: Client,
   input: CollectFleetLogsInput,
   options: { taskQueue?: string; workflowId?: string } = {},
-): Promise<FleetCollectionHandle> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof collectFleetLogs>> {
   const request = parseCollectFleetLogsInput(input);
   return client.workflow.start<typeof collectFleetLogs>(WorkflowType.CollectFleetLogs, {
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,

@@ -1,7 +1,9 @@
 /** The contract of `collectFleetLogs`: a project's servers collected, a bounded number at once. */
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { defineQuery } from '@temporalio/workflow';
 import { z } from 'zod';
-import { type ArchiveInfo, destinationSchema } from './collect-server-logs.js';
+import { type ArchiveInfo, type CollectServerLogsResult, destinationSchema } from './collect-server-logs.js';
+import { FailureType, logCollectionFailureOf } from './failures.js';
 import { idSchema, parseInput, regionSchema } from './input.js';
 import { policyInputSchema } from './polling-policy.js';
 
@@ -12,9 +14,8 @@ export const MANAGE_STATES = ['onboard', 'ready', 'in-use', 'frozen', 'offboardi
  * Well under the children Temporal lets one workflow have pending by default (2,000,
  * `limit.numPendingChildExecutions.error`). A fleet whose budget should bind needs about as many
  * collections at once as its quota serves in a collection's lifetime: at 20 calls a second and
- * collections of 2 to 3 minutes making 6 calls each, 500 keep the budget busy seven tenths of the
- * time; 1,000 (tried with this raised) kept it busier, but on a 2-core machine the workers then ran
- * the trackers' timers late (`docs/benchmarks.md`).
+ * collections of 2 to 3 minutes making 6 calls each, about 500. 1,000 (tried with this raised) ran
+ * the trackers' timers late on a 2-core machine (`docs/benchmarks.md`).
  */
 export const MAX_FLEET_CONCURRENCY = 500;
 
@@ -90,6 +91,32 @@ export interface FleetFailure {
 /** One server's line in a fleet's manifest: collected, or failed and why. */
 export type FleetServerLine = FleetSuccess | ({ status: 'failed' } & FleetFailure);
 
+/** A fleet's line for a server whose collection returned `result`. */
+export function collectedLine(serverId: string, result: CollectServerLogsResult): FleetSuccess {
+  const { url, path, bytes, sha256 } = result.archive;
+  return {
+    serverId,
+    status: 'collected',
+    exportId: result.exportId,
+    url,
+    ...(path ? { path } : {}),
+    bytes,
+    sha256,
+  };
+}
+
+/**
+ * Input of the activity with which a fleet's run waits for the collections an earlier run started
+ * and left running when it continued as new. It returns once `atLeast` of them ended, or after
+ * `maxWaitMs` with those that did (maybe none), each as its line.
+ */
+export interface AwaitCollectionsInput {
+  projectId: string;
+  serverIds: string[];
+  atLeast: number;
+  maxWaitMs: number;
+}
+
 /**
  * Failures a fleet's result lists with their message; the rest are counted by type, and every one
  * is in the manifests. So the result stays one small payload however many servers fail.
@@ -97,6 +124,21 @@ export type FleetServerLine = FleetSuccess | ({ status: 'failed' } & FleetFailur
 export const FAILURES_LISTED = 100;
 /** A recorded failure's message (a fleet's server, a collection's project) is cut to this many characters. */
 export const FAILURE_MESSAGE_MAX_CHARS = 300;
+
+/**
+ * How a workflow that ended without its result ended, from the failure it ended with (a child's
+ * cause, or what a client's wait for its result gave): its own typed failure where it has one
+ * (also behind an activity's failure, as a fleet whose listing was refused ends), else cancelled
+ * or stopped from outside. The message is cut to `FAILURE_MESSAGE_MAX_CHARS`.
+ */
+export function failureOfEndedWorkflow(cause: unknown): { type: string; message: string } {
+  const message = ((cause as Error)?.message ?? String(cause)).slice(0, FAILURE_MESSAGE_MAX_CHARS);
+  if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'ApplicationFailure', message };
+  const typed = logCollectionFailureOf(cause);
+  if (typed) return { type: typed.type, message: typed.message.slice(0, FAILURE_MESSAGE_MAX_CHARS) };
+  if (cause instanceof CancelledFailure) return { type: FailureType.LogCollectionCancelled, message };
+  return { type: FailureType.LogExportTrackingStopped, message };
+}
 
 /**
  * The result of `collectFleetLogs`: every server counted, as collected or failed by type, and

@@ -21,13 +21,15 @@ import {
 export async function runChild<T extends Workflow>(
   workflowType: string,
   options: WithWorkflowArgs<T, ChildWorkflowOptions>,
+  /** Told once the child is running (its start recorded), or could not be started. */
+  started?: () => void,
 ): Promise<WorkflowResultType<T>> {
   // startChild's overloads take a name or a function, not the union of the two.
   const child = await CancellationScope.nonCancellable(() =>
     typeof workflowType === 'string'
       ? startChild<T>(workflowType, options)
       : startChild(workflowType, options),
-  );
+  ).finally(started);
   try {
     return await Promise.race([child.result(), CancellationScope.current().cancelRequested]);
   } catch (err) {

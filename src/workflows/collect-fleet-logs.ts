@@ -1,6 +1,7 @@
 import {
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
   patched,
@@ -15,6 +16,7 @@ import {
   type CollectFleetLogsInput,
   type CollectFleetLogsRequest,
   type CollectFleetLogsResult,
+  collectedLine,
   collectServerLogsWorkflowId,
   countLine,
   DEFAULT_FLEET_CONCURRENCY,
@@ -53,6 +55,8 @@ export interface FleetState {
   /** One per run that ended, in order. */
   manifests: ArchiveInfo[];
   unlisted?: CollectFleetLogsResult['unlisted'];
+  /** Servers whose collections an earlier run started and left running when it continued as new. */
+  running?: string[];
 }
 
 /** The state a build before manifests carried, every server listed; a fleet may continue onto this build with it. */
@@ -63,6 +67,25 @@ type ListedFleetState = Pick<ListedFleetResult, 'succeeded' | 'failed'> & { pend
  * record; a worker with versioning off may replay such a run, which then ends as it began.
  */
 const FLEET_MANIFESTS = 'fleet-manifests';
+
+/**
+ * A run continues as new without waiting for the collections it started: they are started
+ * abandoned (`ParentClosePolicy.ABANDON`), the next run is given them and waits for them through
+ * Temporal (`awaitCollections`), and starts new ones as they end. Waiting for the last of a run's
+ * collections before the next run started any held a 2,000-server fleet's budget idle for about
+ * three tenths of its run (`docs/benchmarks.md`). Runs started before drained first, as their
+ * histories record.
+ */
+const FLEET_CARRIES_RUNNING = 'fleet-carries-running';
+
+/**
+ * The next run hears of the collections it was given in batches of about this share of them: few
+ * activities in its history, and the fleet's collections at once stay within a twentieth of its
+ * concurrency while it waits for a batch.
+ */
+const CARRIED_BATCH_SHARE = 1 / 20;
+/** One wait for the collections a run was given ends after this long, with those that ended. */
+const CARRIED_WAIT_MS = 60_000;
 
 /**
  * Lines a manifest part holds at most: a run's 400, or the servers a fleet carried from a build
@@ -84,6 +107,14 @@ const { listServersPage } = proxyActivities<TrackerActivities>({
     nonRetryableErrorTypes: [...PERMANENT_API_FAILURES],
   },
   summary: 'list servers (ListServers)',
+});
+
+/** Waits on Temporal, not on CloudDC: outside every project's budget. */
+const { awaitCollections } = proxyActivities<TrackerActivities>({
+  startToCloseTimeout: CARRIED_WAIT_MS + 60_000,
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
+  summary: 'wait for the collections an earlier run started',
 });
 
 /** Not a call to CloudDC, so outside every project's budget; a store that is down is waited out. */
@@ -110,11 +141,18 @@ export async function collectFleetLogs(
 ): Promise<CollectFleetLogsResult> {
   const request = parseCollectFleetLogsInput(input);
   const { state, lines } = resumed(carried, request.serverIds);
+  const carriesRunning = patched(FLEET_CARRIES_RUNNING);
   const running = new Map<string, Promise<void>>();
+  /** Collections an earlier run started, still running as far as this run has heard. */
+  const given = new Set(state.running ?? []);
+  delete state.running;
+  /** This run's collections whose start is not yet recorded. */
+  let starting = 0;
+  const inFlight = () => running.size + given.size;
   const progress = (): FleetProgress => ({
-    total: (state.pending?.length ?? 0) + running.size + state.tally.servers,
+    total: (state.pending?.length ?? 0) + inFlight() + state.tally.servers,
     pending: state.pending?.length ?? 0,
-    running: running.size,
+    running: inFlight(),
     succeeded: state.tally.succeeded,
     failed: state.tally.failed,
     listed: state.pending !== null,
@@ -138,17 +176,31 @@ export async function collectFleetLogs(
   const pending = state.pending;
   const concurrency = request.concurrency ?? DEFAULT_FLEET_CONCURRENCY;
   let startedThisRun = 0;
+  if (given.size > 0) void awaitGiven(request.projectId, given, record);
 
   try {
-    while (pending.length > 0 || running.size > 0) {
+    while (pending.length > 0 || inFlight() > 0) {
       const mustDrain = startedThisRun >= CHILDREN_PER_RUN || workflowInfo().continueAsNewSuggested;
-      while (!mustDrain && running.size < concurrency && pending.length > 0) {
+      while (!mustDrain && inFlight() < concurrency && pending.length > 0) {
         const serverId = pending.shift() as string;
         startedThisRun += 1;
+        starting += 1;
         running.set(
           serverId,
-          collectOne(request, serverId, record).finally(() => running.delete(serverId)),
+          collectOne(request, serverId, record, carriesRunning, () => starting--).finally(() =>
+            running.delete(serverId),
+          ),
         );
+      }
+      if (mustDrain && carriesRunning && pending.length > 0) {
+        const { serverIds: _listed, ...rest } = input;
+        // A start not yet recorded would be lost with this run; once recorded, the next run has it.
+        await condition(() => starting === 0);
+        await storeManifest(request, state, lines);
+        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, {
+          ...state,
+          running: [...running.keys(), ...given],
+        });
       }
       if (mustDrain && running.size === 0 && pending.length > 0) {
         // The server list now lives in the carried state; carrying it in the input too would double it.
@@ -159,13 +211,24 @@ export async function collectFleetLogs(
         await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
       }
       showDetails();
-      const before = running.size;
-      await condition(() => running.size < before);
+      const before = inFlight();
+      await condition(() => inFlight() < before);
     }
   } catch (err) {
-    // A cancelled fleet still lists the servers it finished before the cancel.
-    if (isCancellation(err) && patched(FLEET_MANIFESTS))
-      await CancellationScope.nonCancellable(() => storeManifest(request, state, lines));
+    if (isCancellation(err))
+      await CancellationScope.nonCancellable(async () => {
+        // This run's collections hear of the cancel from their own wait (`runChild`); an earlier
+        // run's, by ID.
+        await Promise.all(
+          [...given].map((serverId) =>
+            getExternalWorkflowHandle(collectServerLogsWorkflowId({ projectId: request.projectId, serverId }))
+              .cancel()
+              .catch(() => undefined),
+          ),
+        );
+        // A cancelled fleet still lists the servers it finished before the cancel.
+        if (patched(FLEET_MANIFESTS)) await storeManifest(request, state, lines);
+      });
     throw err;
   }
   // What such a run returns; its readers take either form (`readFleetResult`).
@@ -243,11 +306,34 @@ async function storeManifest(
   }
 }
 
+/**
+ * Waits for the collections an earlier run started (`FLEET_CARRIES_RUNNING`) and records each as
+ * it ends. A cancelled fleet's wait ends with it, and the fleet cancels them.
+ */
+async function awaitGiven(projectId: string, given: Set<string>, record: (line: FleetServerLine) => void) {
+  try {
+    while (given.size > 0) {
+      const ended = await awaitCollections({
+        projectId,
+        serverIds: [...given],
+        atLeast: Math.max(1, Math.ceil(given.size * CARRIED_BATCH_SHARE)),
+        maxWaitMs: CARRIED_WAIT_MS,
+      });
+      for (const line of ended) if (given.delete(line.serverId)) record(line);
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+  }
+}
+
 /** Collects one server and records the outcome; never throws, so no server can stop the fleet. */
 async function collectOne(
   request: ReturnType<typeof parseCollectFleetLogsInput>,
   serverId: string,
   record: (line: FleetServerLine) => void,
+  /** Started abandoned, so that a run may continue as new while it runs (`FLEET_CARRIES_RUNNING`). */
+  abandoned: boolean,
+  started: () => void,
 ) {
   const { projectId, region, policy, destination } = request;
   const input = {
@@ -258,24 +344,19 @@ async function collectOne(
     ...(destination ? { destination } : {}),
   };
   try {
-    const result = await runChild<typeof collectServerLogs>(WorkflowType.CollectServerLogs, {
-      workflowId: collectServerLogsWorkflowId(input),
-      args: [input],
-      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      staticSummary: describeCollection(input),
-      // Nobody waits on one member: its export request waits with the project's calls that can.
-      priority: { priorityKey: PRIORITY_KEY.deferrable },
-    });
-    const { url, path, bytes, sha256 } = result.archive;
-    record({
-      serverId,
-      status: 'collected',
-      exportId: result.exportId,
-      url,
-      ...(path ? { path } : {}),
-      bytes,
-      sha256,
-    });
+    const result = await runChild<typeof collectServerLogs>(
+      WorkflowType.CollectServerLogs,
+      {
+        workflowId: collectServerLogsWorkflowId(input),
+        args: [input],
+        parentClosePolicy: abandoned ? ParentClosePolicy.ABANDON : ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: describeCollection(input),
+        // Nobody waits on one member: its export request waits with the project's calls that can.
+        priority: { priorityKey: PRIORITY_KEY.deferrable },
+      },
+      started,
+    );
+    record(collectedLine(serverId, result));
   } catch (err) {
     // The fleet itself was cancelled: its children are cancelled with it; nothing to record.
     if (CancellationScope.current().consideredCancelled) return;

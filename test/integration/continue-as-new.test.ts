@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startFleetCollection } from '../../src/client/collection.js';
 import { readFleetServers } from '../../src/client/fleet-manifest.js';
-import { getProgressQuery } from '../../src/contract/index.js';
+import { collectServerLogsWorkflowId, getProgressQuery } from '../../src/contract/index.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 let h: Harness;
@@ -64,7 +64,7 @@ it('continues as new mid-tracking, carrying its state, and keeps each run short'
   expect(Date.parse(result.startedAt)).toBeLessThanOrEqual(h.sim.statusRequests(sim)[0]?.at ?? 0);
 });
 
-it('continues a fleet collection as new between batches, carrying what is done', async () => {
+it('continues a fleet collection as new between batches without waiting for its running collections, carrying what is done', async () => {
   const serverIds = Array.from({ length: 8 }, (_, i) => `srv-fleet-${i}`);
   for (const serverId of serverIds) h.sim.addServer('proj-can-fleet', serverId);
   const handle = await startFleetCollection(
@@ -72,24 +72,77 @@ it('continues a fleet collection as new between batches, carrying what is done',
     { projectId: 'proj-can-fleet', serverIds, concurrency: 2, policy: FAST_POLICY },
     { taskQueue: h.taskQueue },
   );
-  const firstRunId = (await handle.describe()).runId;
+  const firstRunId = handle.firstExecutionRunId;
   const result = await handle.result();
   expect(result).toMatchObject({ servers: 8, succeeded: 8, failed: 0, failures: [] });
   const firstRun = await h.env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
   expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
 
   // Each run stored the servers it collected as a manifest part of its own; together they list
-  // every server once.
+  // every server once. A run continued as new without waiting for the collections it had
+  // started: the next one waited for them (so no run drained its fleet to nothing first).
   let runs = 0;
+  let leftRunning = 0;
   for (let runId: string | undefined = firstRunId; runId; runs++) {
-    const history = await h.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
-    runId =
-      history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await h.env.client.workflow
+      .getHandle(handle.workflowId, runId)
+      .fetchHistory();
+    const events = history.events ?? [];
+    const started = events.filter((e) => e.childWorkflowExecutionStartedEventAttributes).length;
+    const ended = events.filter(
+      (e) =>
+        e.childWorkflowExecutionCompletedEventAttributes ||
+        e.childWorkflowExecutionFailedEventAttributes ||
+        e.childWorkflowExecutionCanceledEventAttributes,
+    ).length;
+    leftRunning += started - ended;
+    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
+  expect(leftRunning).toBeGreaterThan(0);
   expect(result.manifests).toHaveLength(runs);
   expect(result.manifests.map((m) => m.path?.split('/').at(-1))).toEqual(
     Array.from({ length: runs }, (_, i) => `servers-${String(i + 1).padStart(4, '0')}.jsonl`),
   );
   const lines = await readFleetServers(result);
   expect(lines.map((line) => line.serverId).sort()).toEqual([...serverIds].sort());
+});
+
+it('cancels, with the fleet, the collections an earlier run started and left running', async () => {
+  const PROJECT = 'proj-can-cancel';
+  const serverIds = Array.from({ length: 6 }, (_, i) => `srv-cancel-${i}`);
+  // Every other export is quick: the first run's history grows to the suggestion while the slow
+  // ones run.
+  serverIds.forEach((serverId, i) => {
+    h.sim.addServer(PROJECT, serverId, { exportScenario: { durationMs: i % 2 === 0 ? 500 : 60_000 } });
+  });
+  const handle = await startFleetCollection(
+    h.env.client,
+    { projectId: PROJECT, serverIds, concurrency: 2, policy: FAST_POLICY },
+    { taskQueue: h.taskQueue },
+  );
+  // A later run holds the first run's collections, still running.
+  await waitFor(
+    async () => ((await handle.describe()).runId !== handle.firstExecutionRunId ? true : undefined),
+    { what: 'a second run of the fleet' },
+  );
+  const collections = serverIds.map((serverId) =>
+    h.env.client.workflow.getHandle(collectServerLogsWorkflowId({ projectId: PROJECT, serverId })),
+  );
+  const running = async () =>
+    (
+      await Promise.all(
+        collections.map((c) =>
+          c.describe().then(
+            (d) => d.status.name,
+            () => 'NONE',
+          ),
+        ),
+      )
+    ).filter((status) => status === 'RUNNING').length;
+  expect(await running()).toBeGreaterThan(0);
+  await handle.cancel();
+  await expect(handle.result()).rejects.toThrow();
+  await waitFor(async () => ((await running()) === 0 ? true : undefined), {
+    what: 'every collection the fleet started to end with it',
+  });
 });
