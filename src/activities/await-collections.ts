@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import {
   type AwaitCollectionsInput,
   type CollectServerLogsResult,
@@ -22,7 +23,6 @@ const HEARTBEAT_EVERY_MS = 5_000;
 export function awaitCollectionsActivity() {
   return async function awaitCollections(input: AwaitCollectionsInput): Promise<FleetServerLine[]> {
     const context = Context.current();
-    const { client } = context;
     const ended: FleetServerLine[] = [];
     const abort = new AbortController();
     const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
@@ -32,25 +32,11 @@ export function awaitCollectionsActivity() {
         abort.signal.addEventListener('abort', () => clearTimeout(timer));
         context.cancelled.catch(reject);
         for (const serverId of input.serverIds) {
-          const workflowId = collectServerLogsWorkflowId({ projectId: input.projectId, serverId });
-          client
-            .withAbortSignal(abort.signal, () => client.workflow.getHandle(workflowId).result())
-            .then(
-              (result: CollectServerLogsResult) => collectedLine(serverId, result),
-              (err: unknown): FleetServerLine | undefined =>
-                abort.signal.aborted
-                  ? undefined
-                  : {
-                      serverId,
-                      status: 'failed',
-                      ...failureOfEndedWorkflow(err instanceof WorkflowFailedError ? err.cause : err),
-                    },
-            )
-            .then((line) => {
-              if (!line || abort.signal.aborted) return;
-              ended.push(line);
-              if (ended.length >= input.atLeast) resolve();
-            });
+          void lineWhenEnded(input.projectId, serverId, abort.signal).then((line) => {
+            if (!line || abort.signal.aborted) return;
+            ended.push(line);
+            if (ended.length >= input.atLeast) resolve();
+          });
         }
       });
     } finally {
@@ -60,3 +46,40 @@ export function awaitCollectionsActivity() {
     return ended;
   };
 }
+
+/**
+ * The line of one collection once it ended, or undefined if the wait was aborted first. Only how
+ * the collection ended makes a line: a wait that failed on the way (the service busy, a
+ * connection lost) is waited again, since the collection may still be running.
+ */
+async function lineWhenEnded(
+  projectId: string,
+  serverId: string,
+  signal: AbortSignal,
+): Promise<FleetServerLine | undefined> {
+  const { client, log } = Context.current();
+  const handle = client.workflow.getHandle(collectServerLogsWorkflowId({ projectId, serverId }));
+  while (!signal.aborted) {
+    try {
+      const result: CollectServerLogsResult = await client.withAbortSignal(signal, () => handle.result());
+      return collectedLine(serverId, result);
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      if (err instanceof WorkflowFailedError)
+        return { serverId, status: 'failed', ...failureOfEndedWorkflow(err.cause) };
+      if (err instanceof WorkflowNotFoundError)
+        return { serverId, status: 'failed', ...failureOfEndedWorkflow(err) };
+      log.warn('Waiting for a collection failed; waiting again', {
+        workflowId: handle.workflowId,
+        error: err instanceof Error ? err.message : String(err),
+      });
+      await sleep(RETRY_WAIT_MS + Math.random() * RETRY_WAIT_MS, undefined, { signal }).catch(
+        () => undefined,
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Between waits for one collection that failed on the way; spread, so they do not come back together. */
+const RETRY_WAIT_MS = 1_000;
