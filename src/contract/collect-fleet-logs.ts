@@ -113,6 +113,8 @@ export function collectedLine(serverId: string, result: CollectServerLogsResult)
 export interface AwaitCollectionsInput {
   projectId: string;
   serverIds: string[];
+  /** When the fleet began (epoch ms): runs of the same collections that began before are not its own. */
+  fleetStartedAt: number;
   atLeast: number;
   maxWaitMs: number;
 }

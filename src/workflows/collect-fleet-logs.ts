@@ -57,6 +57,11 @@ export interface FleetState {
   unlisted?: CollectFleetLogsResult['unlisted'];
   /** Servers whose collections an earlier run started and left running when it continued as new. */
   running?: string[];
+  /**
+   * When the fleet's first run began (epoch ms): the collections it started began later, and any
+   * earlier run of the same collection is not its own. (`workflowInfo().startTime` is the run's.)
+   */
+  startedAt?: number;
 }
 
 /** The state a build before manifests carried, every server listed; a fleet may continue onto this build with it. */
@@ -142,6 +147,7 @@ export async function collectFleetLogs(
   const request = parseCollectFleetLogsInput(input);
   const { state, lines } = resumed(carried, request.serverIds);
   const carriesRunning = patched(FLEET_CARRIES_RUNNING);
+  if (carriesRunning) state.startedAt ??= workflowInfo().runStartTime.getTime();
   const running = new Map<string, Promise<void>>();
   /** Collections an earlier run started, still running as far as this run has heard. */
   const given = new Set(state.running ?? []);
@@ -176,7 +182,7 @@ export async function collectFleetLogs(
   const pending = state.pending;
   const concurrency = request.concurrency ?? DEFAULT_FLEET_CONCURRENCY;
   let startedThisRun = 0;
-  if (given.size > 0) void awaitGiven(request.projectId, given, record);
+  if (given.size > 0) void awaitGiven(request.projectId, state.startedAt ?? 0, given, record);
 
   try {
     while (pending.length > 0 || inFlight() > 0) {
@@ -310,12 +316,18 @@ async function storeManifest(
  * Waits for the collections an earlier run started (`FLEET_CARRIES_RUNNING`) and records each as
  * it ends. A cancelled fleet's wait ends with it, and the fleet cancels them.
  */
-async function awaitGiven(projectId: string, given: Set<string>, record: (line: FleetServerLine) => void) {
+async function awaitGiven(
+  projectId: string,
+  fleetStartedAt: number,
+  given: Set<string>,
+  record: (line: FleetServerLine) => void,
+) {
   try {
     while (given.size > 0) {
       const ended = await awaitCollections({
         projectId,
         serverIds: [...given],
+        fleetStartedAt,
         atLeast: Math.max(1, Math.ceil(given.size * CARRIED_BATCH_SHARE)),
         maxWaitMs: CARRIED_WAIT_MS,
       });
