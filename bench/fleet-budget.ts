@@ -29,7 +29,7 @@ import {
 import { activityDispatches } from '../src/dev/activity-starts.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { PRIORITY_KEY, projectRateLimitWorkflowId } from '../src/request-budget/contract.js';
-import { busiestSecond } from '../src/simulator/request-rate.js';
+import { busiestSecond, secondsOver } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
@@ -106,6 +106,16 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
     console.log(`${''.padEnd(12)} failed ${failure.serverId}: ${failure.type}: ${failure.message}`);
   }
   console.log(`${''.padEnd(12)} ends a routine poll saw, by its key: ${figures.seenBy.join('; ')}`);
+  const over = figures.dispatchedOver;
+  console.log(
+    `${''.padEnd(12)} ${over.length} seconds dispatched more than the quota${over.length ? ':' : ''} ${over
+      .slice(0, 8)
+      .map(
+        (o) =>
+          `${o.count} at ${o.atS.toFixed(0)} s (${o.boostedForS !== undefined ? `boosted for ${o.boostedForS.toFixed(1)} s` : `unboosted for ${(o.unboostedForS ?? 0).toFixed(1)} s`})`,
+      )
+      .join(', ')}`,
+  );
   const wait = (name: string, values: number[]) =>
     `${values.length} ${name} polls waited p50 ${quantile(values, 0.5).toFixed(1)} s, p95 ${quantile(values, 0.95).toFixed(1)} s`;
   console.log(
@@ -242,6 +252,17 @@ async function measure(quota: number, concurrency: number) {
     return {
       wallS,
       busiestDispatchSecond: busiestSecond(dispatched),
+      // When the dispatch passed the quota, and how the keeper stood: boosted since, or not since.
+      dispatchedOver: secondsOver(dispatched, quota).map(({ at, count }) => {
+        const spell = timeline.spells.find((s) => s.from <= at && at < s.to);
+        const lastEnd = Math.max(started, ...timeline.spells.filter((s) => s.to <= at).map((s) => s.to));
+        return {
+          atS: (at - started) / 1000,
+          count,
+          boostedForS: spell ? (at - spell.from) / 1000 : undefined,
+          unboostedForS: spell ? undefined : (at - lastEnd) / 1000,
+        };
+      }),
       calls: requests.length,
       minimumS: requests.length / quota,
       busiestSecond: sim.busiestSecondOf(PROJECT),

@@ -9,6 +9,25 @@ export function busiestSecond(times: number[]): number {
   return most;
 }
 
+/**
+ * The one-second windows holding more than `limit` of `times` (epoch ms), each from the time that
+ * opens it, with how many it holds: the busiest where several overlap, none overlapping another.
+ */
+export function secondsOver(times: number[], limit: number): Array<{ at: number; count: number }> {
+  const sorted = [...times].sort((a, b) => a - b);
+  const over: Array<{ at: number; count: number }> = [];
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (j < sorted.length && (sorted[j] as number) - (sorted[i] as number) < 1_000) j++;
+    const window = { at: sorted[i] as number, count: j - i };
+    if (window.count <= limit) continue;
+    const last = over.at(-1);
+    if (last && window.at - last.at < 1_000) {
+      if (window.count > last.count) over[over.length - 1] = window;
+    } else over.push(window);
+  }
+  return over;
+}
+
 /** How many of `times` (epoch ms) fell in each second, counted from the first. */
 export function countsPerSecond(times: number[]): number[] {
   const first = Math.min(...times);
