@@ -167,7 +167,12 @@ export async function collectFleetLogs(
   const showDetails = () =>
     setCurrentDetails(fleetDetails(progress(), state.tally, state.manifests, state.unlisted));
   showDetails();
+  /** Servers this run recorded; once it is continuing as new, the next run records the rest. */
+  const recorded = new Set<string>();
+  let continuing = false;
   const record = (line: FleetServerLine) => {
+    if (continuing) return;
+    recorded.add(line.serverId);
     lines.push(line);
     countLine(state.tally, line);
   };
@@ -202,11 +207,12 @@ export async function collectFleetLogs(
         const { serverIds: _listed, ...rest } = input;
         // A start not yet recorded would be lost with this run; once recorded, the next run has it.
         await condition(() => starting === 0);
+        // From here a collection that ends is the next run's to record, so none is counted twice
+        // or left out of both runs' manifests while this one stores its part.
+        continuing = true;
+        const stillRunning = [...running.keys(), ...given].filter((serverId) => !recorded.has(serverId));
         await storeManifest(request, state, lines);
-        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, {
-          ...state,
-          running: [...running.keys(), ...given],
-        });
+        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, { ...state, running: stillRunning });
       }
       if (mustDrain && running.size === 0 && pending.length > 0) {
         // The server list now lives in the carried state; carrying it in the input too would double it.

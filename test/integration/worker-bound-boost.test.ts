@@ -36,7 +36,7 @@ describe('a backlog its workers cannot keep up with', () => {
       method: 'GET',
       path: `^/v1/${PROJECT}/`,
     });
-    const exports = Array.from({ length: 30 }, (_, i) =>
+    const exports = Array.from({ length: 12 }, (_, i) =>
       h.sim.createExport(PROJECT, `srv-${i}`, { durationMs: 60_000 }),
     );
     const handles = await Promise.all(
