@@ -65,11 +65,15 @@ it('continues as new mid-tracking, carrying its state, and keeps each run short'
 });
 
 it('continues a fleet collection as new between batches without waiting for its running collections, carrying what is done', async () => {
+  // The first server's export is slow: the quick ones' ends take the first run past the
+  // suggestion while it runs, however slow the machine.
   const serverIds = Array.from({ length: 8 }, (_, i) => `srv-fleet-${i}`);
-  for (const serverId of serverIds) h.sim.addServer('proj-can-fleet', serverId);
+  serverIds.forEach((serverId, i) => {
+    h.sim.addServer('proj-can-fleet', serverId, { exportScenario: { durationMs: i === 0 ? 15_000 : 600 } });
+  });
   const handle = await startFleetCollection(
     h.env.client,
-    { projectId: 'proj-can-fleet', serverIds, concurrency: 2, policy: FAST_POLICY },
+    { projectId: 'proj-can-fleet', serverIds, concurrency: 3, policy: FAST_POLICY },
     { taskQueue: h.taskQueue },
   );
   const firstRunId = handle.firstExecutionRunId;
@@ -78,7 +82,7 @@ it('continues a fleet collection as new between batches without waiting for its 
   const firstRun = await h.env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
   expect(firstRun.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes).toBeTruthy();
 
-  // Each run stored the servers it collected as a manifest part of its own; together they list
+  // Each run stored the servers it recorded as a manifest part of its own; together they list
   // every server once. A run continued as new without waiting for the collections it had
   // started: the next one waited for them (so no run drained its fleet to nothing first).
   let runs = 0;
@@ -99,9 +103,10 @@ it('continues a fleet collection as new between batches without waiting for its 
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
   expect(leftRunning).toBeGreaterThan(0);
-  expect(result.manifests).toHaveLength(runs);
+  // A run that recorded no collection (it only waited for those it was given) stores no part.
+  expect(result.manifests.length).toBeLessThanOrEqual(runs);
   expect(result.manifests.map((m) => m.path?.split('/').at(-1))).toEqual(
-    Array.from({ length: runs }, (_, i) => `servers-${String(i + 1).padStart(4, '0')}.jsonl`),
+    result.manifests.map((_, i) => `servers-${String(i + 1).padStart(4, '0')}.jsonl`),
   );
   const lines = await readFleetServers(result);
   expect(lines.map((line) => line.serverId).sort()).toEqual([...serverIds].sort());
