@@ -36,8 +36,9 @@ interface ProjectCount {
  * Told of each call's start; while the project's calls wait for their turns, tells the project's
  * budget keeper (starting it if none runs) once a window, with the calls of the project this
  * worker started in the window that just closed, so the keeper can boost the project and see
- * whether its workers keep up; a call that waited before any window closed is told at once. Best effort and never awaited by the call. The counts are reports
- * to the keeper, which decides; nothing here limits a call.
+ * whether its workers keep up; a call that waited before any window closed is told at once.
+ * Best effort and never awaited by the call. The counts are reports to the keeper, which
+ * decides; nothing here limits a call.
  */
 export function backlogReporter(
   send: (report: BacklogReport) => void = (r) =>

@@ -41,8 +41,9 @@ export interface Boost {
 export const PRIME_MS = 1_500;
 /**
  * Priming ends without a boost if the workers have not been seen keeping pace by then: every
- * worker reports its turns every `BACKLOG_REPORT_EVERY_MS` (2 s) while the project's calls wait,
- * so by then each has reported twice or more.
+ * worker reports its turns once a `PACE_WINDOW_MS` window (2 s) while the project's calls wait,
+ * and the keeper judges a window a second after it closed (`worker-pace.ts`), so by then two
+ * windows or more have been judged.
  */
 export const PRIME_LIMIT_MS = 6_000;
 /**

@@ -3,12 +3,6 @@ import type { SignalDefinition } from '@temporalio/common';
 import { PROJECT_RATE_LIMIT_WORKFLOW, projectRateLimitWorkflowId } from '../contract/index.js';
 
 /**
- * A worker tells a project's keeper of the same thing (a backlog, a lag) at most this often: one
- * report is all the keeper needs, and hundreds of calls may see the same at once.
- */
-export const KEEPER_REPORT_EVERY_MS = 5_000;
-
-/**
  * Tells a project's budget keeper something, starting it if it is not running, on the task queue
  * of the activity that saw it (the one whose limits the keeper adjusts). Best effort: the call
  * that saw it goes on either way, so a failure is logged as `what`, not raised.

@@ -1,6 +1,12 @@
 import { BASE_ROOM_MS } from './arrival-room.js';
 import { type LagReport, laggedSignal } from './contract.js';
-import { KEEPER_REPORT_EVERY_MS, signalKeeper } from './keeper-signal.js';
+import { signalKeeper } from './keeper-signal.js';
+
+/**
+ * A worker tells a project's keeper of its lag at most this often: one report is all the keeper
+ * needs (it remembers a lag for a minute), and hundreds of calls may see the same lag at once.
+ */
+const LAG_REPORT_EVERY_MS = 5_000;
 
 /** How often the event loop's lateness is sampled, and how long the worst sample is remembered. */
 const TICK_MS = 10;
@@ -47,7 +53,7 @@ export function lagReporter(
   return (projectId) => {
     lateness ??= eventLoopLateness();
     const now = Date.now();
-    if (now - (lastToldAt.get(projectId) ?? Number.NEGATIVE_INFINITY) < KEEPER_REPORT_EVERY_MS) return;
+    if (now - (lastToldAt.get(projectId) ?? Number.NEGATIVE_INFINITY) < LAG_REPORT_EVERY_MS) return;
     const lagMs = lateness.worstMs();
     if (lagMs <= BASE_ROOM_MS) return;
     lastToldAt.set(projectId, now);

@@ -187,6 +187,8 @@ export async function collectFleetLogs(
   const pending = state.pending;
   const concurrency = request.concurrency ?? DEFAULT_FLEET_CONCURRENCY;
   let startedThisRun = 0;
+  // The server list lives in the carried state once listed; carrying it in the input too would double it.
+  const { serverIds: _listed, ...nextInput } = input;
   if (given.size > 0) void awaitGiven(request.projectId, state.startedAt ?? 0, given, record);
 
   try {
@@ -204,7 +206,6 @@ export async function collectFleetLogs(
         );
       }
       if (mustDrain && carriesRunning && pending.length > 0) {
-        const { serverIds: _listed, ...rest } = input;
         // A start not yet recorded would be lost with this run; once recorded, the next run has it.
         await condition(() => starting === 0);
         // From here a collection that ends is the next run's to record, so none is counted twice
@@ -212,15 +213,16 @@ export async function collectFleetLogs(
         continuing = true;
         const stillRunning = [...running.keys(), ...given].filter((serverId) => !recorded.has(serverId));
         await storeManifest(request, state, lines);
-        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, { ...state, running: stillRunning });
+        await continueOnCurrentBuild<typeof collectFleetLogs>(nextInput, { ...state, running: stillRunning });
       }
       if (mustDrain && running.size === 0 && pending.length > 0) {
-        // The server list now lives in the carried state; carrying it in the input too would double it.
-        const { serverIds: _listed, ...rest } = input;
         if (!patched(FLEET_MANIFESTS))
-          await continueOnCurrentBuild<typeof collectFleetLogs>(rest, { pending, ...listedResult(lines) });
+          await continueOnCurrentBuild<typeof collectFleetLogs>(nextInput, {
+            pending,
+            ...listedResult(lines),
+          });
         await storeManifest(request, state, lines);
-        await continueOnCurrentBuild<typeof collectFleetLogs>(rest, state);
+        await continueOnCurrentBuild<typeof collectFleetLogs>(nextInput, state);
       }
       showDetails();
       const before = inFlight();
