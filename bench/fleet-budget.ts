@@ -34,7 +34,7 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
-import { boostTimeline } from './histories.js';
+import { boostedSeconds, boostTimeline, widenedRoom } from './histories.js';
 import { quantile } from './stats.js';
 import { bundleProductWorkflows, gatewayFirst, spawnProductWorker, untilPolling } from './worker-process.js';
 
@@ -116,6 +116,13 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
       )
       .join(', ')}`,
   );
+  const gateway = figures.gatewayOver;
+  console.log(
+    `${''.padEnd(12)} ${gateway.length} seconds at the gateway over the quota${gateway.length ? ':' : ''} ${gateway
+      .slice(0, 12)
+      .map((o) => `${o.count} at ${o.atS.toFixed(0)} s`)
+      .join(', ')}`,
+  );
   const wait = (name: string, values: number[]) =>
     `${values.length} ${name} polls waited p50 ${quantile(values, 0.5).toFixed(1)} s, p95 ${quantile(values, 0.95).toFixed(1)} s`;
   console.log(
@@ -135,6 +142,10 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
     `${''.padEnd(12)} boosted, by tenth of the run: ${boost.byTenth.map((share) => share.toFixed(2)).join(' ')}; ` +
       `${boost.spells} boosts, ${boost.unboostedOver10S} unboosted stretches over 10 s (the longest ${boost.longestUnboostedS.toFixed(0)} s); ` +
       `pace holders took ${boost.holderTurns} turns; the keeper continued as new ${boost.continued} times`,
+  );
+  console.log(
+    `${''.padEnd(12)} ${boost.lagsMs.length} lags reported (the worst ${Math.max(0, ...boost.lagsMs)} ms); ` +
+      `the room for arrivals widened for ${boost.room.seconds.toFixed(0)} s (the widest ${boost.room.widestMs.toFixed(0)} ms)`,
   );
   return figures;
 }
@@ -242,8 +253,6 @@ async function measure(quota: number, concurrency: number) {
       ({ from, to }) => requests.filter((r) => r.at >= from && r.at < to).length / ((tenth / 1000) * quota),
     );
     const timeline = await boostTimeline(env.client, projectRateLimitWorkflowId(PROJECT), Date.now());
-    const overlap = (from: number, to: number) =>
-      timeline.spells.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0);
     const unboosted = [
       started,
       ...timeline.spells.flatMap((s) => [s.from, s.to]),
@@ -253,6 +262,10 @@ async function measure(quota: number, concurrency: number) {
       wallS,
       busiestDispatchSecond: busiestSecond(dispatched),
       // When the dispatch passed the quota, and how the keeper stood: boosted since, or not since.
+      gatewayOver: secondsOver(
+        requests.map((r) => r.at),
+        quota,
+      ).map(({ at, count }) => ({ atS: (at - started) / 1000, count })),
       dispatchedOver: secondsOver(dispatched, quota).map(({ at, count }) => {
         const spell = timeline.spells.find((s) => s.from <= at && at < s.to);
         const lastEnd = Math.max(started, ...timeline.spells.filter((s) => s.to <= at).map((s) => s.to));
@@ -279,12 +292,14 @@ async function measure(quota: number, concurrency: number) {
       arrivalDelays: trackers.flatMap((t) => t.arrivalDelaysS),
       waitsByKey,
       boost: {
-        byTenth: tenths.map(({ from, to }) => overlap(from, to) / tenth),
+        byTenth: tenths.map(({ from, to }) => (1000 * boostedSeconds(timeline, from, to)) / tenth),
         spells: timeline.spells.length,
         unboostedOver10S: unboosted.filter((s) => s > 10).length,
         longestUnboostedS: Math.max(0, ...unboosted),
         holderTurns: timeline.holderTurns.length,
         continued: timeline.continuedAt.length,
+        lagsMs: timeline.lagsMs,
+        room: widenedRoom(timeline, started, started + wallS * 1000),
       },
       p50S: quantile(detections, 0.5),
       p95S: quantile(detections, 0.95),

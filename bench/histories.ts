@@ -1,6 +1,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
+import { ARRIVAL_JITTER_ROOM_S } from '../src/contract/index.js';
+import { laggedSignal } from '../src/request-budget/contract.js';
 
 /** What one workflow cost, over every run of its continue-as-new chain. */
 export interface WorkflowCost {
@@ -76,6 +78,10 @@ export interface BoostTimeline {
   holderTurns: number[];
   /** When a run of the keeper continued as new (epoch ms). */
   continuedAt: number[];
+  /** The lags workers reported (ms): each widens the project's room for arrivals. */
+  lagsMs: number[];
+  /** Each room the keeper wrote with a rate, from when the task queue had it (s, epoch ms). */
+  rooms: { roomS: number; from: number }[];
 }
 
 /**
@@ -88,25 +94,30 @@ export async function boostTimeline(
   workflowId: string,
   until: number,
 ): Promise<BoostTimeline> {
-  const timeline: BoostTimeline = { spells: [], holderTurns: [], continuedAt: [] };
+  const timeline: BoostTimeline = { spells: [], holderTurns: [], continuedAt: [], lagsMs: [], rooms: [] };
   const runs = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
   runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
   let boostedSince: number | null = null;
   for (const run of runs) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    const scheduled = new Map<string, { type: string; boosted: boolean }>();
+    const scheduled = new Map<string, { type: string; boosted: boolean; roomS: number | undefined }>();
     for (const event of history.events ?? []) {
       const at = tsToMs(event.eventTime);
       const task = event.activityTaskScheduledEventAttributes;
       if (task) {
         const [input] = (task.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
-        const boosted = (input as { boosted?: boolean } | undefined)?.boosted === true;
-        scheduled.set(String(event.eventId), { type: task.activityType?.name ?? '', boosted });
+        const change = input as { boosted?: boolean; roomS?: number } | undefined;
+        scheduled.set(String(event.eventId), {
+          type: task.activityType?.name ?? '',
+          boosted: change?.boosted === true,
+          roomS: change?.roomS,
+        });
       }
       const completed = event.activityTaskCompletedEventAttributes;
       const which = completed && scheduled.get(String(completed.scheduledEventId));
       if (which?.type === 'applyProjectWeight') {
+        timeline.rooms.push({ roomS: which.roomS ?? ARRIVAL_JITTER_ROOM_S, from: at });
         if (which.boosted && boostedSince === null) boostedSince = at;
         if (!which.boosted && boostedSince !== null) {
           timeline.spells.push({ from: boostedSince, to: at });
@@ -115,8 +126,37 @@ export async function boostTimeline(
       }
       if (which?.type === 'holdPace') timeline.holderTurns.push(at);
       if (event.workflowExecutionContinuedAsNewEventAttributes) timeline.continuedAt.push(at);
+      const signal = event.workflowExecutionSignaledEventAttributes;
+      if (signal?.signalName === laggedSignal.name) {
+        const [report] = (signal.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
+        timeline.lagsMs.push((report as { lagMs: number }).lagMs);
+      }
     }
   }
   if (boostedSince !== null) timeline.spells.push({ from: boostedSince, to: until });
   return timeline;
+}
+
+/** How long within [from, to) the keeper held a room for arrivals wider than the base, and the widest it held (ms). */
+export function widenedRoom(
+  timeline: BoostTimeline,
+  from: number,
+  to: number,
+): { seconds: number; widestMs: number } {
+  const seconds = timeline.rooms.reduce((sum, room, i, all) => {
+    const end = Math.min(to, all[i + 1]?.from ?? to);
+    return room.roomS > ARRIVAL_JITTER_ROOM_S + 1e-9
+      ? sum + Math.max(0, end - Math.max(from, room.from)) / 1000
+      : sum;
+  }, 0);
+  const widestMs = 1000 * Math.max(ARRIVAL_JITTER_ROOM_S, ...timeline.rooms.map((room) => room.roomS));
+  return { seconds, widestMs };
+}
+
+/** How long within [from, to) the keeper held its project boosted (s). */
+export function boostedSeconds(timeline: BoostTimeline, from: number, to: number): number {
+  return (
+    timeline.spells.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0) /
+    1000
+  );
 }

@@ -26,10 +26,13 @@ import {
   WorkflowType,
 } from '../src/contract/index.js';
 import { startDevServer } from '../src/dev/dev-server.js';
+import { projectRateLimitWorkflowId } from '../src/request-budget/contract.js';
+import { secondsOver } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
+import { boostedSeconds, boostTimeline, widenedRoom } from './histories.js';
 import {
   bundleProductWorkflows,
   gatewayFirst,
@@ -169,6 +172,29 @@ try {
         `failed ${summary?.failed}; calls ${calls.requests}, 429s ${calls.throttled}; ` +
         `busiest second ${busiest} (quota ${options.quota}); fleet result ${JSON.stringify(fleet ?? {}).length} bytes, ` +
         `${fleet?.manifests.length ?? 0} manifests`,
+    );
+    const timeline = await boostTimeline(
+      env.client,
+      projectRateLimitWorkflowId(project.projectId),
+      Date.now(),
+    );
+    const end = started + wallS * 1000;
+    const room = widenedRoom(timeline, started, end);
+    const over = secondsOver(
+      sim.requestsTo(`/v1/${project.projectId}/`).map((r) => r.at),
+      options.quota,
+    );
+    console.log(
+      `${''.padEnd(20)} ${over.length} seconds over the quota at the gateway${
+        over.length
+          ? ` (${over
+              .map((o) => `${o.count} at ${((o.at - started) / 1000).toFixed(0)} s`)
+              .slice(0, 8)
+              .join(', ')})`
+          : ''
+      }; ` +
+        `boosted ${boostedSeconds(timeline, started, end).toFixed(0)} s of ${wallS.toFixed(0)}; ` +
+        `${timeline.lagsMs.length} lags reported; the room for arrivals widened for ${room.seconds.toFixed(0)} s (the widest ${room.widestMs.toFixed(0)} ms)`,
     );
     for (const failure of fleet?.failures.slice(0, 5) ?? []) {
       console.log(`  failed ${failure.serverId}: ${failure.type}: ${failure.message}`);
