@@ -33,19 +33,30 @@ export function spawnProductWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
-/** Resolves when a worker process prints its start-up line (it then polls), rejects if it exits first. */
+/**
+ * Resolves when a worker process prints its start-up line (it then polls), rejects if it exits
+ * first. Its output is read to the end, so a long run's pipe never fills, but only its tail is
+ * kept: workers print for hours. A worker that fails later says so at once, with that tail.
+ */
 export function untilPolling(worker: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
-    let output = '';
+    let tail = '';
+    let polling = false;
     const seen = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Worker polling')) resolve();
+      tail = (tail + chunk.toString()).slice(-4_000);
+      if (!polling && tail.includes('Worker polling')) {
+        polling = true;
+        resolve();
+      }
     };
     worker.stdout?.on('data', seen);
     worker.stderr?.on('data', seen);
-    worker.once('exit', (code) =>
-      reject(new Error(`the worker exited with ${code}: ${output.slice(-2_000)}`)),
-    );
+    worker.once('exit', (code, signal) => {
+      if (!polling) reject(new Error(`the worker exited with ${code}: ${tail.slice(-2_000)}`));
+      // The bench stops its workers with SIGTERM, which they take as a clean shutdown (code 0).
+      else if (code !== 0 && signal !== 'SIGTERM')
+        console.error(`a worker exited mid-run (${code ?? signal}); its last output:\n${tail.slice(-2_000)}`);
+    });
   });
 }
 
