@@ -261,11 +261,11 @@ async function measure(quota: number, concurrency: number) {
     return {
       wallS,
       busiestDispatchSecond: busiestSecond(dispatched),
-      // When the dispatch passed the quota, and how the keeper stood: boosted since, or not since.
       gatewayOver: secondsOver(
         requests.map((r) => r.at),
         quota,
       ).map(({ at, count }) => ({ atS: (at - started) / 1000, count })),
+      // When the dispatch passed the quota, and how the keeper stood: boosted since, or not since.
       dispatchedOver: secondsOver(dispatched, quota).map(({ at, count }) => {
         const spell = timeline.spells.find((s) => s.from <= at && at < s.to);
         const lastEnd = Math.max(started, ...timeline.spells.filter((s) => s.to <= at).map((s) => s.to));

@@ -1,8 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
-import { ARRIVAL_JITTER_ROOM_S } from '../src/contract/index.js';
-import { laggedSignal } from '../src/request-budget/contract.js';
+import { ARRIVAL_JITTER_ROOM_S, laggedSignal } from '../src/contract/index.js';
 
 /** What one workflow cost, over every run of its continue-as-new chain. */
 export interface WorkflowCost {

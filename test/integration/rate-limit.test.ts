@@ -65,8 +65,8 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
     const result = await handle.result();
     expect(result.outcome).toBe('completed');
     // From the first poll's scheduling to its arrival, so a machine slow to run workflow tasks
-    // does not count: behind the busy project's queue (sixty polls at under LIMIT a second) it
-    // would wait more than 4 s.
+    // does not count: behind the busy project's queue (sixty polls, dispatched at 13.5 a second
+    // at most, boosted or by the worker's own limiter) it would wait more than 4 s.
     const [firstPoll] = await activityDispatches(
       h.env.client,
       handle.workflowId,
