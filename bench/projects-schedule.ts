@@ -34,6 +34,7 @@ import { verifiedArchives } from './archive-check.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import { boostedSeconds, boostTimeline, widenedRoom } from './histories.js';
 import {
+  anyWorkerLost,
   bundleProductWorkflows,
   gatewayFirst,
   residentMb,
@@ -47,6 +48,7 @@ const SCHEDULE_ID = 'nightly-all-regions';
 const ARCHIVE_BYTES = 16 * 1024;
 /** A nightly run's: nobody waits on it, so its polls are spaced more than an incident's. */
 const POLICY = { minInterval: '5s', maxInterval: '30s' } as const;
+const PROGRESS_EVERY_MS = 5 * 60_000;
 
 const options = withExportDurations(new Command('bench:projects-schedule'), { minS: 10, maxS: 40 })
   .description("one schedule-started collection of several projects' fleets, each against its own budget")
@@ -137,7 +139,11 @@ try {
   const started = Date.now();
   await triggerSchedule(env.client, SCHEDULE_ID);
   const runId = await scheduledRun();
-  const result = (await env.client.workflow.getHandle(runId).result()) as CollectProjectsLogsResult;
+  const progress = setInterval(() => void printProgress(started), PROGRESS_EVERY_MS);
+  const result = (await Promise.race([
+    env.client.workflow.getHandle(runId).result(),
+    anyWorkerLost(workers),
+  ]).finally(() => clearInterval(progress))) as CollectProjectsLogsResult;
   const wallS = (Date.now() - started) / 1000;
   console.log(`run ${runId}: ${wallS.toFixed(0)} s`);
 
@@ -227,6 +233,21 @@ try {
   await sim.close();
   await env.teardown();
   await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * How far a run of an hour or more has come, and the workers' memory as it goes: a worker that
+ * grows until it dies shows here long before the end.
+ */
+async function printProgress(started: number): Promise<void> {
+  const { count } = await env.client.workflow
+    .count(`WorkflowType = '${WorkflowType.CollectServerLogs}' AND ExecutionStatus != 'Running'`)
+    .catch(() => ({ count: Number.NaN }));
+  const rss = await Promise.all(workers.map((w) => residentMb(w)));
+  console.log(
+    `${((Date.now() - started) / 60_000).toFixed(0)} min: ${count} collections ended; ` +
+      `worker RSS ${rss.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}`,
+  );
 }
 
 /** The workflow the schedule's trigger started. */

@@ -60,6 +60,19 @@ export function untilPolling(worker: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * Rejects when any of `workers` exits other than by the bench's SIGTERM: a run that lost its
+ * workers would otherwise wait for ever on results nothing computes.
+ */
+export function anyWorkerLost(workers: readonly ChildProcess[]): Promise<never> {
+  return new Promise((_, reject) => {
+    for (const [i, worker] of workers.entries())
+      worker.once('exit', (code, signal) => {
+        if (signal !== 'SIGTERM') reject(new Error(`worker ${i + 1} exited mid-run (${code ?? signal})`));
+      });
+  });
+}
+
 /** Resident memory of the process in MB, from /proc (Linux, where the benchmarks run). */
 export async function residentMb(worker: ChildProcess): Promise<number> {
   const status = await readFile(`/proc/${worker.pid}/status`, 'utf8').catch(() => '');
