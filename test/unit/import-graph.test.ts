@@ -48,6 +48,7 @@ const CONCERN_LAYERS: Record<string, Record<string, string>> = {
     'task-queue-config.ts': 'queue-config',
     'project-pacing.ts': 'queue-config',
     'worker-limiter.ts': 'activities',
+    'send-gate.ts': 'activities',
     'weight-activity.ts': 'activities',
     'throttle-report-activity.ts': 'activities',
     'keeper-workflow.ts': 'workflows',
