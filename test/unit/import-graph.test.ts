@@ -49,6 +49,7 @@ const CONCERN_LAYERS: Record<string, Record<string, string>> = {
     'project-pacing.ts': 'queue-config',
     'worker-limiter.ts': 'activities',
     'send-gate.ts': 'activities',
+    'send-shares.ts': 'contract',
     'weight-activity.ts': 'activities',
     'throttle-report-activity.ts': 'activities',
     'keeper-workflow.ts': 'workflows',
