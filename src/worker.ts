@@ -1,9 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { meterApiMetrics } from './activities/metrics.js';
 import { connectionSecurity } from './client/temporal-connection.js';
 import { describeTracing, startTracing } from './client/tracing.js';
 import { clouddcLogsService } from './contract/index.js';
 import { setUpProjectPacing } from './request-budget/project-pacing.js';
+import { SendGates } from './request-budget/send-gates.js';
+import { ShareMember } from './request-budget/share-member.js';
 import { ConfigError, describeAuth, loadWorkerConfig, SECRET_VARIABLES } from './worker/config.js';
 import { missingSearchAttributes, missingSearchAttributesWarning } from './worker/search-attributes-check.js';
 import { installTelemetry } from './worker/telemetry.js';
@@ -44,9 +49,21 @@ async function main(): Promise<void> {
       config.cloudDC.rateLimitPerSecond,
       (message) => log.warn(message),
     );
+    // Where Temporal paces, each request also holds a place in its project's send gate, of this
+    // process's share of the quota (`send-shares.ts`): the bound then survives stalls.
+    const member =
+      pacing === 'temporal'
+        ? new ShareMember(
+            new Client({ connection, namespace }),
+            taskQueue,
+            `${hostname()}:${process.pid}:${randomUUID()}`,
+            (m) => log.warn(m),
+          )
+        : undefined;
     const dependencies = activityDependenciesFrom(config, {
       pacing,
       metrics: meterApiMetrics(runtime.metricMeter),
+      sendGates: member && new SendGates(() => member.placesOf(config.cloudDC.rateLimitPerSecond)),
     });
     const workflowBundle = config.temporal.workflowBundlePath
       ? { codePath: config.temporal.workflowBundlePath }
@@ -84,6 +101,7 @@ async function main(): Promise<void> {
     );
     // The SDK shuts the worker down gracefully on SIGINT and SIGTERM; run() resolves once it has.
     const running = worker.run();
+    member?.start();
     if (deployment) {
       if (deployment.buildIdLacksRevision)
         log.warn(
@@ -98,6 +116,7 @@ async function main(): Promise<void> {
       );
     }
     await running;
+    member?.stop();
   } finally {
     await connection.close();
     await tracing?.shutdown();

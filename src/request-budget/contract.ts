@@ -2,6 +2,7 @@ import type { Priority } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { idSchema, parseInput } from '../contract/input.js';
+import type { Grant } from './send-shares.js';
 
 /**
  * The gateway throttles per project. Every activity that calls CloudDC carries its project as
@@ -389,3 +390,13 @@ export function parseProjectRateLimitInput(raw: unknown): ProjectRateLimitInput 
 export function parseQuotaChange(raw: unknown): { quota: number | null } {
   return parseInput(z.strictObject({ quota: quotaSchema.nullable() }), raw, () => 'setQuota');
 }
+
+/** Workflow type of the registry of send shares (`send-shares.ts`), one per activity task queue. */
+export const SEND_SHARES_WORKFLOW = 'sendShares';
+
+export function sendSharesWorkflowId(taskQueue: string): string {
+  return `clouddc-send-shares:${taskQueue}`;
+}
+
+/** A worker process renews its share: it gets back the grant it sends with until its lease ends. */
+export const renewShareUpdate = defineUpdate<Grant, [{ member: string }]>('renewShare');

@@ -17,6 +17,7 @@ import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
 import { backlogReporter } from '../request-budget/backlog-report.js';
 import { lagReporter } from '../request-budget/lag-report.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
+import type { SendGates } from '../request-budget/send-gates.js';
 import { reportThrottleToKeeper } from '../request-budget/throttle-report-activity.js';
 import { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import type { DeploymentVersion } from '../worker-deployment/contract.js';
@@ -61,7 +62,11 @@ export function authFrom(auth: AuthConfig, requestTimeoutMs: number): CloudDCAut
  */
 export function activityDependenciesFrom(
   { cloudDC, archives }: Pick<WorkerConfig, 'cloudDC' | 'archives'>,
-  { pacing, metrics }: { pacing: ProjectPacing; metrics?: ApiMetrics },
+  {
+    pacing,
+    metrics,
+    sendGates,
+  }: { pacing: ProjectPacing; metrics?: ApiMetrics; sendGates?: SendGates | undefined },
 ): ActivityDependencies {
   const localRateLimiter =
     pacing === 'worker'
@@ -73,6 +78,7 @@ export function activityDependenciesFrom(
       auth: authFrom(cloudDC.auth, cloudDC.requestTimeoutMs),
       timeoutMs: cloudDC.requestTimeoutMs,
       ...(localRateLimiter ? { rateLimiter: localRateLimiter } : {}),
+      ...(sendGates && !localRateLimiter ? { sendGates } : {}),
       ...(metrics ? { metrics } : {}),
     }),
     ...(localRateLimiter

@@ -1,4 +1,5 @@
 export { projectRateLimit } from '../request-budget/keeper-workflow.js';
+export { sendShares } from '../request-budget/shares-workflow.js';
 export { collectFleetLogs } from './collect-fleet-logs.js';
 export { collectProjectsLogs } from './collect-projects-logs.js';
 export { collectServerLogs } from './collect-server-logs.js';

@@ -1,4 +1,5 @@
 import ky, { type KyInstance } from 'ky';
+import type { SendGates } from '../../request-budget/send-gates.js';
 import type { ProjectRateLimiter } from '../../request-budget/worker-limiter.js';
 import { RateLimitedLocally } from '../../request-budget/worker-limiter.js';
 import { type AuthContext, type CloudDCAuth, CredentialsError } from '../auth/index.js';
@@ -25,6 +26,12 @@ export interface CloudDCClientOptions {
   rateLimiter?: ProjectRateLimiter;
   /** Counts requests by operation and status; nothing by default. */
   metrics?: ApiMetrics;
+  /**
+   * Holds each request's place in its project's send gate from its sending until a second after
+   * its answer (`send-gate.ts`), where Temporal paces: what the dispatch rate cannot keep when a
+   * stalled worker sends late and together.
+   */
+  sendGates?: SendGates;
 }
 
 /** Where a request goes: the region's base URL, and the region (for credentials scoped to it). */
@@ -132,6 +139,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
     resendCount: number,
   ): Promise<Exchange> {
     const turnAt = await waitForTurn(method, path, context, limits);
+    const answered = await enterGate(method, path, context, limits);
     const sentAt = Date.now();
     // From the send, after the turn: the span is the request's time on the wire.
     const span = startApiSpan({ method, path, ...target, projectId: context.projectId, resendCount });
@@ -157,6 +165,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
           ],
         },
       });
+      answered();
       metrics.response(operationOf(method, path), context.projectId, response.status);
       span.answered(response);
       const text =
@@ -169,6 +178,7 @@ export function createTransport(options: CloudDCClientOptions): Transport {
         turnAt,
       };
     } catch (err) {
+      answered();
       span.failed(err);
       if (err instanceof CredentialsError) throw credentialsFailure(err);
       if (sent !== undefined) metrics.response(operationOf(method, path), context.projectId, 'no-answer');
@@ -177,6 +187,33 @@ export function createTransport(options: CloudDCClientOptions): Transport {
       clearTimeout(timeout);
       span.end();
     }
+  }
+
+  /**
+   * Waits for a place in the project's send gate; returns what to call once the request was
+   * answered or failed (once; later calls change nothing).
+   */
+  async function enterGate(
+    method: string,
+    path: string,
+    context: AuthContext,
+    limits: CallLimits,
+  ): Promise<() => void> {
+    if (!options.sendGates) return () => {};
+    let leave: ((answeredAt?: number) => void) | undefined;
+    try {
+      leave = await options.sendGates.enter(context.projectId, limits.signal);
+    } catch (err) {
+      throw new CloudDCApiError({
+        kind: 'unavailable',
+        message: `${method} ${path} not sent: ${describeTransportError(err)}`,
+        mayHaveArrived: false,
+      });
+    }
+    return () => {
+      leave?.();
+      leave = undefined;
+    };
   }
 
   /**

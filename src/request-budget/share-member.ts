@@ -1,0 +1,68 @@
+import type { Client } from '@temporalio/client';
+import { WithStartWorkflowOperation } from '@temporalio/client';
+import { WorkflowIdConflictPolicy } from '@temporalio/common';
+import { renewShareUpdate, SEND_SHARES_WORKFLOW, sendSharesWorkflowId } from './contract.js';
+import { type Grant, LEASE_MS, placesOf, RENEW_EVERY_MS } from './send-shares.js';
+
+/**
+ * This worker process as a member of its task queue's send-share registry (`shares-workflow.ts`):
+ * it renews every RENEW_EVERY_MS and keeps the newest grant, which lasts LEASE_MS from the moment
+ * it asked, on the process's monotonic clock. Without a live grant it has no places: a process
+ * that stalled past its lease sends nothing until it has renewed.
+ */
+export class ShareMember {
+  readonly id: string;
+  readonly #client: Client;
+  readonly #taskQueue: string;
+  readonly #warn: (message: string) => void;
+  #held: { grant: Grant; askedAt: number } | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(client: Client, taskQueue: string, id: string, warn: (message: string) => void) {
+    this.#client = client;
+    this.#taskQueue = taskQueue;
+    this.id = id;
+    this.#warn = warn;
+  }
+
+  /** The places of a quota this member may hold now. */
+  placesOf(quota: number): number {
+    const held = this.#held;
+    if (!held || performance.now() >= held.askedAt + LEASE_MS) return 0;
+    return placesOf(held.grant, this.id, quota);
+  }
+
+  start(): void {
+    const tick = async () => {
+      await this.renew().catch((err: unknown) =>
+        this.#warn(
+          `Could not renew this worker's send share: ${err instanceof Error ? err.message : String(err)}`,
+        ),
+      );
+      if (this.#timer !== undefined) this.#timer = setTimeout(tick, RENEW_EVERY_MS);
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async renew(): Promise<void> {
+    const askedAt = performance.now();
+    const grant = await this.#client.workflow.executeUpdateWithStart(renewShareUpdate, {
+      args: [{ member: this.id }],
+      startWorkflowOperation: new WithStartWorkflowOperation(SEND_SHARES_WORKFLOW, {
+        workflowId: sendSharesWorkflowId(this.#taskQueue),
+        taskQueue: this.#taskQueue,
+        args: [],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        staticSummary: `Send shares of the workers of ${this.#taskQueue}`,
+      }),
+    });
+    const held = this.#held;
+    if (!held || performance.now() >= held.askedAt + LEASE_MS || grant.epoch >= held.grant.epoch)
+      this.#held = { grant, askedAt };
+  }
+}
