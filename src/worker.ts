@@ -63,7 +63,9 @@ async function main(): Promise<void> {
     const dependencies = activityDependenciesFrom(config, {
       pacing,
       metrics: meterApiMetrics(runtime.metricMeter),
-      sendGates: member && new SendGates(() => member.placesOf(config.cloudDC.rateLimitPerSecond)),
+      sendGates:
+        member &&
+        new SendGates((projectId) => member.placesFor(projectId, config.cloudDC.rateLimitPerSecond)),
     });
     const workflowBundle = config.temporal.workflowBundlePath
       ? { codePath: config.temporal.workflowBundlePath }

@@ -7,8 +7,12 @@ import {
   parseQuotaChange,
   projectFairnessKey,
   projectRateLimitWorkflowId,
+  SEND_SHARES_WORKFLOW,
+  sendSharesWorkflowId,
   setQuotaUpdate,
+  setSendQuotaUpdate,
 } from '../contract/index.js';
+import type { sendShares } from './shares-workflow.js';
 import { type QueueRateLimits, readQueueRateLimits } from './task-queue-config.js';
 
 /** The per-project limits of a task queue, and what each project's budget keeper says. */
@@ -27,7 +31,7 @@ export async function setProjectQuota(
 ): Promise<ProjectRateLimitStatus> {
   // Checked here too, so a bad quota starts nothing; the keeper's validator checks it again.
   parseQuotaChange({ quota });
-  return client.workflow.executeUpdateWithStart(setQuotaUpdate, {
+  const status = await client.workflow.executeUpdateWithStart(setQuotaUpdate, {
     args: [{ quota }],
     startWorkflowOperation: new WithStartWorkflowOperation(PROJECT_RATE_LIMIT_WORKFLOW, {
       workflowId: projectRateLimitWorkflowId(projectId),
@@ -36,6 +40,23 @@ export async function setProjectQuota(
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `Request budget of CloudDC project ${projectId}`,
     }),
+  });
+  // The workers' send gates learn it from the registry of their shares, with their next grant.
+  await client.workflow.executeUpdateWithStart(setSendQuotaUpdate, {
+    args: [{ projectId, quota }],
+    startWorkflowOperation: sendSharesStart(taskQueue),
+  });
+  return status;
+}
+
+/** Starts the registry of a task queue's send shares, or finds the one running. */
+export function sendSharesStart(taskQueue: string): WithStartWorkflowOperation<typeof sendShares> {
+  return new WithStartWorkflowOperation(SEND_SHARES_WORKFLOW, {
+    workflowId: sendSharesWorkflowId(taskQueue),
+    taskQueue,
+    args: [],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    staticSummary: `Send shares of the workers of ${taskQueue}`,
   });
 }
 

@@ -400,3 +400,8 @@ export function sendSharesWorkflowId(taskQueue: string): string {
 
 /** A worker process renews its share: it gets back the grant it sends with until its lease ends. */
 export const renewShareUpdate = defineUpdate<Grant, [{ member: string }]>('renewShare');
+
+/** A project's own quota (null: the default again), for the workers' send gates. */
+export const setSendQuotaUpdate = defineUpdate<void, [{ projectId: string; quota: number | null }]>(
+  'setSendQuota',
+);

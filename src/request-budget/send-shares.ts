@@ -27,6 +27,8 @@ export interface Member {
 
 export interface Registry {
   readonly epoch: number;
+  /** Projects with a quota of their own (`rate-limit set`); the others have the workers' default. */
+  readonly quotas: Readonly<Record<string, number>>;
   readonly members: readonly Member[];
   /** Member order of each epoch a grant may still name, oldest first; the last is `epoch`'s. */
   readonly orders: ReadonlyArray<{ readonly epoch: number; readonly order: readonly string[] }>;
@@ -35,21 +37,25 @@ export interface Registry {
 /** What a member sends with: the orders of every epoch it may have to share with. */
 export interface Grant {
   readonly epoch: number;
+  readonly quotas: Readonly<Record<string, number>>;
   readonly orders: ReadonlyArray<{ readonly epoch: number; readonly order: readonly string[] }>;
 }
 
-/** How long a grant lasts on the member's clock, from the moment it asked. */
-export const LEASE_MS = 15_000;
+/**
+ * How long a grant lasts on the member's clock, from the moment it asked: a worker that joins
+ * sends nothing for up to this long, and one that stalls longer renews before it sends again.
+ */
+export const LEASE_MS = 10_000;
 /**
  * The registry counts a member gone this long after it last heard from it: every grant it was
  * issued has lapsed by then.
  */
 export const GONE_AFTER_MS = LEASE_MS + 5_000;
 /** How often a member renews. */
-export const RENEW_EVERY_MS = 5_000;
+export const RENEW_EVERY_MS = 3_000;
 
 export function emptyRegistry(): Registry {
-  return { epoch: 0, members: [], orders: [{ epoch: 0, order: [] }] };
+  return { epoch: 0, quotas: {}, members: [], orders: [{ epoch: 0, order: [] }] };
 }
 
 /**
@@ -77,7 +83,20 @@ export function renew(registry: Registry, id: string, now: number): { registry: 
   const members = [...live.map((m) => ({ ...m, issued: recent(m) })), renewed];
   const oldest = Math.min(epoch, ...members.flatMap((m) => m.issued.map((g) => g.epoch)));
   orders = orders.filter((o) => o.epoch >= oldest);
-  return { registry: { epoch, members, orders }, grant: { epoch, orders } };
+  return {
+    registry: { epoch, quotas: registry.quotas, members, orders },
+    grant: { epoch, quotas: registry.quotas, orders },
+  };
+}
+
+/**
+ * A project's own quota, or with null the default again. Grants carry it from their next renewal:
+ * until then a worker gates the project at the quota it knew, while Temporal already paces it at
+ * the new one (the keeper writes it to the task queue).
+ */
+export function withQuota(registry: Registry, projectId: string, quota: number | null): Registry {
+  const { [projectId]: _, ...others } = registry.quotas;
+  return { ...registry, quotas: quota === null ? others : { ...others, [projectId]: quota } };
 }
 
 /** The members in the order they had, newcomers last: places move as little as they can. */

@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { WithStartWorkflowOperation } from '@temporalio/client';
-import { WorkflowIdConflictPolicy } from '@temporalio/common';
-import { renewShareUpdate, SEND_SHARES_WORKFLOW, sendSharesWorkflowId } from './contract.js';
+import { sendSharesStart } from './client.js';
+import { renewShareUpdate } from './contract.js';
 import { type Grant, LEASE_MS, placesOf, RENEW_EVERY_MS } from './send-shares.js';
 
 /**
@@ -25,11 +24,11 @@ export class ShareMember {
     this.#warn = warn;
   }
 
-  /** The places of a quota this member may hold now. */
-  placesOf(quota: number): number {
+  /** The places of a project's quota (its own, or `defaultQuota`) this member may hold now. */
+  placesFor(projectId: string, defaultQuota: number): number {
     const held = this.#held;
     if (!held || performance.now() >= held.askedAt + LEASE_MS) return 0;
-    return placesOf(held.grant, this.id, quota);
+    return placesOf(held.grant, this.id, held.grant.quotas[projectId] ?? defaultQuota);
   }
 
   start(): void {
@@ -53,13 +52,7 @@ export class ShareMember {
     const askedAt = performance.now();
     const grant = await this.#client.workflow.executeUpdateWithStart(renewShareUpdate, {
       args: [{ member: this.id }],
-      startWorkflowOperation: new WithStartWorkflowOperation(SEND_SHARES_WORKFLOW, {
-        workflowId: sendSharesWorkflowId(this.#taskQueue),
-        taskQueue: this.#taskQueue,
-        args: [],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        staticSummary: `Send shares of the workers of ${this.#taskQueue}`,
-      }),
+      startWorkflowOperation: sendSharesStart(this.#taskQueue),
     });
     const held = this.#held;
     if (!held || performance.now() >= held.askedAt + LEASE_MS || grant.epoch >= held.grant.epoch)

@@ -8,6 +8,7 @@ import {
   RENEW_EVERY_MS,
   type Registry,
   renew,
+  withQuota,
 } from '../../src/request-budget/send-shares.js';
 
 /**
@@ -127,7 +128,7 @@ describe("the workers' shares of a quota", () => {
       fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), (n, quota) => {
         let registry = emptyRegistry();
         const grants = new Map<string, Grant>();
-        for (let round = 0; round <= LEASE_MS / RENEW_EVERY_MS; round++)
+        for (let round = 0; round * RENEW_EVERY_MS <= LEASE_MS + RENEW_EVERY_MS; round++)
           for (let i = 0; i < n; i++) {
             const id = `w${i}`;
             const renewed = renew(registry, id, round * RENEW_EVERY_MS + i);
@@ -150,5 +151,14 @@ describe("the workers' shares of a quota", () => {
     expect(placesOf(aAgain.grant, 'a', 20)).toBe(10);
     const bLater = renew(aAgain.registry, 'b', LEASE_MS + 1);
     expect(placesOf(bLater.grant, 'b', 20)).toBe(10);
+  });
+
+  it("carry a project's own quota to every grant from the next renewal, and drop it on reset", () => {
+    const a = renew(emptyRegistry(), 'a', 0);
+    const set = withQuota(a.registry, 'p', 30);
+    const renewed = renew(set, 'a', 3_000);
+    expect(renewed.grant.quotas).toEqual({ p: 30 });
+    const reset = renew(withQuota(renewed.registry, 'p', null), 'a', 6_000);
+    expect(reset.grant.quotas).toEqual({});
   });
 });
