@@ -71,13 +71,6 @@ describe('workers that stall', () => {
     expect(stalls).toBeGreaterThan(2);
     const arrivals = h.sim.requestsTo(`/v1/${PROJECT}/`).map((r) => r.at);
     expect(arrivals.length).toBeGreaterThan(3 * QUOTA);
-    console.log(
-      'DIAG',
-      arrivals.length,
-      busiestSecond(arrivals),
-      stalls,
-      (Math.max(...arrivals) - Math.min(...arrivals)) / 1000,
-    );
     expect(busiestSecond(arrivals)).toBeLessThanOrEqual(QUOTA);
   }, 240_000);
 });
