@@ -23,14 +23,17 @@ export async function sendShares(carried?: Registry): Promise<void> {
     registry = withQuota(registry, projectId, quota);
     changes++;
   });
+  // It moves to a newly promoted build at once: pinned to one that drains, it would answer no
+  // renewal, and every worker's gates would close within a lease.
+  const moveOn = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().targetWorkerDeploymentVersionChanged ||
+    workflowInfo().historyLength > 2_000;
   for (;;) {
     const seen = changes;
-    const heard = await condition(
-      () => changes !== seen || workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000,
-      GONE_AFTER_MS,
-    );
+    const heard = await condition(() => changes !== seen || moveOn(), GONE_AFTER_MS);
     if (!heard && Object.keys(registry.quotas).length === 0) break;
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000) {
+    if (moveOn()) {
       await condition(allHandlersFinished);
       await continueOnCurrentBuild<typeof sendShares>(registry);
     }
