@@ -56,6 +56,8 @@ export function sendSharesStart(taskQueue: string): WithStartWorkflowOperation<t
     taskQueue,
     args: [],
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    // Its tasks go ahead of the fleets' on a busy task queue: a renewal answered late lapses.
+    priority: { priorityKey: 1 },
     staticSummary: `Send shares of the workers of ${taskQueue}`,
   });
 }

@@ -3,6 +3,8 @@ import { sendSharesStart } from './client.js';
 import { renewShareUpdate } from './contract.js';
 import { type Grant, LEASE_MS, placesOf, RENEW_EVERY_MS } from './send-shares.js';
 
+const MAX_IN_FLIGHT = 3;
+
 /**
  * This worker process as a member of its task queue's send-share registry (`shares-workflow.ts`):
  * it renews every RENEW_EVERY_MS and keeps the newest grant, which lasts LEASE_MS from the moment
@@ -16,6 +18,7 @@ export class ShareMember {
   readonly #warn: (message: string) => void;
   #held: { grant: Grant; askedAt: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #inFlight = 0;
 
   constructor(client: Client, taskQueue: string, id: string, warn: (message: string) => void) {
     this.#client = client;
@@ -31,21 +34,30 @@ export class ShareMember {
     return placesOf(held.grant, this.id, held.grant.quotas[projectId] ?? defaultQuota);
   }
 
+  /**
+   * Renews every RENEW_EVERY_MS, whether or not the last renewal has been answered: a slow one
+   * must not push the next past the lease. At most MAX_IN_FLIGHT wait at once.
+   */
   start(): void {
-    const tick = async () => {
-      await this.renew().catch((err: unknown) =>
-        this.#warn(
-          `Could not renew this worker's send share: ${err instanceof Error ? err.message : String(err)}`,
-        ),
-      );
-      if (this.#timer !== undefined) this.#timer = setTimeout(tick, RENEW_EVERY_MS);
+    const tick = () => {
+      if (this.#inFlight >= MAX_IN_FLIGHT) return;
+      this.#inFlight++;
+      this.renew()
+        .catch((err: unknown) =>
+          this.#warn(
+            `Could not renew this worker's send share: ${err instanceof Error ? err.message : String(err)}`,
+          ),
+        )
+        .finally(() => {
+          this.#inFlight--;
+        });
     };
-    this.#timer = setTimeout(tick, 0);
+    tick();
+    this.#timer = setInterval(tick, RENEW_EVERY_MS);
   }
 
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    clearInterval(this.#timer);
   }
 
   async renew(): Promise<void> {
@@ -55,7 +67,11 @@ export class ShareMember {
       startWorkflowOperation: sendSharesStart(this.#taskQueue),
     });
     const held = this.#held;
-    if (!held || performance.now() >= held.askedAt + LEASE_MS || grant.epoch >= held.grant.epoch)
-      this.#held = { grant, askedAt };
+    const lapsed = held !== undefined && performance.now() >= held.askedAt + LEASE_MS;
+    if (lapsed)
+      this.#warn(
+        `This worker's send share lapsed: no renewal was answered within ${LEASE_MS} ms of its asking, so it sent nothing meanwhile`,
+      );
+    if (!held || lapsed || grant.epoch >= held.grant.epoch) this.#held = { grant, askedAt };
   }
 }
