@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { LogEntry, Worker } from '@temporalio/worker';
+import { type LogEntry, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import type { ArchiveStoreConfig } from '../../src/activities/archive/archive-sink-from.js';
 import type { ArchiveSink } from '../../src/activities/archive/sink.js';
@@ -13,6 +13,8 @@ import { startTracking, type TrackerHandle } from '../../src/client/tracking.js'
 import { ALL_SEARCH_ATTRIBUTES, type TrackLogExportInput } from '../../src/contract/index.js';
 import { startDevServer } from '../../src/dev/dev-server.js';
 import type { ProjectPacing } from '../../src/request-budget/project-pacing.js';
+import { SendGates } from '../../src/request-budget/send-gates.js';
+import { ShareMember } from '../../src/request-budget/share-member.js';
 import { applyDefaultQuota } from '../../src/request-budget/task-queue-config.js';
 import { CloudDCSimulator, type SimulatorOptions } from '../../src/simulator/server.js';
 import type { AuthConfig } from '../../src/worker/config.js';
@@ -119,6 +121,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     );
   }
   const archiveDir = await mkdtemp(join(tmpdir(), 'clouddc-archives-'));
+  // A limit paced by Temporal is kept at the gateway by this worker's send gates, as the
+  // worker process keeps it: its share is the whole quota, as the only member.
+  const member =
+    options.rateLimit !== undefined && (options.pacing ?? 'temporal') === 'temporal'
+      ? new ShareMember(env.client, taskQueue, `harness-${taskQueue}`, (message) =>
+          Runtime.instance().logger.warn(message),
+        )
+      : undefined;
+  const rateLimit = options.rateLimit;
   const { reportBacklog, reportLag, ...wired } = activityDependenciesFrom(
     {
       cloudDC: {
@@ -131,7 +142,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       },
       archives: options.archives ?? { kind: 'directory', directory: archiveDir },
     },
-    { pacing: options.pacing ?? 'temporal' },
+    {
+      pacing: options.pacing ?? 'temporal',
+      sendGates:
+        member && rateLimit !== undefined
+          ? new SendGates((projectId) => member.placesFor(projectId, rateLimit))
+          : undefined,
+    },
   );
   const dependencies: ActivityDependencies = {
     ...wired,
@@ -151,6 +168,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.maxConcurrentActivities ? { maxConcurrentActivities: options.maxConcurrentActivities } : {}),
   });
   const running = worker.run();
+  member?.start();
   const started: string[] = [];
   return {
     env,
@@ -170,6 +188,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       // A test may have stopped it already (a build retired mid-test).
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
+      member?.stop();
       await sim.close();
       await env.teardown();
       await rm(archiveDir, { recursive: true, force: true });

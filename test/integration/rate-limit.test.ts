@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activityDispatches, activityStartTimes } from '../../src/dev/activity-starts.js';
+import { activityDispatches } from '../../src/dev/activity-starts.js';
 import type { ProjectPacing } from '../../src/request-budget/project-pacing.js';
 import { busiestSecond } from '../../src/simulator/request-rate.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
@@ -33,23 +33,13 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
     expect(results.every((r) => r.outcome === 'completed')).toBe(true);
     const requests = h.sim.requestsTo(`/v1/${project}/`);
     expect(requests.filter((r) => r.status === 429)).toEqual([]);
-    // The bound is read where each pacing keeps it. Temporal's matching service keeps it as it
-    // dispatches (the histories): no more than LIMIT in any second. From there to the gateway a
-    // loaded machine's stalls bunch requests (18 in a second arrived in CI, none refused), which the
-    // benches measure and docs/rate-limits.md bounds; this test's gateway shares its event loop
-    // with the worker. The fallback limiter spaces sends inside the worker, so only the gateway
-    // sees them (plus one on the window's edge).
-    if (pacing === 'temporal') {
-      const dispatched = await Promise.all(
-        handles.map((handle) =>
-          activityStartTimes(h.env.client, handle.workflowId, new Set(['getExportStatus'])),
-        ),
-      );
-      expect(dispatched.flat().length).toBeGreaterThan(2 * LIMIT);
-      expect(busiestSecond(dispatched.flat())).toBeLessThanOrEqual(LIMIT);
-    } else {
-      expect(busiestSecond(requests.map((r) => r.at))).toBeLessThanOrEqual(LIMIT + 1);
-    }
+    // Never more than LIMIT in a second at the gateway: where Temporal paces, the worker's send
+    // gate keeps it however the calls were dispatched or delayed (CI saw 18 arrive against 16
+    // without it); the fallback limiter spaces sends inside the worker, one more on the window's
+    // edge.
+    expect(busiestSecond(requests.map((r) => r.at))).toBeLessThanOrEqual(
+      pacing === 'temporal' ? LIMIT : LIMIT + 1,
+    );
     // Unpaced, these policies would have asked for several times the limit.
     expect(requests.length).toBeGreaterThan(2 * LIMIT);
   });
