@@ -118,7 +118,7 @@ async function main(): Promise<void> {
       );
     }
     await running;
-    member?.stop();
+    await member?.stop();
   } finally {
     await connection.close();
     await tracing?.shutdown();

@@ -18,7 +18,8 @@ export class ShareMember {
   readonly #warn: (message: string) => void;
   #held: { grant: Grant; askedAt: number } | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #inFlight = 0;
+  readonly #inFlight = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
 
   constructor(client: Client, taskQueue: string, id: string, warn: (message: string) => void) {
     this.#client = client;
@@ -40,24 +41,27 @@ export class ShareMember {
    */
   start(): void {
     const tick = () => {
-      if (this.#inFlight >= MAX_IN_FLIGHT) return;
-      this.#inFlight++;
-      this.renew()
-        .catch((err: unknown) =>
-          this.#warn(
-            `Could not renew this worker's send share: ${err instanceof Error ? err.message : String(err)}`,
-          ),
-        )
-        .finally(() => {
-          this.#inFlight--;
-        });
+      if (this.#inFlight.size >= MAX_IN_FLIGHT || this.#stopping.signal.aborted) return;
+      const renewal = this.#client
+        .withAbortSignal(this.#stopping.signal, () => this.renew())
+        .catch((err: unknown) => {
+          if (!this.#stopping.signal.aborted)
+            this.#warn(
+              `Could not renew this worker's send share: ${err instanceof Error ? err.message : String(err)}`,
+            );
+        })
+        .finally(() => this.#inFlight.delete(renewal));
+      this.#inFlight.add(renewal);
     };
     tick();
     this.#timer = setInterval(tick, RENEW_EVERY_MS);
   }
 
-  stop(): void {
+  /** Stops renewing, and gives up the renewals in flight: call before the connection closes. */
+  async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#stopping.abort();
+    await Promise.allSettled(this.#inFlight);
   }
 
   async renew(): Promise<void> {

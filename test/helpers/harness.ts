@@ -186,9 +186,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       // A test may have stopped it already (a build retired mid-test).
+      // Before the worker that runs its registry goes, and the connection with it.
+      await member?.stop();
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await running;
-      member?.stop();
       await sim.close();
       await env.teardown();
       await rm(archiveDir, { recursive: true, force: true });
