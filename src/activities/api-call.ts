@@ -128,7 +128,12 @@ export function apiCall(
   const signal = AbortSignal.any([context.cancellationSignal, AbortSignal.timeout(usable)]);
   const call: ApiCall = {
     target,
-    limits: { signal, sendBy: Date.now() + usable / 2, ticket },
+    limits: {
+      signal,
+      sendBy: Date.now() + usable / 2,
+      ticket,
+      ...(context.info.priority?.priorityKey ? { priorityKey: context.info.priority.priorityKey } : {}),
+    },
     async send(request, options) {
       try {
         return await request();

@@ -57,12 +57,25 @@ describe("a worker's send gates", () => {
     const gates = new SendGates(() => 1);
     const leave = await gates.enter('p');
     const abandon = new AbortController();
-    const gaveUp = gates.enter('p', abandon.signal);
+    const gaveUp = gates.enter('p', { signal: abandon.signal });
     const next = gates.enter('p');
     abandon.abort(new Error('cancelled'));
     await expect(gaveUp).rejects.toThrow('cancelled');
     leave();
     await vi.advanceTimersByTimeAsync(1_100);
     await expect(next).resolves.toBeTypeOf('function');
+  });
+
+  it('let an urgent request ahead of routine ones that waited longer', async () => {
+    const gates = new SendGates(() => 1);
+    const leave = await gates.enter('p');
+    const order: string[] = [];
+    const routine = gates.enter('p', { priorityKey: 4 }).then(() => order.push('routine'));
+    const urgent = gates.enter('p', { priorityKey: 2 }).then(() => order.push('urgent'));
+    leave();
+    await vi.advanceTimersByTimeAsync(1_100);
+    await urgent;
+    expect(order).toEqual(['urgent']);
+    expect(await Promise.race([routine.then(() => 'went'), Promise.resolve('waits')])).toBe('waits');
   });
 });

@@ -48,6 +48,8 @@ export interface CallLimits {
   sendBy?: number;
   /** Names the caller across its retries, so a turn the rate limit refused is kept for it. */
   ticket?: string;
+  /** The activity's priority key: where it waits in its project's send gate. */
+  priorityKey?: number;
 }
 
 /** One request of an operation: method, target, path, and the project and limits it runs under. */
@@ -202,7 +204,10 @@ export function createTransport(options: CloudDCClientOptions): Transport {
     if (!options.sendGates) return () => {};
     let leave: ((answeredAt?: number) => void) | undefined;
     try {
-      leave = await options.sendGates.enter(context.projectId, limits.signal);
+      leave = await options.sendGates.enter(context.projectId, {
+        signal: limits.signal,
+        ...(limits.priorityKey !== undefined ? { priorityKey: limits.priorityKey } : {}),
+      });
     } catch (err) {
       throw new CloudDCApiError({
         kind: 'unavailable',
