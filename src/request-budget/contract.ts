@@ -153,19 +153,11 @@ export const ARRIVAL_JITTER_ROOM_S = 1 / 9;
  * about 2 that formula would starve the project, so a quarter of it is used there.
  */
 export function dispatchRateForQuota(quota: number, roomS = ARRIVAL_JITTER_ROOM_S): number {
-  return Math.max(quota / 4, (quota - 1) / (2 + roomS));
+  return Math.max(quota / 2, (quota - 1) / (1 + roomS));
 }
 
-/**
- * The per-key dispatch rate while a project holds a standing backlog (a boost, `boost.ts`):
- * (quota − 1) / (1 + J), nine tenths of the quota less one. Both rates take a wider room where the
- * project's workers reported lagging more (`arrival-room.ts`). Requests then leave at even spacing,
- * and a one-second window holds rate × (1 + J) + 1 = quota of them at most. The catch-up that
- * halves the idle rate cannot happen: pace holders fill every turn the project leaves unused, so
- * its key never falls behind its limit.
- */
 export function boostedDispatchRate(quota: number, roomS = ARRIVAL_JITTER_ROOM_S): number {
-  return Math.max(dispatchRateForQuota(quota, roomS), (quota - 1) / (1 + roomS));
+  return dispatchRateForQuota(quota, roomS);
 }
 
 /** A pace holder's place: its project's budget, behind all real calls. */
@@ -220,9 +212,10 @@ export function workerPaceForQuota(quota: number): number {
 
 /** The quota a dispatch rate on the task queue was set for: the inverse of `dispatchRateForQuota`. */
 export function quotaForDispatchRate(rate: number): number {
-  // Where the two formulas of `dispatchRateForQuota` meet: quota / 4 = (quota − 1) / (2 + J).
-  const crossing = 1 / (2 - ARRIVAL_JITTER_ROOM_S);
-  return rate >= crossing ? rate * (2 + ARRIVAL_JITTER_ROOM_S) + 1 : 4 * rate;
+  const crossing = 2 / (1 - ARRIVAL_JITTER_ROOM_S);
+  return rate >= (crossing - 1) / (1 + ARRIVAL_JITTER_ROOM_S)
+    ? rate * (1 + ARRIVAL_JITTER_ROOM_S) + 1
+    : 2 * rate;
 }
 
 /** Workflow type of the per-project budget keeper. */

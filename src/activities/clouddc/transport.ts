@@ -16,6 +16,9 @@ import {
 import { nodeHttpFetch } from './node-http-fetch.js';
 import { parseJson, snippet } from './text.js';
 
+/** After a request found no place in its gate in time: about the time a place takes to free. */
+const GATE_RETRY_MS = 1_000;
+
 export interface CloudDCClientOptions {
   auth: CloudDCAuth;
   /** Per request, including reading the body. */
@@ -202,13 +205,28 @@ export function createTransport(options: CloudDCClientOptions): Transport {
     limits: CallLimits,
   ): Promise<() => void> {
     if (!options.sendGates) return () => {};
+    // A request still waiting at its `sendBy` goes back to Temporal, provably unsent, while its
+    // activity has time to say so: timed out in the gate, it would look as if it had been sent.
+    const deadline =
+      limits.sendBy !== undefined ? AbortSignal.timeout(Math.max(0, limits.sendBy - Date.now())) : undefined;
+    const signal =
+      deadline && limits.signal ? AbortSignal.any([limits.signal, deadline]) : (deadline ?? limits.signal);
     let leave: ((answeredAt?: number) => void) | undefined;
     try {
       leave = await options.sendGates.enter(context.projectId, {
-        signal: limits.signal,
+        signal,
         ...(limits.priorityKey !== undefined ? { priorityKey: limits.priorityKey } : {}),
       });
     } catch (err) {
+      if (deadline?.aborted && !limits.signal?.aborted) {
+        metrics.heldBack(operationOf(method, path), context.projectId);
+        throw new CloudDCApiError({
+          kind: 'held-back',
+          message: `${method} ${path} not sent: no place in the project's send gate in time`,
+          retryAfterMs: GATE_RETRY_MS,
+          mayHaveArrived: false,
+        });
+      }
       throw new CloudDCApiError({
         kind: 'unavailable',
         message: `${method} ${path} not sent: ${describeTransportError(err)}`,
