@@ -36,7 +36,13 @@ import { verifiedArchives } from './archive-check.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import { boostedSeconds, boostTimeline, widenedRoom } from './histories.js';
 import { quantile } from './stats.js';
-import { bundleProductWorkflows, gatewayFirst, spawnProductWorker, untilPolling } from './worker-process.js';
+import {
+  bundleProductWorkflows,
+  gatewayFirst,
+  spawnProductWorker,
+  stopWorkers,
+  untilPolling,
+} from './worker-process.js';
 
 const TOKEN = 'bench-token';
 const REGION = 'cn-east-3';
@@ -306,12 +312,7 @@ async function measure(quota: number, concurrency: number) {
     };
   } finally {
     gatewayFirst(0);
-    for (const child of workers) child.kill('SIGTERM');
-    await Promise.all(
-      workers.map((child) =>
-        child.exitCode !== null ? undefined : new Promise((resolve) => child.once('exit', resolve)),
-      ),
-    );
+    await stopWorkers(...workers);
     await sim.close();
     await env.teardown();
   }

@@ -39,6 +39,7 @@ import {
   gatewayFirst,
   residentMb,
   spawnProductWorker,
+  stopWorkers,
   untilPolling,
 } from './worker-process.js';
 
@@ -226,10 +227,7 @@ try {
 } finally {
   gatewayFirst(0);
   clearInterval(sampler);
-  for (const worker of workers) worker.kill('SIGTERM');
-  await Promise.all(
-    workers.map((w) => (w.exitCode !== null ? undefined : new Promise((resolve) => w.once('exit', resolve)))),
-  );
+  await stopWorkers(...workers);
   await sim.close();
   await env.teardown();
   await rm(dir, { recursive: true, force: true });

@@ -23,7 +23,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-describe('a backlogged project gets its whole quota, and no second over it', () => {
+describe('a backlogged project is boosted toward its quota, with nothing refused', () => {
   it('boosts from (quota - 1) / 2 to 0.9 (quota - 1) while 40 eager trackers wait, then returns to normal', async () => {
     const keeper = h.env.client.workflow.getHandle(projectRateLimitWorkflowId(PROJECT));
     const exports = Array.from({ length: 40 }, (_, i) =>
