@@ -31,15 +31,15 @@ import { secondsOver } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
-import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
+import { count, drawDurationMs, positive, withExportDurations } from './cli-options.js';
 import { boostedSeconds, boostTimeline, widenedRoom } from './histories.js';
 import {
-  anyWorkerLost,
   bundleProductWorkflows,
   gatewayFirst,
   residentMb,
   spawnProductWorker,
   stopWorkers,
+  superviseWorkers,
   untilPolling,
 } from './worker-process.js';
 
@@ -59,6 +59,12 @@ const options = withExportDurations(new Command('bench:projects-schedule'), { mi
   .option('--workers <n>', 'worker processes', positive('--workers'), 3)
   .option('--concurrency <n>', "each project's collections at a time", positive('--concurrency'), 300)
   .option('--seed <n>', "seed of the exports' durations", positive('--seed'), 1)
+  .option(
+    '--max-restarts <n>',
+    'workers that exit mid-run replaced, as a supervisor would, before the run is given up',
+    count('--max-restarts'),
+    3,
+  )
   .parse()
   .opts<{
     projects: number;
@@ -67,6 +73,7 @@ const options = withExportDurations(new Command('bench:projects-schedule'), { mi
     workers: number;
     concurrency: number;
     seed: number;
+    maxRestarts: number;
     minDuration: number;
     maxDuration: number;
   }>();
@@ -110,8 +117,8 @@ const sampler = setInterval(async () => {
 }, 2_000);
 try {
   const bundlePath = await bundleProductWorkflows(dir);
-  for (let i = 0; i < options.workers; i++) {
-    const worker = spawnProductWorker({
+  const spawnWorker = () =>
+    spawnProductWorker({
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
       CLOUDDC_REGION: projects[0]?.region ?? 'cn-north-4',
@@ -121,6 +128,8 @@ try {
       CLOUDDC_RATE_LIMIT: String(options.quota),
       CLOUDDC_ARCHIVE_DIR: join(dir, 'archives'),
     });
+  for (let i = 0; i < options.workers; i++) {
+    const worker = spawnWorker();
     workers.push(worker);
     await untilPolling(worker);
   }
@@ -140,10 +149,11 @@ try {
   const started = Date.now();
   await triggerSchedule(env.client, SCHEDULE_ID);
   const runId = await scheduledRun();
+  const supervisor = superviseWorkers(workers, spawnWorker, options.maxRestarts);
   const progress = setInterval(() => void printProgress(started), PROGRESS_EVERY_MS);
   const result = (await Promise.race([
     env.client.workflow.getHandle(runId).result(),
-    anyWorkerLost(workers),
+    supervisor.lost,
   ]).finally(() => clearInterval(progress))) as CollectProjectsLogsResult;
   const wallS = (Date.now() - started) / 1000;
   console.log(`run ${runId}: ${wallS.toFixed(0)} s`);
@@ -217,7 +227,9 @@ try {
     `overall summary ${overallRight ? 'right' : 'WRONG'}: ${result.overall.projects} projects, ${result.overall.servers} servers, ` +
       `${result.overall.succeeded} archives, ${result.overall.bytes} bytes, ${result.overall.failed} failed`,
   );
-  console.log(`worker peak RSS: ${peakRssMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}`);
+  console.log(
+    `worker peak RSS: ${peakRssMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}; ${supervisor.restarts()} restarted mid-run`,
+  );
   console.log(`largest histories: ${await largestHistories()}`);
   console.log(
     allRight && overallRight && withinQuota

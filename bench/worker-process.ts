@@ -80,16 +80,39 @@ export function untilPolling(worker: ChildProcess): Promise<void> {
 }
 
 /**
- * Rejects when any of `workers` exits before the bench stops it (`stopWorkers`): a run that lost
- * its workers would otherwise wait for ever on results nothing computes.
+ * Keeps `workers` running as a supervisor (systemd, Kubernetes) keeps a deployment's: one that
+ * exits before the bench stops it (`stopWorkers`) is replaced in its place in `workers` by a new
+ * one from `spawnWorker`, since Temporal loses nothing a worker held. Past `maxRestarts`
+ * replacements `lost` rejects: a run whose workers keep dying would otherwise wait for ever.
  */
-export function anyWorkerLost(workers: readonly ChildProcess[]): Promise<never> {
-  return new Promise((_, reject) => {
-    for (const [i, worker] of workers.entries())
+export function superviseWorkers(
+  workers: ChildProcess[],
+  spawnWorker: () => ChildProcess,
+  maxRestarts: number,
+): { lost: Promise<never>; restarts: () => number } {
+  let restarts = 0;
+  const lost = new Promise<never>((_, reject) => {
+    const watch = (worker: ChildProcess, i: number) =>
       worker.once('exit', (code, signal) => {
-        if (!stopping.has(worker)) reject(new Error(`worker ${i + 1} exited mid-run (${code ?? signal})`));
+        if (stopping.has(worker)) return;
+        restarts += 1;
+        if (restarts > maxRestarts) {
+          reject(
+            new Error(`worker ${i + 1} exited mid-run (${code ?? signal}), after ${maxRestarts} restarts`),
+          );
+          return;
+        }
+        console.error(
+          `worker ${i + 1} exited mid-run (${code ?? signal}): restarting it (${restarts} of ${maxRestarts})`,
+        );
+        const next = spawnWorker();
+        workers[i] = next;
+        watch(next, i);
+        untilPolling(next).catch(reject);
       });
+    for (const [i, worker] of workers.entries()) watch(worker, i);
   });
+  return { lost, restarts: () => restarts };
 }
 
 /** Resident memory of the process in MB, from /proc (Linux, where the benchmarks run). */
