@@ -197,10 +197,7 @@ try {
     );
     const end = started + wallS * 1000;
     const room = widenedRoom(timeline, started, end);
-    const over = secondsOver(
-      sim.requestsTo(`/v1/${project.projectId}/`).map((r) => r.at),
-      options.quota,
-    );
+    const over = secondsOver(sim.arrivalsOf(project.projectId), options.quota);
     console.log(
       `${''.padEnd(20)} ${over.length} seconds over the quota at the gateway${
         over.length

@@ -118,6 +118,8 @@ export class CloudDCSimulator {
   readonly #projectTallies = new Map<string, RequestTally>();
   /** Each project's requests of the last second, and the most there ever were. */
   readonly #secondWindows = new Map<string, { times: number[]; most: number }>();
+  /** Every request's arrival by project: a number each, kept for the whole run, unlike the log. */
+  readonly #arrivals = new Map<string, number[]>();
   /** Answers whose archive body a `trickle` fault slows down. */
   readonly #trickled = new WeakMap<ServerResponse, number>();
   readonly #requestLogLimit: number;
@@ -260,7 +262,15 @@ export class CloudDCSimulator {
     return this.#secondWindows.get(projectId)?.most ?? 0;
   }
 
+  /** When each of a project's requests arrived (epoch ms), however long the run. */
+  arrivalsOf(projectId: string): number[] {
+    return [...(this.#arrivals.get(projectId) ?? [])];
+  }
+
   #countInBusiestSecond(projectId: string, at: number): void {
+    const arrivals = this.#arrivals.get(projectId) ?? [];
+    this.#arrivals.set(projectId, arrivals);
+    arrivals.push(at);
     const window = this.#secondWindows.get(projectId) ?? { times: [], most: 0 };
     this.#secondWindows.set(projectId, window);
     window.times.push(at);

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { busiestSecond } from '../../src/simulator/request-rate.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 import { waitFor } from '../helpers/harness.js';
 
@@ -182,6 +183,9 @@ describe('CloudDC simulator request log', () => {
         throttled: statuses.filter((s) => s === 429).length,
       });
       expect(sim.statusTally(record).throttled).toBeGreaterThan(0);
+      // Every arrival is kept, so a long run's busiest seconds can be read after the log is trimmed.
+      expect(sim.arrivalsOf('p-log')).toHaveLength(40);
+      expect(busiestSecond(sim.arrivalsOf('p-log'))).toBe(sim.busiestSecondOf('p-log'));
     } finally {
       await sim.close();
     }
