@@ -55,13 +55,11 @@ describe('a backlogged project is boosted toward its quota, with nothing refused
     // quota only while holders take every spare turn, and a loaded CI machine's server gave out
     // saved turns at once (9 dispatched in a second against 8) and its stalls bunched arrivals
     // (10); docs/rate-limits.md says where the bound breaks.
-    const dispatched = (
-      await Promise.all(
-        handles.map((handle) =>
-          activityStartTimes(h.env.client, handle.workflowId, new Set(['getExportStatus'])),
-        ),
-      )
-    ).flat();
+    const dispatched = await activityStartTimes(
+      h.env.client,
+      handles.map((handle) => handle.workflowId),
+      new Set(['getExportStatus']),
+    );
     expect(dispatched.length).toBeGreaterThan(2 * QUOTA);
     const requests = h.sim.requestsTo(`/v1/${PROJECT}/`);
     expect(requests.filter((r) => r.status === 429)).toEqual([]);
