@@ -21,7 +21,7 @@ import { findMinio, type RunningMinio, startMinio } from '../src/dev/minio.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { positive } from './cli-options.js';
 import { renderRows } from './table.js';
-import { residentMb, untilPolling } from './worker-process.js';
+import { residentMb, stopWorkers, untilPolling } from './worker-process.js';
 
 type Sink = 'object-store' | 'directory';
 const TOKEN = 'bench-token';
@@ -164,8 +164,7 @@ async function measure(
         expected.bytes === result.archive.bytes,
     };
   } finally {
-    worker.kill('SIGTERM');
-    await new Promise((resolve) => worker.once('exit', resolve));
+    await stopWorkers(worker);
     await rm(directory, { recursive: true, force: true });
   }
 }

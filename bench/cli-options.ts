@@ -7,6 +7,14 @@ export const positive = (what: string) => (value: string) => {
   return n;
 };
 
+/** A commander parser for a count that may be zero, naming the option when the value is not one. */
+export const count = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError(`${what} must be a whole number, 0 or more`);
+  return n;
+};
+
 /** `--min-duration` and `--max-duration`: the range, in seconds, exports' durations are drawn from. */
 export function withExportDurations(command: Command, defaults: { minS: number; maxS: number }): Command {
   return command

@@ -26,7 +26,7 @@ import {
   setRampingBuild,
 } from '../src/worker-deployment/routing.js';
 import { positive } from './cli-options.js';
-import { bundleProductWorkflows, spawnProductWorker, untilPolling } from './worker-process.js';
+import { bundleProductWorkflows, spawnProductWorker, stopWorkers, untilPolling } from './worker-process.js';
 
 const TOKEN = 'bench-token';
 const REGION = 'cn-east-3';
@@ -157,14 +157,7 @@ async function measure(extraArgs: string[], builds: string[]) {
       warned: workers.every((w) => w.output.includes('partitions: each keeps its own share')),
     };
   } finally {
-    for (const { child } of workers) child.kill('SIGTERM');
-    await Promise.all(
-      workers.map(({ child }) =>
-        child.exitCode !== null || child.signalCode !== null
-          ? undefined
-          : new Promise((resolve) => child.once('exit', resolve)),
-      ),
-    );
+    await stopWorkers(...workers.map(({ child }) => child));
     await sim.close();
     await env.teardown();
   }

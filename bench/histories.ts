@@ -69,12 +69,8 @@ export async function workflowCost(
   return cost;
 }
 
-/** How a budget keeper boosted its project over a run, read from its histories. */
-export interface BoostTimeline {
-  /** Each boost: from when the task queue had the boosted rate to when it had the normal one again (epoch ms). */
-  spells: { from: number; to: number }[];
-  /** When a pace holder took a turn: a gap in the project's backlog (epoch ms). */
-  holderTurns: number[];
+/** What a budget keeper did over a run, read from its histories. */
+export interface KeeperTimeline {
   /** When a run of the keeper continued as new (epoch ms). */
   continuedAt: number[];
   /** The lags workers reported (ms): each widens the project's room for arrivals. */
@@ -84,46 +80,33 @@ export interface BoostTimeline {
 }
 
 /**
- * Reads every run of a budget keeper (`projectRateLimit`): the weights it applied (boosted or not,
- * from each `applyProjectWeight` input, in force once completed), the turns its pace holders took,
- * and its continue-as-new points. Open spells end at `until`.
+ * Reads every run of a budget keeper (`projectRateLimit`): the rooms it applied (from each
+ * `applyProjectWeight` input, in force once completed), the lags it heard of, and its
+ * continue-as-new points.
  */
-export async function boostTimeline(
-  client: Client,
-  workflowId: string,
-  until: number,
-): Promise<BoostTimeline> {
-  const timeline: BoostTimeline = { spells: [], holderTurns: [], continuedAt: [], lagsMs: [], rooms: [] };
+export async function keeperTimeline(client: Client, workflowId: string): Promise<KeeperTimeline> {
+  const timeline: KeeperTimeline = { continuedAt: [], lagsMs: [], rooms: [] };
   const runs = [];
   for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
   runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-  let boostedSince: number | null = null;
   for (const run of runs) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    const scheduled = new Map<string, { type: string; boosted: boolean; roomS: number | undefined }>();
+    const scheduled = new Map<string, { type: string; roomS: number | undefined }>();
     for (const event of history.events ?? []) {
       const at = tsToMs(event.eventTime);
       const task = event.activityTaskScheduledEventAttributes;
       if (task) {
         const [input] = (task.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload(p));
-        const change = input as { boosted?: boolean; roomS?: number } | undefined;
         scheduled.set(String(event.eventId), {
           type: task.activityType?.name ?? '',
-          boosted: change?.boosted === true,
-          roomS: change?.roomS,
+          roomS: (input as { roomS?: number } | undefined)?.roomS,
         });
       }
       const completed = event.activityTaskCompletedEventAttributes;
       const which = completed && scheduled.get(String(completed.scheduledEventId));
       if (which?.type === 'applyProjectWeight') {
         timeline.rooms.push({ roomS: which.roomS ?? ARRIVAL_JITTER_ROOM_S, from: at });
-        if (which.boosted && boostedSince === null) boostedSince = at;
-        if (!which.boosted && boostedSince !== null) {
-          timeline.spells.push({ from: boostedSince, to: at });
-          boostedSince = null;
-        }
       }
-      if (which?.type === 'holdPace') timeline.holderTurns.push(at);
       if (event.workflowExecutionContinuedAsNewEventAttributes) timeline.continuedAt.push(at);
       const signal = event.workflowExecutionSignaledEventAttributes;
       if (signal?.signalName === laggedSignal.name) {
@@ -132,13 +115,12 @@ export async function boostTimeline(
       }
     }
   }
-  if (boostedSince !== null) timeline.spells.push({ from: boostedSince, to: until });
   return timeline;
 }
 
 /** How long within [from, to) the keeper held a room for arrivals wider than the base, and the widest it held (ms). */
 export function widenedRoom(
-  timeline: BoostTimeline,
+  timeline: KeeperTimeline,
   from: number,
   to: number,
 ): { seconds: number; widestMs: number } {
@@ -150,12 +132,4 @@ export function widenedRoom(
   }, 0);
   const widestMs = 1000 * Math.max(ARRIVAL_JITTER_ROOM_S, ...timeline.rooms.map((room) => room.roomS));
   return { seconds, widestMs };
-}
-
-/** How long within [from, to) the keeper held its project boosted (s). */
-export function boostedSeconds(timeline: BoostTimeline, from: number, to: number): number {
-  return (
-    timeline.spells.reduce((sum, s) => sum + Math.max(0, Math.min(to, s.to) - Math.max(from, s.from)), 0) /
-    1000
-  );
 }

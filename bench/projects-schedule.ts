@@ -31,14 +31,15 @@ import { secondsOver } from '../src/simulator/request-rate.js';
 import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
-import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
-import { boostedSeconds, boostTimeline, widenedRoom } from './histories.js';
+import { count, drawDurationMs, positive, withExportDurations } from './cli-options.js';
+import { keeperTimeline, widenedRoom } from './histories.js';
 import {
-  anyWorkerLost,
   bundleProductWorkflows,
   gatewayFirst,
   residentMb,
   spawnProductWorker,
+  stopWorkers,
+  superviseWorkers,
   untilPolling,
 } from './worker-process.js';
 
@@ -58,6 +59,12 @@ const options = withExportDurations(new Command('bench:projects-schedule'), { mi
   .option('--workers <n>', 'worker processes', positive('--workers'), 3)
   .option('--concurrency <n>', "each project's collections at a time", positive('--concurrency'), 300)
   .option('--seed <n>', "seed of the exports' durations", positive('--seed'), 1)
+  .option(
+    '--max-restarts <n>',
+    'workers that exit mid-run replaced, as a supervisor would, before the run is given up',
+    count('--max-restarts'),
+    3,
+  )
   .parse()
   .opts<{
     projects: number;
@@ -66,6 +73,7 @@ const options = withExportDurations(new Command('bench:projects-schedule'), { mi
     workers: number;
     concurrency: number;
     seed: number;
+    maxRestarts: number;
     minDuration: number;
     maxDuration: number;
   }>();
@@ -109,8 +117,8 @@ const sampler = setInterval(async () => {
 }, 2_000);
 try {
   const bundlePath = await bundleProductWorkflows(dir);
-  for (let i = 0; i < options.workers; i++) {
-    const worker = spawnProductWorker({
+  const spawnWorker = () =>
+    spawnProductWorker({
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_WORKFLOW_BUNDLE: bundlePath,
       CLOUDDC_REGION: projects[0]?.region ?? 'cn-north-4',
@@ -120,6 +128,8 @@ try {
       CLOUDDC_RATE_LIMIT: String(options.quota),
       CLOUDDC_ARCHIVE_DIR: join(dir, 'archives'),
     });
+  for (let i = 0; i < options.workers; i++) {
+    const worker = spawnWorker();
     workers.push(worker);
     await untilPolling(worker);
   }
@@ -139,10 +149,11 @@ try {
   const started = Date.now();
   await triggerSchedule(env.client, SCHEDULE_ID);
   const runId = await scheduledRun();
+  const supervisor = superviseWorkers(workers, spawnWorker, options.maxRestarts);
   const progress = setInterval(() => void printProgress(started), PROGRESS_EVERY_MS);
   const result = (await Promise.race([
     env.client.workflow.getHandle(runId).result(),
-    anyWorkerLost(workers),
+    supervisor.lost,
   ]).finally(() => clearInterval(progress))) as CollectProjectsLogsResult;
   const wallS = (Date.now() - started) / 1000;
   console.log(`run ${runId}: ${wallS.toFixed(0)} s`);
@@ -179,17 +190,10 @@ try {
         `busiest second ${busiest} (quota ${options.quota}); fleet result ${JSON.stringify(fleet ?? {}).length} bytes, ` +
         `${fleet?.manifests.length ?? 0} manifests`,
     );
-    const timeline = await boostTimeline(
-      env.client,
-      projectRateLimitWorkflowId(project.projectId),
-      Date.now(),
-    );
+    const timeline = await keeperTimeline(env.client, projectRateLimitWorkflowId(project.projectId));
     const end = started + wallS * 1000;
     const room = widenedRoom(timeline, started, end);
-    const over = secondsOver(
-      sim.requestsTo(`/v1/${project.projectId}/`).map((r) => r.at),
-      options.quota,
-    );
+    const over = secondsOver(sim.arrivalsOf(project.projectId), options.quota);
     console.log(
       `${''.padEnd(20)} ${over.length} seconds over the quota at the gateway${
         over.length
@@ -199,7 +203,6 @@ try {
               .join(', ')})`
           : ''
       }; ` +
-        `boosted ${boostedSeconds(timeline, started, end).toFixed(0)} s of ${wallS.toFixed(0)}; ` +
         `${timeline.lagsMs.length} lags reported; the room for arrivals widened for ${room.seconds.toFixed(0)} s (the widest ${room.widestMs.toFixed(0)} ms)`,
     );
     for (const failure of fleet?.failures.slice(0, 5) ?? []) {
@@ -216,7 +219,9 @@ try {
     `overall summary ${overallRight ? 'right' : 'WRONG'}: ${result.overall.projects} projects, ${result.overall.servers} servers, ` +
       `${result.overall.succeeded} archives, ${result.overall.bytes} bytes, ${result.overall.failed} failed`,
   );
-  console.log(`worker peak RSS: ${peakRssMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}`);
+  console.log(
+    `worker peak RSS: ${peakRssMb.map((mb) => `${mb.toFixed(0)} MB`).join(', ')}; ${supervisor.restarts()} restarted mid-run`,
+  );
   console.log(`largest histories: ${await largestHistories()}`);
   console.log(
     allRight && overallRight && withinQuota
@@ -226,10 +231,7 @@ try {
 } finally {
   gatewayFirst(0);
   clearInterval(sampler);
-  for (const worker of workers) worker.kill('SIGTERM');
-  await Promise.all(
-    workers.map((w) => (w.exitCode !== null ? undefined : new Promise((resolve) => w.once('exit', resolve)))),
-  );
+  await stopWorkers(...workers);
   await sim.close();
   await env.teardown();
   await rm(dir, { recursive: true, force: true });

@@ -33,10 +33,30 @@ export function spawnProductWorker(env: Record<string, string>): ChildProcess {
   });
 }
 
+/** Workers the bench itself is stopping: their exit is the end of a run, not a loss. */
+const stopping = new WeakSet<ChildProcess>();
+
+/**
+ * Stops workers as an operator would (SIGTERM: they shut down cleanly) and waits until they have
+ * exited; their exit is then not reported as lost.
+ */
+export async function stopWorkers(...workers: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map((worker) => {
+      stopping.add(worker);
+      if (worker.exitCode !== null || worker.signalCode !== null) return undefined;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      worker.kill('SIGTERM');
+      return exited;
+    }),
+  );
+}
+
 /**
  * Resolves when a worker process prints its start-up line (it then polls), rejects if it exits
  * first. Its output is read to the end, so a long run's pipe never fills, but only its tail is
- * kept: workers print for hours. A worker that fails later says so at once, with that tail.
+ * kept: workers print for hours. A worker that exits later unbidden says so at once, with that
+ * tail.
  */
 export function untilPolling(worker: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -53,24 +73,46 @@ export function untilPolling(worker: ChildProcess): Promise<void> {
     worker.stderr?.on('data', seen);
     worker.once('exit', (code, signal) => {
       if (!polling) reject(new Error(`the worker exited with ${code}: ${tail.slice(-2_000)}`));
-      // The bench stops its workers with SIGTERM, which they take as a clean shutdown (code 0).
-      else if (code !== 0 && signal !== 'SIGTERM')
+      else if (!stopping.has(worker))
         console.error(`a worker exited mid-run (${code ?? signal}); its last output:\n${tail.slice(-2_000)}`);
     });
   });
 }
 
 /**
- * Rejects when any of `workers` exits other than by the bench's SIGTERM: a run that lost its
- * workers would otherwise wait for ever on results nothing computes.
+ * Keeps `workers` running as a supervisor (systemd, Kubernetes) keeps a deployment's: one that
+ * exits before the bench stops it (`stopWorkers`) is replaced in its place in `workers` by a new
+ * one from `spawnWorker`, since Temporal loses nothing a worker held. Past `maxRestarts`
+ * replacements `lost` rejects: a run whose workers keep dying would otherwise wait for ever.
  */
-export function anyWorkerLost(workers: readonly ChildProcess[]): Promise<never> {
-  return new Promise((_, reject) => {
-    for (const [i, worker] of workers.entries())
+export function superviseWorkers(
+  workers: ChildProcess[],
+  spawnWorker: () => ChildProcess,
+  maxRestarts: number,
+): { lost: Promise<never>; restarts: () => number } {
+  let restarts = 0;
+  const lost = new Promise<never>((_, reject) => {
+    const watch = (worker: ChildProcess, i: number) =>
       worker.once('exit', (code, signal) => {
-        if (signal !== 'SIGTERM') reject(new Error(`worker ${i + 1} exited mid-run (${code ?? signal})`));
+        if (stopping.has(worker)) return;
+        restarts += 1;
+        if (restarts > maxRestarts) {
+          reject(
+            new Error(`worker ${i + 1} exited mid-run (${code ?? signal}), after ${maxRestarts} restarts`),
+          );
+          return;
+        }
+        console.error(
+          `worker ${i + 1} exited mid-run (${code ?? signal}): restarting it (${restarts} of ${maxRestarts})`,
+        );
+        const next = spawnWorker();
+        workers[i] = next;
+        watch(next, i);
+        untilPolling(next).catch(reject);
       });
+    for (const [i, worker] of workers.entries()) watch(worker, i);
   });
+  return { lost, restarts: () => restarts };
 }
 
 /** Resident memory of the process in MB, from /proc (Linux, where the benchmarks run). */

@@ -14,7 +14,7 @@ import { CloudDCSimulator } from '../src/simulator/server.js';
 import { positive } from './cli-options.js';
 import { quantile } from './stats.js';
 import { renderRows } from './table.js';
-import { residentMb, untilPolling } from './worker-process.js';
+import { residentMb, stopWorkers, untilPolling } from './worker-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-token';
@@ -78,8 +78,7 @@ async function startOnce(args: string[], env: Record<string, string>) {
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     return { startupMs, rssMb: Math.round(await residentMb(child)) };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopWorkers(child);
   }
 }
 

@@ -1,7 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { ApplicationFailure } from '@temporalio/common';
 import { invalidInput, type ThrottleReport } from '../contract/index.js';
-import type { CallStart } from '../request-budget/backlog-report.js';
 import type { ProjectRateLimiter } from '../request-budget/worker-limiter.js';
 import type { ArchiveSink } from './archive/sink.js';
 import type { CloudDCClient } from './clouddc/client.js';
@@ -31,11 +30,6 @@ export interface ActivityDependencies {
   reportThrottle?: (report: ThrottleReport) => Promise<void>;
   /** The in-process limiter the client paces with, when the server cannot; it counts our own waits. */
   localRateLimiter?: ProjectRateLimiter;
-  /**
-   * Told of each call's start and how long it waited for its turn on the server, when Temporal
-   * holds the per-project budgets; tells the project's keeper of a backlog (`backlog-report.ts`).
-   */
-  reportBacklog?: (call: CallStart) => void;
   /** Told of each call's project; tells its keeper when the worker lags (`lag-report.ts`). */
   reportLag?: (projectId: string) => void;
 }
@@ -97,16 +91,8 @@ export function apiCall(
   logFields: Record<string, string> = {},
 ): ApiCall {
   const context = Context.current();
-  const {
-    attempt,
-    scheduledTimestampMs,
-    currentAttemptScheduledTimestampMs,
-    scheduleToCloseTimeoutMs,
-    startToCloseTimeoutMs,
-    activityId,
-  } = context.info;
-  const startedAt = Date.now();
-  deps.reportBacklog?.({ projectId, queueWaitMs: startedAt - currentAttemptScheduledTimestampMs, startedAt });
+  const { attempt, scheduledTimestampMs, scheduleToCloseTimeoutMs, startToCloseTimeoutMs, activityId } =
+    context.info;
   deps.reportLag?.(projectId);
   const execution = context.info.workflowExecution;
   const ticket = `${execution?.workflowId}/${execution?.runId}/${activityId}`;

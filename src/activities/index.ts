@@ -1,4 +1,3 @@
-import { holdPaceActivity } from '../request-budget/pace-holder-activity.js';
 import { applyProjectWeightActivity } from '../request-budget/weight-activity.js';
 import type { ActivityDependencies } from './api-call.js';
 import { awaitCollectionsActivity } from './await-collections.js';
@@ -20,7 +19,6 @@ export function createActivities(deps: ActivityDependencies) {
     storeFleetManifest: storeFleetManifestActivity(deps),
     awaitCollections: awaitCollectionsActivity(),
     applyProjectWeight: applyProjectWeightActivity,
-    holdPace: holdPaceActivity,
     /** Run as a local activity at a tracker's start, so the answer is recorded in its history. */
     async searchAttributesAvailable(): Promise<boolean> {
       return deps.searchIndex ?? false;

@@ -38,11 +38,12 @@ export async function activityDispatches(
   return dispatches;
 }
 
-/** When the server dispatched each activity of `types` that a workflow ran. */
+/** When the server dispatched each activity of `types` that any of the workflows ran. */
 export async function activityStartTimes(
   client: Client,
-  workflowId: string,
+  workflowIds: readonly string[],
   types: ReadonlySet<string>,
 ): Promise<number[]> {
-  return (await activityDispatches(client, workflowId, types)).map((d) => d.startedAt);
+  const dispatches = await Promise.all(workflowIds.map((id) => activityDispatches(client, id, types)));
+  return dispatches.flat().map((d) => d.startedAt);
 }

@@ -62,7 +62,7 @@ function rateLimitTable(view: RateLimitsView): string {
   ];
   if (view.projects.length === 0) return [...lines, 'Every project runs at the default quota.'].join('\n');
   const rows = [
-    ['PROJECT', 'QUOTA', 'SHARE', 'RATE', '429s', 'LAST 429', 'DISPATCHED', 'TAKEN', 'BOOST', 'LATE ROOM'],
+    ['PROJECT', 'QUOTA', 'SHARE', 'RATE', '429s', 'LAST 429', 'DISPATCHED', 'LATE ROOM'],
     ...view.projects.map((p) => [
       p.projectId,
       p.quota === null ? 'default' : `${p.quota}/s`,
@@ -73,10 +73,6 @@ function rateLimitTable(view: RateLimitsView): string {
       p.dispatchRate === undefined || p.dispatchRate === null
         ? '?'
         : `${Math.round(p.dispatchRate * 100) / 100}/s`,
-      p.turnsPerSecond === undefined ? '-' : `${p.turnsPerSecond}/s`,
-      p.boost === 'off' && p.noBoostBefore !== undefined
-        ? `off until ${new Date(p.noBoostBefore).toISOString().slice(11, 19)}`
-        : (p.boost ?? 'off'),
       p.arrivalRoomMs === undefined ? '-' : `${Math.round(p.arrivalRoomMs)} ms`,
     ]),
   ];

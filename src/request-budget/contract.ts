@@ -63,13 +63,6 @@ export const PRIORITY_KEY = {
    * export here; one someone waits on, started at any other, requests it at `standard`.
    */
   deferrable: 4,
-  /**
-   * A pace holder of a boosted project (`boost.ts`): behind every real call, so it takes the
-   * project's turn only when none of its calls is ready for it. Each priority key is its own
-   * subqueue on the server, read into memory apart from the others, so holders are at hand
-   * however deep the real backlog is.
-   */
-  paceHolder: 5,
 } as const;
 
 /** A place in the project's queue at one of `PRIORITY_KEY`. */
@@ -139,78 +132,27 @@ export const PACED_ACTIVITY = { allowEagerDispatch: false } as const;
 /**
  * Room at the gateway for the time from dispatch to arrival to vary, in seconds: a busy worker
  * sends some requests late and then together (measured in the production-like run: with room for
- * none, a loaded machine put 21 and 23 into a second of a quota of 20). Both rates below keep the
- * busiest second at the quota while arrivals vary by less than this, whatever the gateway counts
- * with (fixed windows, sliding windows, buckets of the quota).
+ * none, a loaded machine put 21 and 23 into a second of a quota of 20).
  */
 export const ARRIVAL_JITTER_ROOM_S = 1 / 9;
 
 /**
- * The per-key dispatch rate set on the task queue for a project quota (requests a second).
- * Temporal's per-key limiter lets a key that fell behind its limit catch up by one second's worth
- * at once, and then keeps the rate: with arrivals varying by up to J, a one-second window can hold
- * rate × (2 + J) + 1 of them. (quota − 1) / (2 + J) keeps that at the quota. Below a quota of
- * about 2 that formula would starve the project, so a quarter of it is used there.
+ * The calls a second a project is paced at for its quota, by Temporal's per-key limit on the task
+ * queue or by the worker's own limiter (the fallback where the server cannot limit per project):
+ * evenly spaced, with arrivals varying by up to J, a one-second window holds rate × (1 + J) + 1 of
+ * them, and (quota − 1) / (1 + J) keeps that at the quota (17.1 at a quota of 20). Below a quota of
+ * about 2 that would starve the project, so half the quota is used there.
+ *
+ * Temporal's limiter also lets a key that fell behind catch up by a second's worth at once, which
+ * would double that window: the send gates (`send-gate.ts`) are what hold the bound then, and
+ * whenever a stalled worker sends late and together. The rate only has to keep the gates from
+ * holding back what they need not.
  */
 export function dispatchRateForQuota(quota: number, roomS = ARRIVAL_JITTER_ROOM_S): number {
   return Math.max(quota / 2, (quota - 1) / (1 + roomS));
 }
 
-export function boostedDispatchRate(quota: number, roomS = ARRIVAL_JITTER_ROOM_S): number {
-  return dispatchRateForQuota(quota, roomS);
-}
-
-/** A pace holder's place: its project's budget, behind all real calls. */
-export function paceHolderPriority(projectId: string): Priority {
-  return { fairnessKey: projectFairnessKey(projectId), priorityKey: PRIORITY_KEY.paceHolder };
-}
-
-/**
- * A call that waited this long for its project's turn on the server saw a backlog: at least a
- * second's worth of calls were queued ahead of it. Its activity tells the project's keeper, which
- * may raise the project to `boostedDispatchRate`.
- */
-export const BACKLOG_EVIDENCE_MS = 2_000;
-
-/**
- * Workers count the calls of a project they start in windows of this length, aligned to the
- * clock, so the keeper can add up every worker's count of the same window: each turn is then
- * counted once, whichever worker took it. At a quota of 20 a window holds 18 turns of the normal
- * rate; a clock a few milliseconds off moves a turn or so between windows.
- */
-export const PACE_WINDOW_MS = 2_000;
-
-/**
- * What a worker tells the keeper while the project's calls wait for their turns (one waited
- * `BACKLOG_EVIDENCE_MS` or more lately): the backlog, and how many of the project's turns this
- * worker took in the last window, so the keeper can tell a key held to its rate (a boost then
- * helps) from one whose workers do not keep up with it (a boost would let the key save turns and
- * spend them at once).
- */
-export interface BacklogReport {
-  projectId: string;
-  /** How long the call that showed the backlog waited on the server for its project's turn (ms). */
-  queueWaitMs: number;
-  /** When the activity started (epoch ms). */
-  startedAt: number;
-  /** Which worker process reports: a count sent twice is counted once. */
-  reporter?: string;
-  /** The window counted: when it began (epoch ms, a multiple of `PACE_WINDOW_MS`). */
-  window?: number;
-  /** The project's calls this worker started in that window. */
-  turns?: number;
-}
-
-/**
- * The pace of the worker's own limiter (the fallback where the server cannot limit per project) for
- * a project quota. It spaces requests evenly, as a boost does, with the same room for arrivals
- * that vary (`boostedDispatchRate`). Below a quota of 2, half of it.
- */
-export function workerPaceForQuota(quota: number): number {
-  return Math.max(quota / 2, (quota - 1) / (1 + ARRIVAL_JITTER_ROOM_S));
-}
-
-/** The quota a dispatch rate on the task queue was set for: the inverse of `dispatchRateForQuota`. */
+/** The quota a rate was set for: the inverse of `dispatchRateForQuota`. */
 export function quotaForDispatchRate(rate: number): number {
   const crossing = 2 / (1 - ARRIVAL_JITTER_ROOM_S);
   return rate >= (crossing - 1) / (1 + ARRIVAL_JITTER_ROOM_S)
@@ -266,30 +208,20 @@ export interface ProjectRateLimitStatus {
   /** Requests per second the project may make now (quota × share), when the quota is known. */
   rate: number | null;
   /**
-   * Calls a second the task queue dispatches for the project now (below `rate`, for the room the
-   * server's catch-up needs; `boostedDispatchRate` while boosted), when the default quota is known.
+   * Calls a second the task queue dispatches for the project now (`dispatchRateForQuota` of
+   * `rate`), when the default quota is known.
    */
   dispatchRate?: number | null;
   /** Weight of the project's fairness key on the task queue (its rate relative to the default). */
   weight: number;
-  /** Whether the project runs at `boostedDispatchRate` for a standing backlog, or is on the way in or out. */
-  boost?: 'off' | 'priming' | 'on' | 'cooling';
   throttles: number;
   decreases: number;
   /** The room the rates leave for arrivals that vary (ms): the base, or wider for workers that lag. */
   arrivalRoomMs?: number;
-  /**
-   * The project's turns a second its workers took lately, as they reported while its calls waited
-   * (pace holders included); absent while none did.
-   */
-  turnsPerSecond?: number;
-  /** Until when no boost starts (epoch ms), when the workers fell behind the rate lately. */
-  noBoostBefore?: number;
   lastThrottle?: ThrottleReport & { refusedAtIso: string };
 }
 
 export const throttledSignal = defineSignal<[ThrottleReport]>('throttled');
-export const backloggedSignal = defineSignal<[BacklogReport]>('backlogged');
 export const laggedSignal = defineSignal<[LagReport]>('lagged');
 export const getRateLimitQuery = defineQuery<ProjectRateLimitStatus>('getRateLimit');
 /** Sets the project's own quota (requests per second), or with null returns it to the default. */
@@ -301,8 +233,6 @@ export interface ProjectWeightChange {
   /** The project's rate relative to the default: quota/default × share. 1 removes the override. */
   quota: number | null;
   share: number;
-  /** At `boostedDispatchRate` of the quota (the share is then whole). */
-  boosted?: boolean;
   /** The room for arrivals that vary, in seconds, when wider than `ARRIVAL_JITTER_ROOM_S`. */
   roomS?: number;
 }
@@ -344,15 +274,6 @@ export const projectRateLimitInputSchema = z.strictObject({
   room: z.strictObject({ ms: z.number().positive(), until: z.number() }).optional(),
 });
 
-const backlogReportSchema = z.strictObject({
-  projectId: idSchema,
-  queueWaitMs: z.number().nonnegative(),
-  startedAt: z.number(),
-  reporter: z.string().max(100).optional(),
-  window: z.number().int().optional(),
-  turns: z.number().int().nonnegative().optional(),
-});
-
 const lagReportSchema = z.strictObject({
   projectId: idSchema,
   lagMs: z.number().nonnegative(),
@@ -368,8 +289,6 @@ function readReport<T>(schema: z.ZodType<T>, raw: unknown): T | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export const readBacklogReport = (raw: unknown): BacklogReport | undefined =>
-  readReport(backlogReportSchema, raw);
 export const readLagReport = (raw: unknown): LagReport | undefined => readReport(lagReportSchema, raw);
 export const readThrottleReport = (raw: unknown): ThrottleReport | undefined =>
   readReport(throttleReportSchema, raw);

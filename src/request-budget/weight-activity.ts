@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { boostedDispatchRate, dispatchRateForQuota, type ProjectWeightChange } from '../contract/index.js';
+import { dispatchRateForQuota, type ProjectWeightChange } from '../contract/index.js';
 import { readQueueRateLimits, setProjectWeight } from './task-queue-config.js';
 
 /**
  * Writes a project's rate to the activity task queue as the weight of its fairness key: its
  * quota (its own, or the queue's default) times the share the budget keeper allows, relative to
- * the default; or, while boosted, `boostedDispatchRate` of its quota. The keeper runs on the same task queue as the activities it paces.
+ * the default. The keeper runs on the same task queue as the activities it paces.
  */
 export async function applyProjectWeightActivity(
   change: ProjectWeightChange,
@@ -23,14 +23,11 @@ export async function applyProjectWeightActivity(
   // A wider room for arrivals that vary lowers the rate by as much as it lowers the formula's.
   const roomFactor =
     change.roomS === undefined ? 1 : dispatchRateForQuota(quota, change.roomS) / dispatchRateForQuota(quota);
-  const weight = change.boosted
-    ? boostedDispatchRate(quota, change.roomS) / dispatchRateForQuota(defaultQuota)
-    : (quota / defaultQuota) * change.share * roomFactor;
+  const weight = (quota / defaultQuota) * change.share * roomFactor;
   await setProjectWeight(queue, change.fairnessKey, weight);
   context.log.info("Project's rate set on the task queue", {
     fairnessKey: change.fairnessKey,
     dispatchesPerSecond: dispatchRateForQuota(defaultQuota) * weight,
-    boosted: change.boosted ?? false,
     ...(change.roomS !== undefined ? { arrivalRoomS: change.roomS } : {}),
     weight,
   });

@@ -7,6 +7,7 @@ import { archiveDigest, archiveStream, buildArchive, type SimulatedArchive } fro
 import { type Fault, FaultPlan, type FaultRuleInput } from './faults.js';
 import { type SimulatedAccessKey, type SimulatedIamUser, SimulatedIdentity } from './identity.js';
 import { ProjectRateLimit } from './rate-limit.js';
+import { busiestSecond } from './request-rate.js';
 import {
   type ExportScenario,
   type ExportScenarioInput,
@@ -116,8 +117,8 @@ export class CloudDCSimulator {
   readonly #archives = new Map<string, Promise<SimulatedArchive>>();
   readonly #tallies = new Map<string, RequestTally>();
   readonly #projectTallies = new Map<string, RequestTally>();
-  /** Each project's requests of the last second, and the most there ever were. */
-  readonly #secondWindows = new Map<string, { times: number[]; most: number }>();
+  /** Every request's arrival by project: a number each, kept for the whole run, unlike the log. */
+  readonly #arrivals = new Map<string, number[]>();
   /** Answers whose archive body a `trickle` fault slows down. */
   readonly #trickled = new WeakMap<ServerResponse, number>();
   readonly #requestLogLimit: number;
@@ -257,15 +258,12 @@ export class CloudDCSimulator {
 
   /** The most requests one project made within any one second, however long the run. */
   busiestSecondOf(projectId: string): number {
-    return this.#secondWindows.get(projectId)?.most ?? 0;
+    return busiestSecond(this.#arrivals.get(projectId) ?? []);
   }
 
-  #countInBusiestSecond(projectId: string, at: number): void {
-    const window = this.#secondWindows.get(projectId) ?? { times: [], most: 0 };
-    this.#secondWindows.set(projectId, window);
-    window.times.push(at);
-    while ((window.times[0] ?? at) <= at - 1_000) window.times.shift();
-    window.most = Math.max(window.most, window.times.length);
+  /** When each of a project's requests arrived (epoch ms), however long the run. */
+  arrivalsOf(projectId: string): number[] {
+    return [...(this.#arrivals.get(projectId) ?? [])];
   }
 
   /** Requests whose path contains `fragment`. */
@@ -307,7 +305,9 @@ export class CloudDCSimulator {
     if (requestProject && projectTally) {
       this.#projectTallies.set(requestProject, projectTally);
       projectTally.requests += 1;
-      this.#countInBusiestSecond(requestProject, record.at);
+      const arrivals = this.#arrivals.get(requestProject) ?? [];
+      this.#arrivals.set(requestProject, arrivals);
+      arrivals.push(record.at);
     }
     res.setHeader('X-Request-Id', requestId);
     res.setHeader('Date', new Date(this.#clock()).toUTCString());

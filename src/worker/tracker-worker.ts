@@ -12,9 +12,8 @@ import { regionTargets } from '../activities/endpoint.js';
 import { type ActivityDependencies, createActivities } from '../activities/index.js';
 import type { ApiMetrics } from '../activities/metrics.js';
 import type { Tracing } from '../client/tracing.js';
-import { workerPaceForQuota } from '../contract/index.js';
+import { dispatchRateForQuota } from '../contract/index.js';
 import { clouddcLogsHandler } from '../nexus/clouddc-logs-handler.js';
-import { backlogReporter } from '../request-budget/backlog-report.js';
 import { lagReporter } from '../request-budget/lag-report.js';
 import type { ProjectPacing } from '../request-budget/project-pacing.js';
 import type { SendGates } from '../request-budget/send-gates.js';
@@ -70,7 +69,7 @@ export function activityDependenciesFrom(
 ): ActivityDependencies {
   const localRateLimiter =
     pacing === 'worker'
-      ? new ProjectRateLimiter({ perSecond: workerPaceForQuota(cloudDC.rateLimitPerSecond) })
+      ? new ProjectRateLimiter({ perSecond: dispatchRateForQuota(cloudDC.rateLimitPerSecond) })
       : undefined;
   return {
     archives: archiveSinkFrom(archives),
@@ -85,7 +84,6 @@ export function activityDependenciesFrom(
       ? { localRateLimiter }
       : {
           reportThrottle: reportThrottleToKeeper,
-          reportBacklog: backlogReporter(),
           reportLag: lagReporter(),
         }),
     ...(metrics ? { metrics } : {}),

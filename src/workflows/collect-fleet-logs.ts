@@ -8,6 +8,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { TrackerActivities } from '../activities/index.js';
@@ -84,6 +85,23 @@ const FLEET_MANIFESTS = 'fleet-manifests';
 const FLEET_CARRIES_RUNNING = 'fleet-carries-running';
 
 /**
+ * A run starts at most `CHILDREN_PER_TASK` collections in one workflow task, then waits on a
+ * timer before the next batch. A task that started 290 at once (a run's first, with few carried)
+ * took 6.4 s on a starved 2-core machine, past the SDK's 5 s limit on one activation, and every
+ * replay of the run repeats it. In two 20,000-server runs a fleet's task of over 5 s was followed
+ * by its worker's process dying of Node's "async hook stack has become corrupted", the SDK's open
+ * temporalio/sdk-typescript#939 (`docs/benchmarks.md`). Runs started before started every free
+ * slot at once, as their histories record.
+ */
+const FLEET_STARTS_IN_BATCHES = 'fleet-starts-in-batches';
+
+/** A batch's cost stays near a second on that machine, a fifth of the SDK's limit. */
+export const CHILDREN_PER_TASK = 50;
+
+/** Between two batches: any timer ends the workflow task; the next starts once it fires. */
+const BETWEEN_BATCHES_MS = 10;
+
+/**
  * The next run hears of the collections it was given in batches of about this share of them: few
  * activities in its history, and the fleet's collections at once stay within a twentieth of its
  * concurrency while it waits for a batch.
@@ -147,6 +165,7 @@ export async function collectFleetLogs(
   const request = parseCollectFleetLogsInput(input);
   const { state, lines } = resumed(carried, request.serverIds);
   const carriesRunning = patched(FLEET_CARRIES_RUNNING);
+  const batchSize = patched(FLEET_STARTS_IN_BATCHES) ? CHILDREN_PER_TASK : Number.POSITIVE_INFINITY;
   if (carriesRunning) state.startedAt ??= workflowInfo().runStartTime.getTime();
   const running = new Map<string, Promise<void>>();
   /** Collections an earlier run started, still running as far as this run has heard. */
@@ -194,7 +213,9 @@ export async function collectFleetLogs(
   try {
     while (pending.length > 0 || inFlight() > 0) {
       const mustDrain = startedThisRun >= CHILDREN_PER_RUN || workflowInfo().continueAsNewSuggested;
-      while (!mustDrain && inFlight() < concurrency && pending.length > 0) {
+      let batch = 0;
+      while (!mustDrain && inFlight() < concurrency && pending.length > 0 && batch < batchSize) {
+        batch += 1;
         const serverId = pending.shift() as string;
         startedThisRun += 1;
         starting += 1;
@@ -225,6 +246,10 @@ export async function collectFleetLogs(
         await continueOnCurrentBuild<typeof collectFleetLogs>(nextInput, state);
       }
       showDetails();
+      if (batch >= batchSize && inFlight() < concurrency && pending.length > 0) {
+        await sleep(BETWEEN_BATCHES_MS);
+        continue;
+      }
       const before = inFlight();
       await condition(() => inFlight() < before);
     }

@@ -62,11 +62,6 @@ export interface HarnessOptions {
   /** The Worker Deployment build the worker is; unversioned by default. */
   deployment?: DeploymentVersion;
   /**
-   * Let backlogged projects be boosted to 0.9 × (quota − 1) as a worker does (off by default, so
-   * the other tests see the normal pace, with its second of room for a loaded machine's jitter).
-   */
-  boost?: boolean;
-  /**
    * Tell keepers when the test process's event loop lags, as a worker does (off by default: a
    * loaded test runner would otherwise lower the pace the other tests expect).
    */
@@ -130,7 +125,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         )
       : undefined;
   const rateLimit = options.rateLimit;
-  const { reportBacklog, reportLag, ...wired } = activityDependenciesFrom(
+  const { reportLag, ...wired } = activityDependenciesFrom(
     {
       cloudDC: {
         region: TEST_REGION,
@@ -153,7 +148,6 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dependencies: ActivityDependencies = {
     ...wired,
     ...(options.wrapArchives ? { archives: options.wrapArchives(wired.archives) } : {}),
-    ...(options.boost && reportBacklog ? { reportBacklog } : {}),
     ...(options.lagReports && reportLag ? { reportLag } : {}),
     backoff: options.backoff ?? FAST_BACKOFF,
     searchIndex: indexed,

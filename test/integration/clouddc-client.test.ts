@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudDCAuth } from '../../src/activities/auth/index.js';
 import { createCloudDCClient } from '../../src/activities/clouddc/client.js';
 import { CloudDCApiError } from '../../src/activities/clouddc/errors.js';
+import { SendGates } from '../../src/request-budget/send-gates.js';
 import { ProjectRateLimiter } from '../../src/request-budget/worker-limiter.js';
 import { CloudDCSimulator } from '../../src/simulator/server.js';
 
@@ -105,5 +106,30 @@ describe('CloudDC client over HTTP', () => {
     const err = await client.showLogsExportStatus(TARGET(), ref(record.exportId)).catch((e: unknown) => e);
     expect((err as CloudDCApiError).info.kind).toBe('unavailable');
     expect((err as CloudDCApiError).message).toMatch(/timeout|abort/i);
+  });
+
+  it("gives a request back unsent, as held back, when its project's send gate has no place for it by its sendBy", async () => {
+    const record = sim.createExport('p-gated', 's-1', { durationMs: 60_000 });
+    const client = createCloudDCClient({
+      auth: countingAuth(['fresh']).auth,
+      timeoutMs: 2_000,
+      sendGates: new SendGates(() => 1),
+    });
+    const gated = { projectId: 'p-gated', serverId: 's-1', exportId: record.exportId };
+    await client.showLogsExportStatus(TARGET(), gated);
+    // The one place is held until a second after that answer: the next request cannot be sent.
+    const before = sim.requestsTo('/v1/p-gated/').length;
+    const err = await client
+      .showLogsExportStatus(TARGET(), gated, { sendBy: Date.now() + 200 })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudDCApiError);
+    expect((err as CloudDCApiError).info).toMatchObject({ kind: 'held-back', mayHaveArrived: false });
+    expect((err as CloudDCApiError).info.retryAfterMs).toBeGreaterThan(0);
+    expect(sim.requestsTo('/v1/p-gated/').length).toBe(before);
+    // With time to wait for the place, it is sent.
+    await expect(
+      client.showLogsExportStatus(TARGET(), gated, { sendBy: Date.now() + 2_000 }),
+    ).resolves.toMatchObject({ status: expect.any(String) });
+    expect(sim.requestsTo('/v1/p-gated/').length).toBe(before + 1);
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
 import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import { collectServerLogsWorkflowId, FailureType, getFleetProgressQuery } from '../../src/contract/index.js';
+import { CHILDREN_PER_TASK } from '../../src/workflows/collect-fleet-logs.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 let h: Harness;
@@ -153,4 +154,28 @@ it('records a child cancelled from outside, and a server already being collected
     'srv-busy': FailureType.LogCollectionAlreadyRunning,
   });
   await busy.cancel();
+});
+
+it('starts a wide fleet in batches, one workflow task each, so no task of the fleet grows with its concurrency', async () => {
+  const PROJECT = 'proj-fleet-batches';
+  const servers = 2 * CHILDREN_PER_TASK + 10;
+  const serverIds = Array.from({ length: servers }, (_, i) => `srv-${String(i).padStart(3, '0')}`);
+  for (const serverId of serverIds) h.sim.addServer(PROJECT, serverId);
+  const handle = await startFleetCollection(
+    h.env.client,
+    { projectId: PROJECT, serverIds, concurrency: servers, policy: FAST_POLICY },
+    { taskQueue: h.taskQueue },
+  );
+  expect(await handle.result()).toMatchObject({ servers, succeeded: servers, failed: 0 });
+
+  // The starts each workflow task commanded: the events between its completion and the next task.
+  const startsPerTask: number[] = [];
+  for (const event of (await handle.fetchHistory()).events ?? []) {
+    if (event.workflowTaskCompletedEventAttributes) startsPerTask.push(0);
+    else if (event.startChildWorkflowExecutionInitiatedEventAttributes)
+      startsPerTask[startsPerTask.length - 1] = (startsPerTask.at(-1) ?? 0) + 1;
+  }
+  expect(startsPerTask.reduce((sum, n) => sum + n, 0)).toBe(servers);
+  expect(Math.max(...startsPerTask)).toBe(CHILDREN_PER_TASK);
+  expect(startsPerTask.filter((n) => n === CHILDREN_PER_TASK).length).toBeGreaterThanOrEqual(2);
 });

@@ -71,7 +71,7 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
     expect(result.outcome).toBe('completed');
     // From the first poll's scheduling to its arrival, so a machine slow to run workflow tasks
     // does not count: behind the busy project's queue (sixty polls, dispatched at 13.5 a second
-    // at most, boosted or by the worker's own limiter) it would wait more than 4 s.
+    // at most, by Temporal or by the worker's own limiter) it would wait more than 4 s.
     const [firstPoll] = await activityDispatches(
       h.env.client,
       handle.workflowId,

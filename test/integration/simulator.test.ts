@@ -182,6 +182,10 @@ describe('CloudDC simulator request log', () => {
         throttled: statuses.filter((s) => s === 429).length,
       });
       expect(sim.statusTally(record).throttled).toBeGreaterThan(0);
+      // Every arrival is kept, so a long run's busiest seconds can be read after the log is trimmed.
+      const arrivals = sim.arrivalsOf('p-log');
+      expect(arrivals).toHaveLength(40);
+      expect(arrivals.slice(-sim.requests.length)).toEqual(sim.requests.map((r) => r.at));
     } finally {
       await sim.close();
     }

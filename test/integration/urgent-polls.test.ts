@@ -7,8 +7,8 @@ import type { collectServerLogs } from '../../src/workflows/index.js';
 import { POLLS_AHEAD_IN_WINDOW, POLLS_AHEAD_WHILE_UNFORETOLD } from '../../src/workflows/tracker/urgency.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
-/** The queue paces the project at (5 − 1) / 2 = 2 polls a second. */
-const QUOTA = 5;
+/** The queue paces the project at (3 − 1) / (1 + 1/9) = 1.8 polls a second. */
+const QUOTA = 3;
 const PROJECT = 'proj-urgent';
 /** Ten eager trackers keep about ten polls queued: a routine poll waits some five seconds. */
 const EAGER = 10;

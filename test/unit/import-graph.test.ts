@@ -37,12 +37,7 @@ const CONCERN_LAYERS: Record<string, Record<string, string>> = {
   'request-budget/': {
     'contract.ts': 'contract',
     'aimd.ts': 'contract',
-    'boost.ts': 'contract',
     'arrival-room.ts': 'contract',
-    'worker-pace.ts': 'contract',
-    'pace-holders.ts': 'workflows',
-    'pace-holder-activity.ts': 'activities',
-    'backlog-report.ts': 'activities',
     'lag-report.ts': 'activities',
     'keeper-signal.ts': 'activities',
     'task-queue-config.ts': 'queue-config',

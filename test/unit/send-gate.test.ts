@@ -155,4 +155,27 @@ describe('the send gate', () => {
     expect(sendableAt(gate, 500, 1)).toBe(1_101);
     expect(sendableAt(gate, 1_101, 1)).toBe(1_101);
   });
+
+  it('breaks, and only then, when the gateway counts a request after its answer (the edge of the proof)', () => {
+    // One place; a request sent at 0 and answered after `roundTripMs`; the next sent as soon as
+    // the gate lets it, and counted at once. The first is counted `lateMs` after its answer: 0 is
+    // the last moment of its round trip, anything later is a gateway (or a proxy in front of it)
+    // counting outside it.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 1_500 }),
+        fc.integer({ min: 0, max: 3_000 }),
+        (roundTripMs, lateMs) => {
+          let gate = afterSend(emptyGate(), 0);
+          gate = afterAnswer(gate, roundTripMs);
+          const nextSentAt = sendableAt(gate, roundTripMs, 1) as number;
+          const counts = [roundTripMs + lateMs, nextSentAt];
+          const busiest = busiestClosedSecond(counts);
+          // Counted within its round trip, the next one (sent a second after the answer) never
+          // shares a second with it; counted up to 2 s after its answer, it does.
+          expect(busiest).toBe(lateMs >= 1 && lateMs <= 2_001 ? 2 : 1);
+        },
+      ),
+    );
+  });
 });

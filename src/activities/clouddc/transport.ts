@@ -207,18 +207,32 @@ export function createTransport(options: CloudDCClientOptions): Transport {
     if (!options.sendGates) return () => {};
     // A request still waiting at its `sendBy` goes back to Temporal, provably unsent, while its
     // activity has time to say so: timed out in the gate, it would look as if it had been sent.
+    // One controller a request, its listener on the caller's signal removed after: a call that
+    // resends many times must not pile listeners onto the signal it keeps (as `AbortSignal.any`
+    // would, until collected).
+    const giveUp = new AbortController();
+    const callerGaveUp = () => giveUp.abort(limits.signal?.reason);
+    if (limits.signal?.aborted) callerGaveUp();
+    limits.signal?.addEventListener('abort', callerGaveUp, { once: true });
+    let late = false;
     const deadline =
-      limits.sendBy !== undefined ? AbortSignal.timeout(Math.max(0, limits.sendBy - Date.now())) : undefined;
-    const signal =
-      deadline && limits.signal ? AbortSignal.any([limits.signal, deadline]) : (deadline ?? limits.signal);
+      limits.sendBy === undefined
+        ? undefined
+        : setTimeout(
+            () => {
+              late = true;
+              giveUp.abort(new Error('no place in time'));
+            },
+            Math.max(0, limits.sendBy - Date.now()),
+          );
     let leave: ((answeredAt?: number) => void) | undefined;
     try {
       leave = await options.sendGates.enter(context.projectId, {
-        signal,
+        signal: giveUp.signal,
         ...(limits.priorityKey !== undefined ? { priorityKey: limits.priorityKey } : {}),
       });
     } catch (err) {
-      if (deadline?.aborted && !limits.signal?.aborted) {
+      if (late && !limits.signal?.aborted) {
         metrics.heldBack(operationOf(method, path), context.projectId);
         throw new CloudDCApiError({
           kind: 'held-back',
@@ -232,6 +246,9 @@ export function createTransport(options: CloudDCClientOptions): Transport {
         message: `${method} ${path} not sent: ${describeTransportError(err)}`,
         mayHaveArrived: false,
       });
+    } finally {
+      clearTimeout(deadline);
+      limits.signal?.removeEventListener('abort', callerGaveUp);
     }
     return () => {
       leave?.();
