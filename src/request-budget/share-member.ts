@@ -44,10 +44,14 @@ export class ShareMember {
     const tick = () => {
       if (this.#inFlight.size >= MAX_IN_FLIGHT || this.#stopped) return;
       const giveUp = new AbortController();
-      const renewal = untilAborted(
-        this.#client.withAbortSignal(giveUp.signal, () => this.renew()),
-        giveUp.signal,
-      )
+      // A deadline as well as the abort: the client ignores a signal that aborted before the
+      // update-with-start's RPC went out (measured in 1.24: pending forever), and a renewal
+      // answered after its lease gives nothing. So `stop` waits a lease at most, and no call
+      // outlives it to be retried on a closed connection.
+      const renewal = this.#client
+        .withDeadline(Date.now() + LEASE_MS, () =>
+          this.#client.withAbortSignal(giveUp.signal, () => this.renew()),
+        )
         .catch((err: unknown) => {
           if (!this.#stopped)
             this.#warn(
@@ -83,19 +87,4 @@ export class ShareMember {
       );
     if (!held || lapsed || grant.epoch >= held.grant.epoch) this.#held = { grant, askedAt };
   }
-}
-
-/**
- * The call, or its signal's abort, whichever comes first. The client gives up a call whose
- * signal aborts while it waits for its answer, but not one whose signal aborted before its RPC
- * went out (measured in 1.24: an update-with-start aborted at once stayed pending), and a worker
- * stopped just after it started would then wait for that renewal forever.
- */
-function untilAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return Promise.race([call, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
