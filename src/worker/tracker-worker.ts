@@ -93,6 +93,20 @@ export function activityDependenciesFrom(
   };
 }
 
+/**
+ * How long one workflow activation may run before the SDK takes it for a deadlock: its
+ * `isolateExecutionTimeout`, 5 s by default and left out of `WorkerOptions`' type on purpose
+ * (temporalio/sdk-typescript#249), yet read from the options given. The SDK enforces it with
+ * Node's `vm` timeout, and on Node 20 a `vm` timeout that fires in a context with
+ * `microtaskMode: 'afterEvaluate'` corrupts the thread's async-hook stack and kills the process
+ * (nodejs/node#38503, temporalio/sdk-typescript#939). On a starved machine an ordinary activation
+ * can take past 5 s (5.03 s, then the worker's death, in `docs/benchmarks.md`): each such death
+ * lost the export requests the worker had in flight. A real deadlock still ends the worker, a
+ * minute later instead of 5 s.
+ */
+export const ACTIVATION_DEADLOCK_TIMEOUT_MS = 60_000;
+const activationDeadlockTimeout = { isolateExecutionTimeout: ACTIVATION_DEADLOCK_TIMEOUT_MS };
+
 export interface TrackerWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -147,5 +161,6 @@ export async function createTrackerWorker(options: TrackerWorkerOptions): Promis
       : {}),
     // Lets a poll in flight finish on shutdown instead of being cancelled mid-request.
     shutdownGraceTime: '10s',
+    ...activationDeadlockTimeout,
   });
 }

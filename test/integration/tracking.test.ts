@@ -10,6 +10,7 @@ import {
   pollNowSignal,
   SearchAttribute,
 } from '../../src/contract/index.js';
+import { ACTIVATION_DEADLOCK_TIMEOUT_MS } from '../../src/worker/tracker-worker.js';
 import { applicationFailure, workflowFailure } from '../helpers/failures.js';
 import { FAST_POLICY, type Harness, startHarness, TEST_TOKEN, waitFor } from '../helpers/harness.js';
 import { expectNoSecrets } from '../helpers/secrets.js';
@@ -23,6 +24,10 @@ afterAll(async () => {
 });
 
 const PROJECT = 'proj-track';
+
+it("gives a workflow activation a minute before taking it for a deadlock: the SDK's 5 s fires on a starved worker and Node 20 dies of it", () => {
+  expect(h.worker.options.isolateExecutionTimeoutMs).toBe(ACTIVATION_DEADLOCK_TIMEOUT_MS);
+});
 
 describe.concurrent('trackLogExport: outcomes', () => {
   it.each([
