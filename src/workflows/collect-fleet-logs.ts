@@ -119,18 +119,6 @@ const MANIFEST_PART_LINES = 1_000;
 /** Children started in one run before it drains and continues as new, keeping its history short. */
 const CHILDREN_PER_RUN = 400;
 
-/**
- * A run also continues as new once its history holds this many events, however few children it
- * started. A fleet that falls out of a worker's cache replays its run from the first event: a run
- * of 400 children held 3,149 events (1.1 MB), and on a starved 2-core machine its replay took
- * 33.7 s, past the workflow task's 10 s timeout, so every retry replayed it again until the worker
- * died (`docs/benchmarks.md`). A third of that replays in a third of the time, and the run's
- * carried state (the servers still running, the manifests) stays what it was. Runs started before
- * counted children only, as their histories record.
- */
-export const EVENTS_PER_RUN = 1_000;
-const FLEET_RUN_EVENTS = 'fleet-run-events';
-
 const { listServersPage } = proxyActivities<TrackerActivities>({
   ...PACED_ACTIVITY,
   startToCloseTimeout: '30s',
@@ -168,8 +156,7 @@ const { storeFleetManifest } = proxyActivities<TrackerActivities>({
  * Collects logs from many servers: lists the project's servers (or takes `serverIds`), runs
  * `collectServerLogs` for each as a child, at most `concurrency` at once, and records every
  * outcome; one server's failure never stops the others. Continues as new every few hundred
- * children or thousand events, handing the next run the collections still running, so a fleet of
- * any size keeps a bounded history.
+ * children, after the running ones finish, so a fleet of thousands keeps a bounded history.
  */
 export async function collectFleetLogs(
   input: CollectFleetLogsInput,
@@ -179,7 +166,6 @@ export async function collectFleetLogs(
   const { state, lines } = resumed(carried, request.serverIds);
   const carriesRunning = patched(FLEET_CARRIES_RUNNING);
   const batchSize = patched(FLEET_STARTS_IN_BATCHES) ? CHILDREN_PER_TASK : Number.POSITIVE_INFINITY;
-  const eventsPerRun = patched(FLEET_RUN_EVENTS) ? EVENTS_PER_RUN : Number.POSITIVE_INFINITY;
   if (carriesRunning) state.startedAt ??= workflowInfo().runStartTime.getTime();
   const running = new Map<string, Promise<void>>();
   /** Collections an earlier run started, still running as far as this run has heard. */
@@ -226,9 +212,7 @@ export async function collectFleetLogs(
 
   try {
     while (pending.length > 0 || inFlight() > 0) {
-      const { continueAsNewSuggested, historyLength } = workflowInfo();
-      const mustDrain =
-        startedThisRun >= CHILDREN_PER_RUN || continueAsNewSuggested || historyLength >= eventsPerRun;
+      const mustDrain = startedThisRun >= CHILDREN_PER_RUN || workflowInfo().continueAsNewSuggested;
       let batch = 0;
       while (!mustDrain && inFlight() < concurrency && pending.length > 0 && batch < batchSize) {
         batch += 1;

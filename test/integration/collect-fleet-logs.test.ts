@@ -4,7 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCollection, startFleetCollection } from '../../src/client/collection.js';
 import { readFleetServers } from '../../src/client/fleet-manifest.js';
 import { collectServerLogsWorkflowId, FailureType, getFleetProgressQuery } from '../../src/contract/index.js';
-import { CHILDREN_PER_TASK, EVENTS_PER_RUN } from '../../src/workflows/collect-fleet-logs.js';
+import { CHILDREN_PER_TASK } from '../../src/workflows/collect-fleet-logs.js';
 import { FAST_POLICY, type Harness, startHarness, waitFor } from '../helpers/harness.js';
 
 let h: Harness;
@@ -178,37 +178,4 @@ it('starts a wide fleet in batches, one workflow task each, so no task of the fl
   expect(startsPerTask.reduce((sum, n) => sum + n, 0)).toBe(servers);
   expect(Math.max(...startsPerTask)).toBe(CHILDREN_PER_TASK);
   expect(startsPerTask.filter((n) => n === CHILDREN_PER_TASK).length).toBeGreaterThanOrEqual(2);
-});
-
-it('continues a fleet as new once its run holds EVENTS_PER_RUN events, so no run a worker replays grows with the fleet', async () => {
-  // Servers the API does not know: each collection fails at its first call, so the fleet's own
-  // history is what the test pays for. With a few slots, each end is a workflow task of its own:
-  // some five events a child, so without the bound one run would hold about 1,300.
-  const servers = 240;
-  const serverIds = Array.from({ length: servers }, (_, i) => `srv-unknown-${String(i).padStart(3, '0')}`);
-  const handle = await startFleetCollection(
-    h.env.client,
-    { projectId: 'proj-fleet-events', serverIds, concurrency: 4, policy: FAST_POLICY },
-    { taskQueue: h.taskQueue },
-  );
-  const result = await handle.result();
-  expect(result).toMatchObject({ servers, succeeded: 0, failed: servers });
-
-  const lengths: number[] = [];
-  let children = 0;
-  for (let runId: string | undefined = handle.firstExecutionRunId; runId; ) {
-    const history: Awaited<ReturnType<typeof handle.fetchHistory>> = await h.env.client.workflow
-      .getHandle(handle.workflowId, runId)
-      .fetchHistory();
-    const events = history.events ?? [];
-    lengths.push(events.length);
-    children += events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length;
-    runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-  }
-  expect(children).toBe(servers);
-  expect(lengths.length).toBeGreaterThanOrEqual(2);
-  // Past the bound, a run only waits for the starts it commanded and stores its manifest part;
-  // the ends that arrive meanwhile add a few events each.
-  for (const length of lengths) expect(length).toBeLessThan(EVENTS_PER_RUN + 150);
-  expect((await readFleetServers(result)).map((line) => line.serverId).sort()).toEqual(serverIds);
 });
