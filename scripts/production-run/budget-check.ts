@@ -12,15 +12,17 @@ import { check, figure, say, seconds } from './report.js';
 const PROJECT = 'proj-b';
 /**
  * Each polls about once a second (its own budget of calls, at this policy), for exports of 3 to
- * 4.8 s: together about twice what the budget lets through (9.5 a second), so most polls wait for
- * their turn. Not more: the workers' own load at the start of the burst delays some requests and
- * sends them together.
+ * 4.8 s: twice as many trackers as the queue's rate a second make about twice what the budget
+ * lets through, so most polls wait for their turn. (Twenty, fixed, were twice the rate of an
+ * earlier budget, (quota - 1) / 2; against the flat rate's 17.1 they hardly waited.)
  */
-const TRACKERS = 20;
+function trackersFor(quota: number): number {
+  return Math.ceil(2 * dispatchRateForQuota(quota));
+}
 /**
  * A poll held back by the budget waits in the task queue for its turn, up to about a second here
  * (15 to 39 s in all, measured); one that is not is dispatched within 5 to 30 ms (measured), so
- * the burst's 60-odd polls would wait a second or two in all. This much shows the budget bound.
+ * the burst's polls would wait a few seconds in all. This much shows the budget bound.
  */
 const HELD_BACK_IN_ALL_MS = 8_000;
 
@@ -33,7 +35,8 @@ const HELD_BACK_IN_ALL_MS = 8_000;
  * host's limiter is the project's one bucket.
  */
 export async function budgetHolds(ctx: RunContext): Promise<void> {
-  const exports = Array.from({ length: TRACKERS }, (_, i) =>
+  const trackers = trackersFor(ctx.quota);
+  const exports = Array.from({ length: trackers }, (_, i) =>
     ctx.sim.createExport(PROJECT, `srv-b${i + 1}`, { durationMs: 3_000 + (i % 10) * 200 }),
   );
   ctx.servers.push(...exports.map(({ projectId, serverId }) => ({ projectId, serverId })));
@@ -63,10 +66,10 @@ export async function budgetHolds(ctx: RunContext): Promise<void> {
   const matching = ctx.cluster.services.filter((s) => s.role === 'matching');
   const owners = loadedOn(await partitionEvents(matching, 'default', DEFAULT_TASK_QUEUE, 'Activity'));
   say(
-    `(c) ${TRACKERS} trackers of ${PROJECT}: ${arrivals.length} requests in ${seconds(wallMs)} (a second at a time: ${countsPerSecond(arrivals).join(', ')}); busiest second ${atGateway} at the gateway, ${dispatched} dispatched (quota ${ctx.quota}); activity partition on ${owners.join(', ') || 'no host logged'}`,
+    `(c) ${trackers} trackers of ${PROJECT}: ${arrivals.length} requests in ${seconds(wallMs)} (a second at a time: ${countsPerSecond(arrivals).join(', ')}); busiest second ${atGateway} at the gateway, ${dispatched} dispatched (quota ${ctx.quota}); activity partition on ${owners.join(', ') || 'no host logged'}`,
   );
   figure(
-    `(c) busiest second of ${PROJECT}, ${TRACKERS} eager trackers`,
+    `(c) busiest second of ${PROJECT}, ${trackers} eager trackers`,
     `${atGateway} requests at the gateway, ${dispatched} activities dispatched (quota ${ctx.quota}, the queue's rate ${rate}/s); ${arrivals.length} requests in ${seconds(wallMs)}`,
   );
   figure(
