@@ -14,6 +14,12 @@ import { type Harness, startHarness, waitFor } from '../helpers/harness.js';
 /** The gateway's quota as the operator configured it (CLOUDDC_RATE_LIMIT); the simulator enforces the same. */
 const QUOTA = 10;
 const EAGER = { minInterval: '1s', maxInterval: '2s' } as const;
+/**
+ * From a 429 to the retry's arrival beyond the wait asked for: the failure's way back through
+ * Temporal, the retry's dispatch on the project's turn, the request. CI's full suite on two cores
+ * measured 2.34 s of it; Temporal's default retry policy (1, 2, 4, 8 s) still fails the checks.
+ */
+const ROUND_TRIP_MS = 3_000;
 
 let h: Harness;
 beforeAll(async () => {
@@ -69,17 +75,19 @@ describe('one request budget per project, held by Temporal', () => {
         const next = polls.find((r) => r.at > refusal.at) as RecordedRequest;
         const gap = next.at - refusal.at;
         if (t.retryAfterMs !== undefined) {
-          // Due at Retry-After plus at most a second of spread; a second more for the round trip
-          // through Temporal. An HTTP-date has whole seconds, so it may ask for up to one less.
+          // Due at Retry-After plus at most a second of spread, and the round trip. An HTTP-date
+          // has whole seconds, so it may ask for up to one less.
           expect(gap, `${t.name}: next call ${gap} ms after a 429`).toBeGreaterThanOrEqual(
             t.retryAfterMs - 1_000,
           );
           expect(gap, `${t.name}: next call ${gap} ms after a 429`).toBeLessThanOrEqual(
-            t.retryAfterMs + 2_000,
+            t.retryAfterMs + 1_000 + ROUND_TRIP_MS,
           );
         } else {
           // Full jitter up to FAST_BACKOFF's 200 ms, doubling per refusal; plus the round trip.
-          expect(gap, `none: next call ${gap} ms after a 429`).toBeLessThanOrEqual(200 * 2 ** i + 2_000);
+          expect(gap, `none: next call ${gap} ms after a 429`).toBeLessThanOrEqual(
+            200 * 2 ** i + ROUND_TRIP_MS,
+          );
         }
       }
     }
