@@ -9,7 +9,8 @@
  * Prints, per run: wall time against the budget-bound minimum (the calls made divided by the
  * quota), the busiest second at the gateway, 429s, archives collected, detection latency (from
  * an export's end to its tracker seeing it) p50 / p95, the status polls' queue waits by priority
- * key, the calls at the gateway by tenth of the run, and the lags the workers reported.
+ * key, the calls at the gateway and the collections running by tenth of the run, when each of the
+ * fleet's runs stopped starting collections and continued as new, and the lags the workers reported.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -34,7 +35,7 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
 import { drawDurationMs, positive, withExportDurations } from './cli-options.js';
-import { keeperTimeline, widenedRoom } from './histories.js';
+import { fleetRuns, keeperTimeline, meanRunning, widenedRoom } from './histories.js';
 import { quantile } from './stats.js';
 import {
   bundleProductWorkflows,
@@ -139,6 +140,10 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   );
   console.log(
     `${''.padEnd(12)} calls per second at the gateway, by tenth of the run, as a share of the quota: ${figures.profile.map((share) => share.toFixed(2)).join(' ')}`,
+  );
+  console.log(
+    `${''.padEnd(12)} collections running, mean by tenth: ${figures.running.map((n) => n.toFixed(0)).join(' ')}; ` +
+      `the fleet's runs stopped starting / continued as new at ${figures.handovers.map((h) => `${h.stoppedStartingS.toFixed(0)} / ${h.continuedS.toFixed(0)} s`).join(', ')}`,
   );
   const { keeper } = figures;
   console.log(
@@ -251,6 +256,12 @@ async function measure(quota: number, concurrency: number) {
     const profile = tenths.map(
       ({ from, to }) => requests.filter((r) => r.at >= from && r.at < to).length / ((tenth / 1000) * quota),
     );
+    // Where the calls dip, whether slots stood empty, and whether a run's handover was then.
+    const running = await meanRunning(env.client, "WorkflowType = 'collectServerLogs'", tenths);
+    const handovers = (await fleetRuns(env.client, fleet.workflowId)).slice(0, -1).map((run) => ({
+      stoppedStartingS: ((run.lastStartAt ?? run.closedAt) - started) / 1000,
+      continuedS: (run.closedAt - started) / 1000,
+    }));
     const timeline = await keeperTimeline(env.client, projectRateLimitWorkflowId(PROJECT));
     return {
       wallS,
@@ -278,6 +289,8 @@ async function measure(quota: number, concurrency: number) {
       routineP95S: quantile(routine, 0.95),
       seenBy,
       profile,
+      running,
+      handovers,
       arrivalDelays: trackers.flatMap((t) => t.arrivalDelaysS),
       waitsByKey,
       keeper: {

@@ -133,3 +133,47 @@ export function widenedRoom(
   const widestMs = 1000 * Math.max(ARRIVAL_JITTER_ROOM_S, ...timeline.rooms.map((room) => room.roomS));
   return { seconds, widestMs };
 }
+
+/** One run of a fleet's continue-as-new chain: when it began, started its last collection, and ended. */
+export interface FleetRun {
+  startedAt: number;
+  lastStartAt: number | undefined;
+  closedAt: number;
+}
+
+/** Every run of a fleet collection, in order, read from their histories. */
+export async function fleetRuns(client: Client, workflowId: string): Promise<FleetRun[]> {
+  const runs: FleetRun[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+    const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
+    const starts = (history.events ?? []).filter(
+      (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
+    );
+    const last = starts.at(-1);
+    runs.push({
+      startedAt: run.startTime.getTime(),
+      lastStartAt: last ? tsToMs(last.eventTime) : undefined,
+      closedAt: run.closeTime?.getTime() ?? Date.now(),
+    });
+  }
+  return runs.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/**
+ * How many of the workflows `query` finds were running, on average, in each of `spans`: the
+ * fleet's slots in use, read from visibility.
+ */
+export async function meanRunning(
+  client: Client,
+  query: string,
+  spans: ReadonlyArray<{ from: number; to: number }>,
+): Promise<number[]> {
+  const busy = spans.map(() => 0);
+  for await (const run of client.workflow.list({ query })) {
+    const from = run.startTime.getTime();
+    const to = run.closeTime?.getTime() ?? Date.now();
+    for (const [i, span] of spans.entries())
+      busy[i] = (busy[i] ?? 0) + Math.max(0, Math.min(to, span.to) - Math.max(from, span.from));
+  }
+  return busy.map((ms, i) => ms / ((spans[i]?.to ?? 0) - (spans[i]?.from ?? 0)));
+}
