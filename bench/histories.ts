@@ -177,3 +177,49 @@ export async function meanRunning(
   }
   return busy.map((ms, i) => ms / ((spans[i]?.to ?? 0) - (spans[i]?.from ?? 0)));
 }
+
+/** One attempt of an activity as its workflow's history tells it (epoch ms; the end's event type). */
+export interface ActivityAttempt {
+  scheduledAt: number;
+  startedAt: number | undefined;
+  endedAt: number | undefined;
+  ended: string | undefined;
+}
+
+/** Every scheduling of `activityType` in the latest run of `workflowId`: when it was handed out, and how it ended. */
+export async function activityAttempts(
+  client: Client,
+  workflowId: string,
+  activityType: string,
+): Promise<ActivityAttempt[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const attempts = new Map<string, ActivityAttempt>();
+  for (const event of history.events ?? []) {
+    const at = tsToMs(event.eventTime);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === activityType)
+      attempts.set(String(event.eventId), {
+        scheduledAt: at,
+        startedAt: undefined,
+        endedAt: undefined,
+        ended: undefined,
+      });
+    const started = event.activityTaskStartedEventAttributes;
+    const startedOf = started && attempts.get(String(started.scheduledEventId));
+    if (startedOf) startedOf.startedAt = at;
+    const end =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes;
+    const endedOf = end && attempts.get(String(end.scheduledEventId));
+    if (endedOf) {
+      endedOf.endedAt = at;
+      endedOf.ended = event.activityTaskCompletedEventAttributes
+        ? 'completed'
+        : event.activityTaskFailedEventAttributes
+          ? 'failed'
+          : 'timed out';
+    }
+  }
+  return [...attempts.values()];
+}

@@ -6,9 +6,10 @@
  * simulator that enforces the quota per project (429 past it).
  *
  * Prints: the wall time, each project's summary against what the simulator served (servers,
- * archives, bytes, failures), every archive read back and checked, each project's busiest second
- * at the gateway and its 429s, its fleet's result size, the workers' peak RSS, and the largest
- * histories by workflow type.
+ * archives, bytes, failures, and for an export request without a recorded answer its attempts'
+ * timeline and whether the API started an export), every archive read back and checked, each
+ * project's busiest second at the gateway and its 429s, its fleet's result size, the workers'
+ * peak RSS, and the largest histories by workflow type.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,6 +23,8 @@ import {
   ALL_SEARCH_ATTRIBUTES,
   type CollectFleetLogsResult,
   type CollectProjectsLogsResult,
+  collectServerLogsWorkflowId,
+  FailureType,
   type FleetServerLine,
   WorkflowType,
 } from '../src/contract/index.js';
@@ -32,7 +35,7 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
 import { count, drawDurationMs, positive, withExportDurations } from './cli-options.js';
-import { keeperTimeline, widenedRoom } from './histories.js';
+import { activityAttempts, keeperTimeline, widenedRoom } from './histories.js';
 import {
   bundleProductWorkflows,
   gatewayFirst,
@@ -207,6 +210,8 @@ try {
     );
     for (const failure of fleet?.failures.slice(0, 5) ?? []) {
       console.log(`  failed ${failure.serverId}: ${failure.type}: ${failure.message}`);
+      if (failure.type === FailureType.LogExportRequestUncertain)
+        console.log(`    ${await uncertainRequest(project.projectId, failure.serverId)}`);
     }
   }
   const sumOf = (key: 'servers' | 'succeeded' | 'failed' | 'bytes') =>
@@ -261,6 +266,28 @@ async function scheduledRun(): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`schedule ${SCHEDULE_ID} started no run within 30 s`);
+}
+
+/**
+ * Where an export request without a recorded answer lost its time: each attempt's scheduling, its
+ * handing to a worker and its end, as the collection's history has them, and whether the API
+ * started an export for the server (seconds from the first scheduling).
+ */
+async function uncertainRequest(projectId: string, serverId: string): Promise<string> {
+  const attempts = await activityAttempts(
+    env.client,
+    collectServerLogsWorkflowId({ projectId, serverId }),
+    'requestExport',
+  );
+  const from = attempts[0]?.scheduledAt ?? 0;
+  const s = (at: number | undefined) => (at === undefined ? '-' : `${((at - from) / 1000).toFixed(1)} s`);
+  const accepted = sim.exportsOf(projectId, serverId).map((e) => s(e.createdAt));
+  return (
+    `requestExport attempts (scheduled / handed out / ended): ${attempts
+      .map((a) => `${s(a.scheduledAt)} / ${s(a.startedAt)} / ${s(a.endedAt)} ${a.ended ?? 'open'}`)
+      .join('; ')}; ` +
+    `the API ${accepted.length ? `started an export at ${accepted.join(', ')}` : 'started no export'}`
+  );
 }
 
 /** The bytes the simulator served for a fleet's archives, which its summary must add up to. */
