@@ -26,6 +26,7 @@ import {
   collectServerLogsWorkflowId,
   type LogExportResult,
   logExportWorkflowId,
+  WorkflowType,
 } from '../src/contract/index.js';
 import { activityDispatches } from '../src/dev/activity-starts.js';
 import { startDevServer } from '../src/dev/dev-server.js';
@@ -143,7 +144,9 @@ function report(name: string, figures: Awaited<ReturnType<typeof measure>>) {
   );
   console.log(
     `${''.padEnd(12)} collections running, mean by tenth: ${figures.running.map((n) => n.toFixed(0)).join(' ')}; ` +
-      `the fleet's runs stopped starting / continued as new at ${figures.handovers.map((h) => `${h.stoppedStartingS.toFixed(0)} / ${h.continuedS.toFixed(0)} s`).join(', ')}`,
+      (figures.handovers.length
+        ? `the fleet's runs stopped starting / continued as new at ${figures.handovers.map((h) => `${h.stoppedStartingS.toFixed(0)} / ${h.continuedS.toFixed(0)} s`).join(', ')}`
+        : 'the fleet never continued as new'),
   );
   const { keeper } = figures;
   console.log(
@@ -257,7 +260,11 @@ async function measure(quota: number, concurrency: number) {
       ({ from, to }) => requests.filter((r) => r.at >= from && r.at < to).length / ((tenth / 1000) * quota),
     );
     // Where the calls dip, whether slots stood empty, and whether a run's handover was then.
-    const running = await meanRunning(env.client, "WorkflowType = 'collectServerLogs'", tenths);
+    const running = await meanRunning(
+      env.client,
+      `WorkflowType = '${WorkflowType.CollectServerLogs}'`,
+      tenths,
+    );
     const handovers = (await fleetRuns(env.client, fleet.workflowId)).slice(0, -1).map((run) => ({
       stoppedStartingS: ((run.lastStartAt ?? run.closedAt) - started) / 1000,
       continuedS: (run.closedAt - started) / 1000,

@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time.js';
 import { ARRIVAL_JITTER_ROOM_S, laggedSignal } from '../src/contract/index.js';
@@ -86,10 +86,7 @@ export interface KeeperTimeline {
  */
 export async function keeperTimeline(client: Client, workflowId: string): Promise<KeeperTimeline> {
   const timeline: KeeperTimeline = { continuedAt: [], lagsMs: [], rooms: [] };
-  const runs = [];
-  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
-  runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
-  for (const run of runs) {
+  for (const run of await runsInOrder(client, workflowId)) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
     const scheduled = new Map<string, { type: string; roomS: number | undefined }>();
     for (const event of history.events ?? []) {
@@ -144,19 +141,25 @@ export interface FleetRun {
 /** Every run of a fleet collection, in order, read from their histories. */
 export async function fleetRuns(client: Client, workflowId: string): Promise<FleetRun[]> {
   const runs: FleetRun[] = [];
-  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) {
+  for (const run of await runsInOrder(client, workflowId)) {
     const history = await client.workflow.getHandle(workflowId, run.runId).fetchHistory();
-    const starts = (history.events ?? []).filter(
+    const last = (history.events ?? []).findLast(
       (e) => e.startChildWorkflowExecutionInitiatedEventAttributes,
     );
-    const last = starts.at(-1);
     runs.push({
       startedAt: run.startTime.getTime(),
       lastStartAt: last ? tsToMs(last.eventTime) : undefined,
       closedAt: run.closeTime?.getTime() ?? Date.now(),
     });
   }
-  return runs.sort((a, b) => a.startedAt - b.startedAt);
+  return runs;
+}
+
+/** The runs of a workflow's continue-as-new chain, first to last. */
+async function runsInOrder(client: Client, workflowId: string): Promise<WorkflowExecutionInfo[]> {
+  const runs: WorkflowExecutionInfo[] = [];
+  for await (const run of client.workflow.list({ query: `WorkflowId = "${workflowId}"` })) runs.push(run);
+  return runs.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
 }
 
 /**
@@ -176,50 +179,4 @@ export async function meanRunning(
       busy[i] = (busy[i] ?? 0) + Math.max(0, Math.min(to, span.to) - Math.max(from, span.from));
   }
   return busy.map((ms, i) => ms / ((spans[i]?.to ?? 0) - (spans[i]?.from ?? 0)));
-}
-
-/** One attempt of an activity as its workflow's history tells it (epoch ms; the end's event type). */
-export interface ActivityAttempt {
-  scheduledAt: number;
-  startedAt: number | undefined;
-  endedAt: number | undefined;
-  ended: string | undefined;
-}
-
-/** Every scheduling of `activityType` in the latest run of `workflowId`: when it was handed out, and how it ended. */
-export async function activityAttempts(
-  client: Client,
-  workflowId: string,
-  activityType: string,
-): Promise<ActivityAttempt[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const attempts = new Map<string, ActivityAttempt>();
-  for (const event of history.events ?? []) {
-    const at = tsToMs(event.eventTime);
-    const scheduled = event.activityTaskScheduledEventAttributes;
-    if (scheduled?.activityType?.name === activityType)
-      attempts.set(String(event.eventId), {
-        scheduledAt: at,
-        startedAt: undefined,
-        endedAt: undefined,
-        ended: undefined,
-      });
-    const started = event.activityTaskStartedEventAttributes;
-    const startedOf = started && attempts.get(String(started.scheduledEventId));
-    if (startedOf) startedOf.startedAt = at;
-    const end =
-      event.activityTaskCompletedEventAttributes ??
-      event.activityTaskFailedEventAttributes ??
-      event.activityTaskTimedOutEventAttributes;
-    const endedOf = end && attempts.get(String(end.scheduledEventId));
-    if (endedOf) {
-      endedOf.endedAt = at;
-      endedOf.ended = event.activityTaskCompletedEventAttributes
-        ? 'completed'
-        : event.activityTaskFailedEventAttributes
-          ? 'failed'
-          : 'timed out';
-    }
-  }
-  return [...attempts.values()];
 }

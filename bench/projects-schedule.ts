@@ -28,6 +28,7 @@ import {
   type FleetServerLine,
   WorkflowType,
 } from '../src/contract/index.js';
+import { activityDispatches } from '../src/dev/activity-starts.js';
 import { startDevServer } from '../src/dev/dev-server.js';
 import { projectRateLimitWorkflowId } from '../src/request-budget/contract.js';
 import { secondsOver } from '../src/simulator/request-rate.js';
@@ -35,7 +36,7 @@ import { seeded } from '../src/simulator/seeded-random.js';
 import { CloudDCSimulator } from '../src/simulator/server.js';
 import { verifiedArchives } from './archive-check.js';
 import { count, drawDurationMs, positive, withExportDurations } from './cli-options.js';
-import { activityAttempts, keeperTimeline, widenedRoom } from './histories.js';
+import { keeperTimeline, widenedRoom } from './histories.js';
 import {
   bundleProductWorkflows,
   gatewayFirst,
@@ -274,17 +275,17 @@ async function scheduledRun(): Promise<string> {
  * started an export for the server (seconds from the first scheduling).
  */
 async function uncertainRequest(projectId: string, serverId: string): Promise<string> {
-  const attempts = await activityAttempts(
+  const attempts = await activityDispatches(
     env.client,
     collectServerLogsWorkflowId({ projectId, serverId }),
-    'requestExport',
+    new Set(['requestExport']),
   );
   const from = attempts[0]?.scheduledAt ?? 0;
   const s = (at: number | undefined) => (at === undefined ? '-' : `${((at - from) / 1000).toFixed(1)} s`);
   const accepted = sim.exportsOf(projectId, serverId).map((e) => s(e.createdAt));
   return (
     `requestExport attempts (scheduled / handed out / ended): ${attempts
-      .map((a) => `${s(a.scheduledAt)} / ${s(a.startedAt)} / ${s(a.endedAt)} ${a.ended ?? 'open'}`)
+      .map((a) => `${s(a.scheduledAt)} / ${s(a.startedAt)} / ${s(a.ended?.at)} ${a.ended?.as ?? 'open'}`)
       .join('; ')}; ` +
     `the API ${accepted.length ? `started an export at ${accepted.join(', ')}` : 'started no export'}`
   );

@@ -22,8 +22,9 @@ function trackersFor(quota: number): number {
 }
 /**
  * A poll held back by the budget waits in the task queue for its turn, up to about a second here
- * (45.4 s in all for 52 trackers, measured); one that is not is dispatched within 5 to 30 ms (measured), so
- * the burst's polls would wait a few seconds in all. This much shows the budget bound.
+ * (45.4 s in all for 52 trackers, measured); one that is not is dispatched within 5 to 30 ms
+ * (measured), so the burst's polls would wait a few seconds in all. This much shows the budget
+ * bound.
  */
 const HELD_BACK_IN_ALL_MS = 8_000;
 

@@ -81,6 +81,11 @@ describe.each<ProjectPacing>(['temporal', 'worker'])('the per-project rate limit
     expect(firstPoll && arrival ? arrival.at - firstPoll.scheduledAt : Number.POSITIVE_INFINITY).toBeLessThan(
       2_000,
     );
+    // The history also tells how each dispatched attempt ended, and when, on the server's clock.
+    expect(firstPoll?.ended?.as).toBe('completed');
+    expect(firstPoll?.ended?.at ?? 0).toBeGreaterThanOrEqual(
+      firstPoll?.startedAt ?? Number.POSITIVE_INFINITY,
+    );
     await Promise.all(busy.map((handle) => handle.cancel()));
   });
 });
